@@ -1,0 +1,119 @@
+import Foundation
+
+/// The rules a dispatch must pass before the server stores it (DESIGN.md §4). Each is a separate
+/// function so that the server, the device client and the tests can call exactly the one they need;
+/// ``validateDispatch(_:)`` runs them all in the order a person would want to hear about problems.
+public enum DispatchRules {
+    /// The sender is an active coordinator (or higher) of the organisation, and a coordinator bound
+    /// to a local association dispatches only within it.
+    public static func checkSender(_ sender: UserProfile, organizationID: OrganizationID, localAssociationID: LocalAssociationID?) throws {
+        guard sender.organizationID == organizationID else { throw DomainError.notFound }
+        guard sender.role >= .coordinator else { throw DomainError.coordinatorRoleRequired }
+        guard sender.status == .active else { throw DomainError.senderNotActive(sender.status) }
+        if sender.role == .coordinator, let own = sender.localAssociationID, own != localAssociationID {
+            throw DomainError.outsideCoordinatorScope
+        }
+    }
+
+    /// The recipient is a peer mentor of the organisation, active, and certified at `time`.
+    public static func checkRecipient(_ recipient: UserProfile, organizationID: OrganizationID, at time: Date) throws {
+        guard recipient.organizationID == organizationID else { throw DomainError.notFound }
+        guard recipient.role == .peerMentor else { throw DomainError.recipientNotPeerMentor }
+        guard recipient.status == .active else { throw DomainError.recipientNotActive(recipient.status) }
+        if let expiry = recipient.certificationExpiresAt, expiry <= time { throw DomainError.recipientCertificationExpired }
+    }
+
+    /// Every fingerprint the envelope is sealed to is an active device key of the recipient, and
+    /// there is at least one.
+    public static func checkRecipientKeys(envelopeFingerprints: [KeyFingerprint], registered: [DeviceKeyRecord], recipientID: UserID) throws {
+        let own = registered.filter { $0.userID == recipientID }
+        guard own.contains(where: { $0.status == .active }) else { throw DomainError.recipientHasNoKey }
+        guard !envelopeFingerprints.isEmpty else { throw DomainError.keyFingerprintMismatch }
+        for fingerprint in envelopeFingerprints {
+            guard let key = own.first(where: { $0.fingerprint == fingerprint }) else { throw DomainError.keyFingerprintMismatch }
+            switch key.status {
+            case .active: continue
+            case .retired: throw DomainError.keyRetired
+            case .revoked: throw DomainError.keyRevoked
+            }
+        }
+    }
+
+    /// The encrypted-assignments module is switched on for the organisation.
+    public static func checkModule(enabled: Bool) throws {
+        guard enabled else { throw DomainError.moduleDisabled }
+    }
+
+    /// Expiry and contact deadline lie after the dispatch, and the deadline not after the expiry.
+    public static func checkSchedule(dispatchedAt: Date, expiresAt: Date?, contactDeadlineAt: Date?) throws {
+        if let expiresAt, expiresAt <= dispatchedAt { throw DomainError.expiryNotAfterDispatch }
+        if let contactDeadlineAt {
+            guard contactDeadlineAt > dispatchedAt else { throw DomainError.contactDeadlineNotAfterDispatch }
+            if let expiresAt, contactDeadlineAt > expiresAt { throw DomainError.contactDeadlineAfterExpiry }
+        }
+    }
+
+    /// Title and notes: valid text, free of blocking personal data. Returns the cleaned texts and
+    /// the warnings (likely names) for the sender to look at.
+    public static func checkTexts(
+        title: String,
+        coordinatorNotes: String?,
+        screen: PersonalDataScreen = PersonalDataScreen()
+    ) throws -> (title: String, notes: String?, warnings: [PersonalDataFinding]) {
+        let cleanTitle = try FreeText.title.validate(title)
+        var warnings = try screen.require(cleanTitle, isFreeOf: FreeText.title.fieldName)
+        var cleanNotes: String?
+        if let coordinatorNotes {
+            let notes = try FreeText.coordinatorNotes.validate(coordinatorNotes)
+            warnings += try screen.require(notes, isFreeOf: FreeText.coordinatorNotes.fieldName)
+            cleanNotes = notes.isEmpty ? nil : notes
+        }
+        return (cleanTitle, cleanNotes, warnings)
+    }
+
+    /// Everything a dispatch request must satisfy, checked in one go.
+    public struct DispatchRequest: Sendable {
+        public var sender: UserProfile
+        public var recipient: UserProfile
+        public var organizationID: OrganizationID
+        public var localAssociationID: LocalAssociationID?
+        public var moduleEnabled: Bool
+        public var title: String
+        public var coordinatorNotes: String?
+        public var envelopeFingerprints: [KeyFingerprint]
+        public var recipientKeys: [DeviceKeyRecord]
+        public var dispatchedAt: Date
+        public var expiresAt: Date?
+        public var contactDeadlineAt: Date?
+
+        public init(
+            sender: UserProfile, recipient: UserProfile, organizationID: OrganizationID, localAssociationID: LocalAssociationID?,
+            moduleEnabled: Bool, title: String, coordinatorNotes: String?, envelopeFingerprints: [KeyFingerprint],
+            recipientKeys: [DeviceKeyRecord], dispatchedAt: Date, expiresAt: Date?, contactDeadlineAt: Date?
+        ) {
+            self.sender = sender
+            self.recipient = recipient
+            self.organizationID = organizationID
+            self.localAssociationID = localAssociationID
+            self.moduleEnabled = moduleEnabled
+            self.title = title
+            self.coordinatorNotes = coordinatorNotes
+            self.envelopeFingerprints = envelopeFingerprints
+            self.recipientKeys = recipientKeys
+            self.dispatchedAt = dispatchedAt
+            self.expiresAt = expiresAt
+            self.contactDeadlineAt = contactDeadlineAt
+        }
+    }
+
+    /// Runs every dispatch rule; returns the personal-data warnings of title and notes.
+    public static func validateDispatch(_ request: DispatchRequest, screen: PersonalDataScreen = PersonalDataScreen()) throws -> [PersonalDataFinding] {
+        try checkModule(enabled: request.moduleEnabled)
+        try checkSender(request.sender, organizationID: request.organizationID, localAssociationID: request.localAssociationID)
+        try checkRecipient(request.recipient, organizationID: request.organizationID, at: request.dispatchedAt)
+        try checkRecipientKeys(envelopeFingerprints: request.envelopeFingerprints, registered: request.recipientKeys, recipientID: request.recipient.id)
+        let texts = try checkTexts(title: request.title, coordinatorNotes: request.coordinatorNotes, screen: screen)
+        try checkSchedule(dispatchedAt: request.dispatchedAt, expiresAt: request.expiresAt, contactDeadlineAt: request.contactDeadlineAt)
+        return texts.warnings
+    }
+}

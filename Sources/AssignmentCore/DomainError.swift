@@ -1,0 +1,154 @@
+/// Every way a domain rule can refuse a request.
+///
+/// Each case has a stable ``code`` (the `code` member of the API's problem+json answers, and what
+/// clients switch on) and a ``message`` a person understands. Neither ever contains personal data:
+/// a rule that finds a phone number in a title says where it is, never what it is.
+public enum DomainError: Error, Sendable, Hashable {
+    // Tenancy and roles
+    /// Another organisation's object, or one that does not exist: the two are indistinguishable.
+    case notFound
+    case coordinatorRoleRequired
+    case outsideCoordinatorScope
+    case senderNotActive(UserStatus)
+    case moduleDisabled
+
+    // Recipient and keys
+    case recipientNotPeerMentor
+    case recipientNotActive(UserStatus)
+    case recipientCertificationExpired
+    case recipientHasNoKey
+    case keyFingerprintMismatch
+    case keyRevoked
+    case keyRetired
+
+    // Lifecycle
+    case invalidTransition(from: AssignmentStatus, to: AssignmentStatus)
+    case actorNotPermitted(from: AssignmentStatus, to: AssignmentStatus)
+    case reasonRequired
+    case expiryNotReached
+    case contactNotAllowed(AssignmentStatus)
+    case contactAlreadyRecorded
+    case timestampNotMonotonic
+
+    // Text fields
+    case personalDataInText(field: String, findings: [PersonalDataFinding])
+    case textInvalid(field: String, problem: String)
+
+    // Schedule
+    case expiryNotAfterDispatch
+    case contactDeadlineNotAfterDispatch
+    case contactDeadlineAfterExpiry
+
+    // Payload access
+    case consentRequired
+    case payloadExpired
+    case payloadCancelled
+    case payloadDestroyed
+
+    // Settings
+    case settingInvalid(name: String, problem: String)
+
+    /// The stable machine-readable code.
+    public var code: String {
+        switch self {
+        case .notFound: "not_found"
+        case .coordinatorRoleRequired: "coordinator_role_required"
+        case .outsideCoordinatorScope: "outside_coordinator_scope"
+        case .senderNotActive: "sender_not_active"
+        case .moduleDisabled: "module_disabled"
+        case .recipientNotPeerMentor: "recipient_not_peer_mentor"
+        case .recipientNotActive: "recipient_not_active"
+        case .recipientCertificationExpired: "recipient_certification_expired"
+        case .recipientHasNoKey: "recipient_has_no_key"
+        case .keyFingerprintMismatch: "key_fingerprint_mismatch"
+        case .keyRevoked: "key_revoked"
+        case .keyRetired: "key_retired"
+        case .invalidTransition: "invalid_transition"
+        case .actorNotPermitted: "actor_not_permitted"
+        case .reasonRequired: "reason_required"
+        case .expiryNotReached: "expiry_not_reached"
+        case .contactNotAllowed: "contact_not_allowed"
+        case .contactAlreadyRecorded: "contact_already_recorded"
+        case .timestampNotMonotonic: "timestamp_not_monotonic"
+        case .personalDataInText: "personal_data_in_text"
+        case .textInvalid: "text_invalid"
+        case .expiryNotAfterDispatch: "expiry_not_after_dispatch"
+        case .contactDeadlineNotAfterDispatch: "contact_deadline_not_after_dispatch"
+        case .contactDeadlineAfterExpiry: "contact_deadline_after_expiry"
+        case .consentRequired: "consent_required"
+        case .payloadExpired: "payload_expired"
+        case .payloadCancelled: "payload_cancelled"
+        case .payloadDestroyed: "payload_destroyed"
+        case .settingInvalid: "setting_invalid"
+        }
+    }
+
+    /// One or two plain sentences for the person who made the request.
+    public var message: String {
+        switch self {
+        case .notFound:
+            "No such object in your organisation."
+        case .coordinatorRoleRequired:
+            "Only coordinators and organisation admins can dispatch assignments."
+        case .outsideCoordinatorScope:
+            "You coordinate another local association: you can only dispatch within your own."
+        case .senderNotActive(let status):
+            "Your account is \(status.rawValue): it cannot dispatch assignments."
+        case .moduleDisabled:
+            "Encrypted assignments are switched off for this organisation."
+        case .recipientNotPeerMentor:
+            "The recipient is not a peer mentor."
+        case .recipientNotActive(let status):
+            "The peer mentor is \(status.rawValue) and cannot receive assignments. Check their status with an organisation admin."
+        case .recipientCertificationExpired:
+            "The peer mentor's certification has expired, so they cannot receive assignments."
+        case .recipientHasNoKey:
+            "The peer mentor has no registered device key yet: ask them to register their device first."
+        case .keyFingerprintMismatch:
+            "The envelope is sealed to a key that is not one of the peer mentor's active device keys. Fetch their keys again and verify the fingerprint."
+        case .keyRevoked:
+            "The envelope is sealed to a revoked device key."
+        case .keyRetired:
+            "The envelope is sealed to a retired device key: new assignments go to active keys only."
+        case .invalidTransition(let from, let to):
+            "An assignment cannot go from \(from.rawValue) to \(to.rawValue)."
+        case .actorNotPermitted(let from, let to):
+            "You are not allowed to move this assignment from \(from.rawValue) to \(to.rawValue)."
+        case .reasonRequired:
+            "A reason is required."
+        case .expiryNotReached:
+            "The assignment has not reached its expiry time yet."
+        case .contactNotAllowed(let status):
+            "Contact can only be recorded after the assignment has been read; it is \(status.rawValue)."
+        case .contactAlreadyRecorded:
+            "Contact has already been recorded for this assignment."
+        case .timestampNotMonotonic:
+            "A change cannot be dated before the assignment's previous change."
+        case .personalDataInText(let field, let findings):
+            "The \(field) seems to contain personal data (\(PersonalDataFinding.describe(findings))). "
+                + "It is stored unencrypted: put personal details in the encrypted payload instead."
+        case .textInvalid(let field, let problem):
+            "The \(field) \(problem)."
+        case .expiryNotAfterDispatch:
+            "The expiry time must be after the dispatch time."
+        case .contactDeadlineNotAfterDispatch:
+            "The contact deadline must be after the dispatch time."
+        case .contactDeadlineAfterExpiry:
+            "The contact deadline must not be after the expiry time."
+        case .consentRequired:
+            "The peer mentor must give consent before the assignment can be opened."
+        case .payloadExpired:
+            "This assignment has expired; its contents have been destroyed."
+        case .payloadCancelled:
+            "This assignment was cancelled; its contents have been destroyed."
+        case .payloadDestroyed:
+            "The contents of this assignment have been destroyed."
+        case .settingInvalid(let name, let problem):
+            "The setting \(name) \(problem)."
+        }
+    }
+}
+
+extension DomainError: CustomStringConvertible {
+    public var description: String { "\(code): \(message)" }
+}

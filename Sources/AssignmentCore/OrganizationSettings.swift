@@ -1,0 +1,81 @@
+import Foundation
+
+/// The per-organisation settings that the rules and policies read. Defaults are the seeds':
+/// remind after 10 days, honorarium tiers at the 3rd and 15th counted assignment.
+public struct OrganizationSettings: Sendable, Hashable, Codable {
+    public var encryptedAssignmentsEnabled: Bool
+    /// An IANA time zone name; days and years are counted in it.
+    public var timeZoneIdentifier: String
+    public var reminderAfterDays: Int
+    public var reminderRepeatDays: Int
+    public var reminderMaximumCount: Int
+    public var honorariumTiers: [Int]
+    public var honorariumCountingStatus: AssignmentStatus
+    public var retentionDays: Int
+
+    public init(
+        encryptedAssignmentsEnabled: Bool = true,
+        timeZoneIdentifier: String = "Europe/Oslo",
+        reminderAfterDays: Int = 10,
+        reminderRepeatDays: Int = 10,
+        reminderMaximumCount: Int = 3,
+        honorariumTiers: [Int] = [3, 15],
+        honorariumCountingStatus: AssignmentStatus = .completed,
+        retentionDays: Int = 365
+    ) {
+        self.encryptedAssignmentsEnabled = encryptedAssignmentsEnabled
+        self.timeZoneIdentifier = timeZoneIdentifier
+        self.reminderAfterDays = reminderAfterDays
+        self.reminderRepeatDays = reminderRepeatDays
+        self.reminderMaximumCount = reminderMaximumCount
+        self.honorariumTiers = honorariumTiers
+        self.honorariumCountingStatus = honorariumCountingStatus
+        self.retentionDays = retentionDays
+    }
+
+    /// Throws `setting_invalid` naming the first setting that is out of range.
+    public func validate() throws {
+        guard TimeZone(identifier: timeZoneIdentifier) != nil else {
+            throw DomainError.settingInvalid(name: "time_zone", problem: "is not a known time zone (for example Europe/Oslo)")
+        }
+        guard (1...365).contains(reminderAfterDays) else {
+            throw DomainError.settingInvalid(name: "reminder_after_days", problem: "must be between 1 and 365")
+        }
+        guard (1...365).contains(reminderRepeatDays) else {
+            throw DomainError.settingInvalid(name: "reminder_repeat_days", problem: "must be between 1 and 365")
+        }
+        guard (1...20).contains(reminderMaximumCount) else {
+            throw DomainError.settingInvalid(name: "reminder_maximum_count", problem: "must be between 1 and 20")
+        }
+        guard !honorariumTiers.isEmpty, honorariumTiers.count <= 10,
+            honorariumTiers.allSatisfy({ (1...10_000).contains($0) }),
+            zip(honorariumTiers, honorariumTiers.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
+            throw DomainError.settingInvalid(name: "honorarium_tiers", problem: "must be 1 to 10 increasing whole numbers between 1 and 10000")
+        }
+        guard honorariumCountingStatus == .completed || honorariumCountingStatus == .acknowledged else {
+            throw DomainError.settingInvalid(name: "honorarium_counting_status", problem: "must be completed or acknowledged")
+        }
+        guard (30...3650).contains(retentionDays) else {
+            throw DomainError.settingInvalid(name: "retention_days", problem: "must be between 30 and 3650")
+        }
+    }
+
+    /// The organisation's calendar: Gregorian, in its time zone. Only valid after ``validate()``.
+    public var calendar: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZoneIdentifier) ?? TimeZone(identifier: "UTC")!
+        return calendar
+    }
+
+    public var reminderPolicy: ReminderPolicy {
+        ReminderPolicy(
+            firstAfterDays: reminderAfterDays, repeatEveryDays: reminderRepeatDays,
+            maximumReminders: reminderMaximumCount, calendar: calendar
+        )
+    }
+
+    public var honorariumPolicy: HonorariumPolicy {
+        HonorariumPolicy(tiers: honorariumTiers, countingStatus: honorariumCountingStatus, calendar: calendar)
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Storage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// All configuration, read once at the edge from the environment and the flags. Nothing below the
+/// executable reads the environment. `docs/configuration.md` documents every variable.
+struct CommandEnvironment {
+    let databaseURL: String?
+    let dataDirectory: String
+    let postgresBinDirectory: String?
+    let keystorePath: String
+    let logger: Logger
+
+    init(options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let nonEmpty = { (key: String) -> String? in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+        databaseURL = nonEmpty("DATABASE_URL")
+        let home = nonEmpty("HOME") ?? NSHomeDirectory()
+        let defaultData: String
+        if geteuid() == 0 {
+            // The server then runs as 'postgres', which cannot enter /root: use the system's place.
+            defaultData = "/var/lib/assignment-dispatch"
+        } else {
+            defaultData = (nonEmpty("XDG_DATA_HOME") ?? home + "/.local/share") + "/assignment-dispatch"
+        }
+        dataDirectory = Self.absolute(options.dataDirectory ?? nonEmpty("DISPATCH_DATA_DIR") ?? defaultData)
+        postgresBinDirectory = nonEmpty("DISPATCH_POSTGRES_BIN")
+        keystorePath = Self.absolute(nonEmpty("DISPATCH_KEYSTORE") ?? (nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/assignment-dispatch/device.keystore")
+
+        let levelName = options.logLevel ?? nonEmpty("DISPATCH_LOG_LEVEL") ?? "notice"
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw ValidationError("Unknown log level '\(levelName)'. Use trace, debug, info, notice, warning, error or critical.")
+        }
+        var logger = Logger(label: "dispatch") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        self.logger = logger
+    }
+
+    var databaseConfiguration: DatabaseConfiguration {
+        if let databaseURL { return DatabaseConfiguration(location: .external(connectionString: databaseURL)) }
+        return DatabaseConfiguration(location: .embedded(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory))
+    }
+
+    /// The embedded cluster; refused when DATABASE_URL points elsewhere, so that `dispatch db`
+    /// never suggests it manages a server it does not.
+    func managedCluster() throws -> ManagedCluster {
+        if databaseURL != nil {
+            throw ValidationError("DATABASE_URL is set, so dispatch uses that server and not an embedded one. Unset DATABASE_URL to manage the embedded database.")
+        }
+        return try ManagedCluster(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory, logger: logger)
+    }
+
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        return URL(fileURLWithPath: expanded, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,88 @@
+/// Why an envelope or a keystore could not be made, read or opened.
+///
+/// The messages are for people and never contain key material or payload bytes. Opening errors are
+/// deliberately coarse where detail would help an attacker (a failed decryption does not say which
+/// byte was wrong).
+public enum EnvelopeError: Error, Sendable, Hashable {
+    case cryptoUnavailable
+    /// Not an envelope at all (for example plaintext), or bytes that do not follow the format.
+    case malformed(String)
+    case unsupportedVersion(version: UInt8, algorithm: UInt8)
+    case payloadTooLarge(limit: Int)
+    case tooManyRecipients(limit: Int)
+    case noRecipients
+    /// The envelope names a different sender key than the one expected.
+    case senderMismatch
+    case badSignature
+    /// The envelope belongs to another assignment or organisation.
+    case wrongAssignment
+    /// This device's key is not among the envelope's recipients.
+    case notARecipient
+    /// Decryption failed: the envelope was changed, or the key is wrong.
+    case cannotOpen
+    case invalidPublicKey
+
+    // Keystore
+    case keystoreMissing(path: String)
+    case keystoreExists(path: String)
+    case keystoreTooOpen(path: String, mode: UInt16)
+    case keystoreNotOwned(path: String)
+    case keystoreTruncated(path: String)
+    case keystoreCorrupt(path: String, reason: String)
+    case wrongPassphrase
+    /// Argon2id could not get the memory it needs.
+    case keyDerivationFailed
+    case passphraseTooShort(minimum: Int)
+    case keystoreIO(path: String, reason: String)
+}
+
+extension EnvelopeError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .cryptoUnavailable:
+            "The cryptography library could not be initialised (no secure random source)."
+        case .malformed(let reason):
+            "This is not a valid assignment envelope: \(reason)."
+        case .unsupportedVersion(let version, let algorithm):
+            "This envelope uses format \(version), algorithm \(algorithm), which this version does not support."
+        case .payloadTooLarge(let limit):
+            "The payload is too large: at most \(limit) bytes can be sent."
+        case .tooManyRecipients(let limit):
+            "An envelope can be sealed to at most \(limit) devices."
+        case .noRecipients:
+            "An envelope needs at least one recipient device key."
+        case .senderMismatch:
+            "The envelope was not sealed by the expected sender's device key."
+        case .badSignature:
+            "The envelope's signature is not valid: it was changed after it was sealed, or signed by another key."
+        case .wrongAssignment:
+            "The envelope belongs to another assignment or organisation."
+        case .notARecipient:
+            "This device's key is not one of the envelope's recipients."
+        case .cannotOpen:
+            "The envelope could not be decrypted: it was changed, or this is not the right key."
+        case .invalidPublicKey:
+            "A public key is not valid (a key is 32 bytes)."
+        case .keystoreMissing(let path):
+            "No keystore at \(path). Create one with: dispatch keys generate"
+        case .keystoreExists(let path):
+            "A keystore already exists at \(path). Refusing to overwrite it; pass --force to replace it (the old keys are lost)."
+        case .keystoreTooOpen(let path, let mode):
+            "The keystore \(path) can be read by other users (mode \(String(mode, radix: 8))). Run: chmod 600 \(path)"
+        case .keystoreNotOwned(let path):
+            "The keystore \(path) belongs to another user."
+        case .keystoreTruncated(let path):
+            "The keystore \(path) is truncated or damaged; restore it from a backup or generate new keys."
+        case .keystoreCorrupt(let path, let reason):
+            "The keystore \(path) is damaged (\(reason)); restore it from a backup or generate new keys."
+        case .wrongPassphrase:
+            "Wrong passphrase (or the keystore was changed)."
+        case .keyDerivationFailed:
+            "The passphrase could not be stretched: not enough memory on this machine."
+        case .passphraseTooShort(let minimum):
+            "The passphrase must be at least \(minimum) characters."
+        case .keystoreIO(let path, let reason):
+            "Could not use the keystore \(path): \(reason)."
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import AssignmentCore
+import CSodium
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How hard the passphrase is stretched (Argon2id `opslimit` and `memlimit`).
+public struct KeystoreHardness: Sendable, Hashable {
+    public var operations: UInt64
+    public var memoryBytes: UInt64
+
+    public init(operations: UInt64, memoryBytes: UInt64) {
+        self.operations = operations
+        self.memoryBytes = memoryBytes
+    }
+
+    /// libsodium's "moderate" profile (3 passes, 256 MiB): about a second on a laptop. The default.
+    public static let moderate = KeystoreHardness(
+        operations: UInt64(crypto_pwhash_OPSLIMIT_MODERATE), memoryBytes: UInt64(crypto_pwhash_MEMLIMIT_MODERATE))
+    /// libsodium's "interactive" profile (2 passes, 64 MiB), for small devices.
+    public static let interactive = KeystoreHardness(
+        operations: UInt64(crypto_pwhash_OPSLIMIT_INTERACTIVE), memoryBytes: UInt64(crypto_pwhash_MEMLIMIT_INTERACTIVE))
+    /// The cheapest Argon2id allows. Tests only: it protects nothing.
+    public static let testingOnly = KeystoreHardness(operations: 1, memoryBytes: 8192)
+
+    /// What a keystore file may ask for: a hostile file must not make us spend gigabytes.
+    static let acceptedOperations: ClosedRange<UInt64> = 1...20
+    static let acceptedMemory: ClosedRange<UInt64> = 8192...(1 << 30)
+}
+
+/// A device's private keys on disk, encrypted under a passphrase (DESIGN.md §5).
+///
+/// File layout, version 1 (206 bytes, integers big-endian):
+///
+/// ```
+/// "ADK1" · version 1 · KDF 1 (Argon2id v1.3) · opslimit (8) · memlimit (8) · salt (16)
+/// · X25519 public key (32) · Ed25519 public key (32) · nonce (24)
+/// · XChaCha20-Poly1305(encryption seed ‖ signing seed) (64 + 16)
+/// ```
+///
+/// Everything before the ciphertext is its associated data, so the public keys can be read without
+/// the passphrase (for `dispatch keys show`) and still cannot be swapped. The file must be a regular
+/// file owned by the user and readable by nobody else (mode 0600): anything wider is refused.
+public enum Keystore {
+    static let magic: [UInt8] = Array("ADK1".utf8)
+    static let version: UInt8 = 1
+    static let kdfArgon2id13: UInt8 = 1
+    static let saltByteCount = Int(crypto_pwhash_SALTBYTES)
+    static let headerByteCount = 4 + 1 + 1 + 8 + 8 + 16 + 32 + 32 + 24
+    static let fileByteCount = headerByteCount + 64 + 16
+    public static let minimumPassphraseBytes = 8
+
+    /// Writes a new keystore at `path` (mode 0600, parent folder created with mode 0700). Refuses to
+    /// replace an existing file unless `overwrite`.
+    public static func create(
+        at path: String,
+        keys: DeviceKeyPair,
+        passphrase: SecretBytes,
+        hardness: KeystoreHardness = .moderate,
+        overwrite: Bool = false,
+        random: some RandomSource = SystemRandomSource()
+    ) throws {
+        try Sodium.ready()
+        guard passphrase.count >= minimumPassphraseBytes else { throw EnvelopeError.passphraseTooShort(minimum: minimumPassphraseBytes) }
+        if !overwrite, FileManager.default.fileExists(atPath: path) { throw EnvelopeError.keystoreExists(path: path) }
+
+        var header = magic
+        header.append(version)
+        header.append(kdfArgon2id13)
+        header += bigEndian(hardness.operations)
+        header += bigEndian(hardness.memoryBytes)
+        var salt = [UInt8](repeating: 0, count: saltByteCount)
+        salt.withUnsafeMutableBytes { random.fill($0) }
+        header += salt
+        header += keys.publicKeys.encryptionKey
+        header += keys.publicKeys.signingKey
+        var nonce = [UInt8](repeating: 0, count: AssignmentEnvelope.nonceByteCount)
+        nonce.withUnsafeMutableBytes { random.fill($0) }
+        header += nonce
+        precondition(header.count == headerByteCount)
+
+        let key = try deriveKey(passphrase: passphrase, salt: salt, hardness: hardness)
+        let seeds = try SecretBytes(count: 64) { buffer in
+            keys.encryptionSeed.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            keys.signingSeed.withUnsafeBytes { (buffer.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+        }
+        var ciphertext = [UInt8](repeating: 0, count: 64 + AssignmentEnvelope.tagByteCount)
+        var ciphertextLength: UInt64 = 0
+        _ = ciphertext.withUnsafeMutableBufferPointer { output in
+            header.withUnsafeBufferPointer { ad in
+                crypto_aead_xchacha20poly1305_ietf_encrypt(
+                    output.baseAddress!, &ciphertextLength, seeds.unsafePointer, 64, ad.baseAddress, UInt64(ad.count), nil, nonce,
+                    key.unsafePointer)
+            }
+        }
+        try writePrivateFile(header + ciphertext, to: path)
+    }
+
+    /// The public keys in a keystore, without the passphrase.
+    public static func publicKeys(at path: String) throws -> DevicePublicKeys {
+        let file = try readPrivateFile(at: path)
+        return try parse(file, path: path).publicKeys
+    }
+
+    /// Decrypts the keystore and returns the device's key pair.
+    public static func unlock(at path: String, passphrase: SecretBytes) throws -> DeviceKeyPair {
+        try Sodium.ready()
+        let file = try readPrivateFile(at: path)
+        let parsed = try parse(file, path: path)
+        let key = try deriveKey(passphrase: passphrase, salt: parsed.salt, hardness: parsed.hardness)
+        let header = Array(file.prefix(headerByteCount))
+        let ciphertext = Array(file.suffix(from: headerByteCount))
+        let seeds = try SecretBytes(count: 64) { output in
+            var length: UInt64 = 0
+            let status = ciphertext.withUnsafeBufferPointer { input in
+                header.withUnsafeBufferPointer { ad in
+                    crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, nil, input.baseAddress!,
+                        UInt64(input.count), ad.baseAddress, UInt64(ad.count), parsed.nonce, key.unsafePointer)
+                }
+            }
+            guard status == 0 else { throw EnvelopeError.wrongPassphrase }
+        }
+        let keys = try DeviceKeyPair(
+            encryptionSeed: try SecretBytes(count: 32) { $0.copyMemory(from: UnsafeRawBufferPointer(start: seeds.unsafePointer, count: 32)) },
+            signingSeed: try SecretBytes(count: 32) { $0.copyMemory(from: UnsafeRawBufferPointer(start: seeds.unsafePointer + 32, count: 32)) })
+        guard keys.publicKeys == parsed.publicKeys else {
+            throw EnvelopeError.keystoreCorrupt(path: path, reason: "its public keys do not match its private keys")
+        }
+        return keys
+    }
+
+    // MARK: - Format
+
+    private struct Parsed {
+        var hardness: KeystoreHardness
+        var salt: [UInt8]
+        var publicKeys: DevicePublicKeys
+        var nonce: [UInt8]
+    }
+
+    private static func parse(_ file: [UInt8], path: String) throws -> Parsed {
+        guard file.count >= 6 else { throw EnvelopeError.keystoreTruncated(path: path) }
+        var reader = ByteReader(file)
+        guard try reader.read(4) == magic else { throw EnvelopeError.keystoreCorrupt(path: path, reason: "it is not a dispatch keystore") }
+        let fileVersion = try reader.readByte()
+        let kdf = try reader.readByte()
+        guard fileVersion == version, kdf == kdfArgon2id13 else {
+            throw EnvelopeError.keystoreCorrupt(path: path, reason: "format \(fileVersion) is not supported by this version")
+        }
+        guard file.count >= fileByteCount else { throw EnvelopeError.keystoreTruncated(path: path) }
+        guard file.count == fileByteCount else { throw EnvelopeError.keystoreCorrupt(path: path, reason: "it is longer than a keystore") }
+        let hardness = KeystoreHardness(operations: try reader.readUInt64(), memoryBytes: try reader.readUInt64())
+        guard KeystoreHardness.acceptedOperations.contains(hardness.operations), KeystoreHardness.acceptedMemory.contains(hardness.memoryBytes) else {
+            throw EnvelopeError.keystoreCorrupt(path: path, reason: "its key-stretching settings are out of range")
+        }
+        let salt = try reader.read(saltByteCount)
+        let publicKeys = try DevicePublicKeys(encryptionKey: try reader.read(32), signingKey: try reader.read(32))
+        let nonce = try reader.read(AssignmentEnvelope.nonceByteCount)
+        return Parsed(hardness: hardness, salt: salt, publicKeys: publicKeys, nonce: nonce)
+    }
+
+    private static func deriveKey(passphrase: SecretBytes, salt: [UInt8], hardness: KeystoreHardness) throws -> SecretBytes {
+        try SecretBytes(count: 32) { key in
+            let status = salt.withUnsafeBufferPointer { saltBuffer in
+                passphrase.withUnsafeBytes { secret in
+                    crypto_pwhash(
+                        key.baseAddress!.assumingMemoryBound(to: UInt8.self), 32,
+                        secret.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(secret.count), saltBuffer.baseAddress!,
+                        hardness.operations, Int(hardness.memoryBytes), crypto_pwhash_ALG_ARGON2ID13)
+                }
+            }
+            guard status == 0 else { throw EnvelopeError.keyDerivationFailed }
+        }
+    }
+
+    private static func bigEndian(_ value: UInt64) -> [UInt8] {
+        (0..<8).reversed().map { UInt8(value >> (UInt64($0) * 8) & 0xff) }
+    }
+
+    // MARK: - Files
+
+    /// Reads the file through one descriptor and checks that descriptor: a regular file, owned by
+    /// this user, with no permission bits for group or others.
+    private static func readPrivateFile(at path: String) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT { throw EnvelopeError.keystoreMissing(path: path) }
+            throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(code)))
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw EnvelopeError.keystoreIO(path: path, reason: "it is not a regular file") }
+        guard info.st_uid == geteuid() else { throw EnvelopeError.keystoreNotOwned(path: path) }
+        let mode = UInt16(info.st_mode & 0o777)
+        guard mode & 0o077 == 0 else { throw EnvelopeError.keystoreTooOpen(path: path, mode: mode) }
+        var bytes = [UInt8](repeating: 0, count: fileByteCount + 1)
+        var total = 0
+        while total < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + total, $0.count - total) }
+            if count < 0 { throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            total += count
+        }
+        return Array(bytes.prefix(total))
+    }
+
+    /// Writes to a temporary file with mode 0600 in the same folder, syncs it, and renames it into
+    /// place, so a crash never leaves half a keystore.
+    private static func writePrivateFile(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw EnvelopeError.keystoreIO(path: path, reason: "cannot create the folder \(folder)")
+            }
+        }
+        let temporary = folder + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(errno))) }
+        var failure: String?
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
+        if written != bytes.count { failure = "the disk did not take the whole file" }
+        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        close(descriptor)
+        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw EnvelopeError.keystoreIO(path: path, reason: failure)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import AssignmentCore
+import Envelope
+import Foundation
+
+/// The hash chain of the audit table, recomputed outside the database.
+///
+/// Each entry's hash is SHA-256 over the previous entry's hash (32 zero bytes for the first) and
+/// the entry's fields, each as a 4-byte big-endian length (−1 for NULL) followed by its UTF-8
+/// bytes: "ADA1", organisation id, sequence, occurred-at (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC),
+/// actor id, actor role, action, subject type, subject id, details. The database computes the same
+/// in `audit_entry_hash()`; `docs/audit.md` specifies it for anyone who verifies an extract.
+public enum AuditChain {
+    /// One audit entry with every hashed field in its canonical text form.
+    public struct Entry: Sendable, Hashable, Codable {
+        public var organizationID: String
+        public var sequence: Int
+        public var occurredAt: String
+        public var actorID: String?
+        public var actorRole: String
+        public var action: String
+        public var subjectType: String
+        public var subjectID: String?
+        public var details: String
+        public var previousHash: String
+        public var entryHash: String
+
+        public init(
+            organizationID: String, sequence: Int, occurredAt: String, actorID: String?, actorRole: String, action: String,
+            subjectType: String, subjectID: String?, details: String, previousHash: String, entryHash: String
+        ) {
+            self.organizationID = organizationID
+            self.sequence = sequence
+            self.occurredAt = occurredAt
+            self.actorID = actorID
+            self.actorRole = actorRole
+            self.action = action
+            self.subjectType = subjectType
+            self.subjectID = subjectID
+            self.details = details
+            self.previousHash = previousHash
+            self.entryHash = entryHash
+        }
+    }
+
+    /// The hash of the chain's start.
+    public static let genesisHash = [UInt8](repeating: 0, count: 32)
+
+    /// The hash an entry must carry given the previous entry's hash.
+    public static func hash(of entry: Entry, previousHash: [UInt8]) -> [UInt8] {
+        var bytes = previousHash
+        for field in [
+            "ADA1", entry.organizationID, String(entry.sequence), entry.occurredAt, entry.actorID, entry.actorRole, entry.action,
+            entry.subjectType, entry.subjectID, entry.details,
+        ] {
+            guard let field else {
+                bytes += [0xff, 0xff, 0xff, 0xff]
+                continue
+            }
+            let utf8 = Array(field.utf8)
+            let length = UInt32(utf8.count)
+            bytes += [UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
+            bytes += utf8
+        }
+        return SHA256.hash(bytes)
+    }
+
+    /// What is wrong with a chain, by position (1-based sequence number).
+    public enum Break: Sendable, Hashable, CustomStringConvertible {
+        /// The entry's content does not give its recorded hash: it was changed.
+        case altered(sequence: Int)
+        /// The entry does not point at the hash of the entry before it: one was removed or inserted.
+        case unlinked(sequence: Int)
+        /// A sequence number is missing or repeated.
+        case gap(expected: Int, found: Int)
+
+        public var description: String {
+            switch self {
+            case .altered(let sequence): "entry \(sequence) was changed after it was written"
+            case .unlinked(let sequence): "entry \(sequence) does not follow the entry before it (an entry was removed or inserted)"
+            case .gap(let expected, let found): "expected entry \(expected), found entry \(found) (entries are missing or repeated)"
+            }
+        }
+    }
+
+    /// Checks entries of one organisation in sequence order, starting from `previousHash` (the
+    /// genesis hash when the entries start at sequence 1). Returns every break found.
+    public static func verify(_ entries: [Entry], startingAfter previousHash: [UInt8] = genesisHash) -> [Break] {
+        var breaks: [Break] = []
+        var expectedPrevious = previousHash
+        var expectedSequence = entries.first?.sequence ?? 1
+        for entry in entries {
+            if entry.sequence != expectedSequence {
+                breaks.append(.gap(expected: expectedSequence, found: entry.sequence))
+            }
+            if Hex.decode(entry.previousHash) != expectedPrevious {
+                breaks.append(.unlinked(sequence: entry.sequence))
+            }
+            let recorded = Hex.decode(entry.entryHash) ?? []
+            if hash(of: entry, previousHash: Hex.decode(entry.previousHash) ?? []) != recorded {
+                breaks.append(.altered(sequence: entry.sequence))
+            }
+            expectedPrevious = recorded
+            expectedSequence = entry.sequence + 1
+        }
+        return breaks
+    }
+
+    /// Reads one organisation's entries in chain order, in canonical form.
+    public static func entries(of organizationID: OrganizationID, on connection: PostgresConnection) throws -> [Entry] {
+        try connection.query(
+            """
+            SELECT organization_id::text AS organization_id, sequence, audit_timestamp(occurred_at) AS occurred_at,
+                   actor_id::text AS actor_id, actor_role, action, subject_type, subject_id::text AS subject_id, details,
+                   encode(previous_hash, 'hex') AS previous_hash, encode(entry_hash, 'hex') AS entry_hash
+              FROM audit_entries
+             WHERE organization_id = $1
+             ORDER BY sequence
+            """, [organizationID]
+        ).map { row in
+            Entry(
+                organizationID: try row.decode("organization_id"), sequence: try row.decode("sequence"),
+                occurredAt: try row.decode("occurred_at"), actorID: try row.decodeIfPresent("actor_id"),
+                actorRole: try row.decode("actor_role"), action: try row.decode("action"),
+                subjectType: try row.decode("subject_type"), subjectID: try row.decodeIfPresent("subject_id"),
+                details: try row.decode("details"), previousHash: try row.decode("previous_hash"), entryHash: try row.decode("entry_hash"))
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import AssignmentCore
+import Logging
+import NIOPosix
+
+/// The application's handle on PostgreSQL: the connection pool, the thread pool its blocking calls
+/// run on, and (on the embedded default) the managed cluster and this process's lease on it.
+///
+/// Open with ``open(_:logger:)``, close with ``close()``. All SQL of the project runs through the
+/// Storage layer, inside ``transaction(_:_:)`` or ``withConnection(_:)``.
+public final class Database: Sendable {
+    public let configuration: DatabaseConfiguration
+    public let pool: PostgresConnectionPool
+    /// The managed cluster and how this process holds it; `nil` with `DATABASE_URL`.
+    public let embedded: (cluster: ManagedCluster, lease: ManagedCluster.Lease)?
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+
+    private init(
+        configuration: DatabaseConfiguration, pool: PostgresConnectionPool, embedded: (ManagedCluster, ManagedCluster.Lease)?,
+        threadPool: NIOThreadPool, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.pool = pool
+        self.embedded = embedded.map { (cluster: $0.0, lease: $0.1) }
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// Starts the embedded cluster when there is no external server (creating it on first use),
+    /// and checks that a connection can be made. Nothing is migrated here: see ``Migrator``.
+    public static func open(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> Database {
+        let threadPool = NIOThreadPool(numberOfThreads: configuration.maximumConnections)
+        threadPool.start()
+        do {
+            let connectionString: String
+            var embedded: (ManagedCluster, ManagedCluster.Lease)?
+            switch configuration.location {
+            case .external(let external):
+                connectionString = external
+            case .embedded(let dataDirectory, let binDirectory):
+                let cluster = try ManagedCluster(dataDirectory: dataDirectory, binDirectory: binDirectory, logger: logger)
+                let lease = try await threadPool.runIfActive { try cluster.acquire() }
+                embedded = (cluster, lease)
+                connectionString = cluster.connectionString()
+            }
+            let pool = PostgresConnectionPool(
+                connectionString: connectionString, maximumConnections: configuration.maximumConnections, threadPool: threadPool)
+            let database = Database(configuration: configuration, pool: pool, embedded: embedded, threadPool: threadPool, logger: logger)
+            do {
+                try await pool.withConnection { _ in }
+            } catch {
+                try? await database.close()
+                throw error
+            }
+            return database
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Closes the connections and stops the embedded cluster if this process started it.
+    public func close() async throws {
+        await pool.close()
+        if let embedded {
+            let cluster = embedded.cluster
+            let lease = embedded.lease
+            try await threadPool.runIfActive { try cluster.release(lease) }
+        }
+        try await threadPool.shutdownGracefully()
+    }
+
+    /// Borrows a connection outside any transaction (migrations, status queries).
+    public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result) async throws -> Result {
+        try await pool.withConnection(body)
+    }
+
+    /// Runs `body` in one transaction in the given scope: everything it does commits together or
+    /// not at all. See ``TransactionScope`` for what each scope may see.
+    public func transaction<Result: Sendable>(
+        _ scope: TransactionScope,
+        _ body: @escaping @Sendable (PostgresConnection) throws -> Result
+    ) async throws -> Result {
+        try await pool.withConnection { connection in
+            try connection.transaction { connection in
+                try scope.apply(to: connection)
+                return try body(connection)
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+
+/// `dispatch migrate` and `dispatch migrate --status`.
+public struct MigrationReport: Sendable, Codable, Hashable {
+    public var applied: [String]
+    public var migrations: [MigrationState]
+
+    /// Applies pending migrations (or, with `apply: false`, only lists them).
+    public static func run(
+        _ configuration: DatabaseConfiguration, apply: Bool, logger: Logger, now: Date, migrator: Migrator = Migrator()
+    ) async throws -> MigrationReport {
+        let database = try await Database.open(configuration, logger: logger)
+        do {
+            let report = try await database.withConnection { connection in
+                let applied = apply ? try migrator.migrate(on: connection, now: now) : []
+                return MigrationReport(applied: applied.map(\.label), migrations: try migrator.status(on: connection))
+            }
+            try await database.close()
+            return report
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    public var plainText: String {
+        var lines: [String] = []
+        lines.append(applied.isEmpty ? "No migration to apply." : "Applied: \(applied.joined(separator: ", ")).")
+        lines.append(MigrationState.summary(migrations))
+        return lines.joined(separator: "\n")
+    }
+
+    public var statusText: String {
+        ([MigrationState.summary(migrations)] + migrations.map(\.line)).joined(separator: "\n")
+    }
+}

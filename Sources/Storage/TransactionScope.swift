@@ -1,0 +1,43 @@
+import AssignmentCore
+
+/// The two ways application code touches the database.
+///
+/// - ``tenant(_:actor:)``: on behalf of a user of one organisation. The transaction runs as the
+///   `dispatch_tenant` role with `dispatch.organization_id` set, so row-level security hides every
+///   other organisation's rows even from a query that forgets its `WHERE organization_id = …`.
+/// - ``system(actor:)``: the scheduler's sweeps and admin commands that span organisations. It
+///   runs as the schema owner, which row-level security does not restrict.
+///
+/// Both set `dispatch.actor_id` and `dispatch.actor_role`, which the lifecycle trigger writes into
+/// every assignment event and audit entry; a status change without them is refused.
+public enum TransactionScope: Sendable, Hashable {
+    case tenant(OrganizationID, actor: Principal)
+    case system(actor: Principal)
+
+    var actor: Principal {
+        switch self {
+        case .tenant(_, let actor), .system(let actor): actor
+        }
+    }
+
+    /// Applies the scope to the transaction that has just begun on `connection`.
+    func apply(to connection: PostgresConnection) throws {
+        let organization: String
+        switch self {
+        case .tenant(let organizationID, _): organization = organizationID.description
+        case .system: organization = ""
+        }
+        try connection.execute(
+            "SELECT set_config('dispatch.organization_id', $1, true), set_config('dispatch.actor_id', $2, true), set_config('dispatch.actor_role', $3, true)",
+            [organization, actor.userID?.description ?? "", actor.roleName])
+        if case .tenant = self {
+            try connection.execute("SET LOCAL ROLE \(DatabaseRoles.tenant)")
+        }
+    }
+}
+
+/// Database roles the schema creates.
+public enum DatabaseRoles {
+    /// The role tenant-scoped transactions switch to; row-level security applies to it.
+    public static let tenant = "dispatch_tenant"
+}
