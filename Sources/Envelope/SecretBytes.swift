@@ -11,19 +11,21 @@ public final class SecretBytes: @unchecked Sendable {
     private let pointer: UnsafeMutableRawPointer
     public let count: Int
 
-    /// Allocates `count` zeroed bytes and lets `fill` write the secret into them.
+    /// Allocates `count` zeroed bytes and lets `fill` write the secret into them. When `fill`
+    /// throws, the memory is wiped and freed here, before `self` exists (so `deinit` cannot free it
+    /// a second time).
     init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         try Sodium.ready()
-        guard let pointer = sodium_malloc(count) else { throw EnvelopeError.cryptoUnavailable }
-        sodium_memzero(pointer, count)
-        self.pointer = pointer
-        self.count = count
+        guard let pointer = sodium_malloc(max(count, 1)) else { throw EnvelopeError.cryptoUnavailable }
+        sodium_memzero(pointer, max(count, 1))
         do {
             try fill(UnsafeMutableRawBufferPointer(start: pointer, count: count))
         } catch {
             sodium_free(pointer)
             throw error
         }
+        self.pointer = pointer
+        self.count = count
     }
 
     /// Fresh random bytes from `random`.

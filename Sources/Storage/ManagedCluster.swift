@@ -122,7 +122,8 @@ public struct ManagedCluster: Sendable {
                     return .detached
                 }
                 if owner == "detached" { return .shared }
-                if let owner, let pid = Int32(owner), pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { return .shared }
+                // Its owner (possibly this very process, through another handle) is alive and stops it.
+                if let owner, let pid = Int32(owner), kill(pid, 0) == 0 || errno == EPERM { return .shared }
                 logger.notice("adopting an embedded PostgreSQL whose owner is gone", metadata: ["data_folder": "\(dataDirectory)"])
                 try writeOwner(String(getpid()))
                 return .owned

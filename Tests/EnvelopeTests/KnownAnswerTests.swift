@@ -1,0 +1,121 @@
+import AssignmentCore
+import CSodium
+import Envelope
+import Foundation
+import Testing
+
+/// The known-answer vector in `Vectors/envelope-v1.json`: fixed keys and fixed "random" bytes must
+/// give exactly the committed envelope, and the committed envelope must open by following
+/// `docs/envelope.md` step by step with plain libsodium calls, as a client in another language would.
+@Suite("Envelope known-answer vector")
+struct KnownAnswerTests {
+    struct Vector: Decodable {
+        struct Keys: Decodable {
+            var encryption_seed: String
+            var signing_seed: String
+            var fingerprint: String
+        }
+        var sender: Keys
+        var recipients: [Keys]
+        var random: String
+        var assignment_id: String
+        var organization_id: String
+        var payload: String
+        var envelope: String
+    }
+
+    let vector: Vector
+
+    init() throws {
+        let url = try #require(Bundle.module.url(forResource: "envelope-v1", withExtension: "json", subdirectory: "Vectors"))
+        vector = try JSONDecoder().decode(Vector.self, from: Data(contentsOf: url))
+    }
+
+    func bytes(_ hex: String) throws -> [UInt8] { try #require(Hex.decode(hex)) }
+
+    func keyPair(_ keys: Vector.Keys) throws -> DeviceKeyPair {
+        try DeviceKeyPair(encryptionSeed: SecretBytes(copying: bytes(keys.encryption_seed)), signingSeed: SecretBytes(copying: bytes(keys.signing_seed)))
+    }
+
+    @Test("sealing with the vector's keys and randomness gives the vector's bytes")
+    func sealingIsReproducible() throws {
+        let sender = try keyPair(vector.sender)
+        let recipients = try vector.recipients.map(keyPair)
+        #expect(sender.fingerprint.hex == vector.sender.fingerprint)
+        #expect(recipients.map(\.fingerprint.hex) == vector.recipients.map(\.fingerprint))
+        let random = ReplayRandomSource(bytes: try bytes(vector.random))
+        let envelope = try EnvelopeSealer(random: random).seal(
+            payload: Array(vector.payload.utf8), assignmentID: try #require(UUID(uuidString: vector.assignment_id)),
+            organizationID: try #require(UUID(uuidString: vector.organization_id)), sender: sender, recipients: recipients.map(\.publicKeys))
+        #expect(Hex.encode(envelope.serialized) == vector.envelope)
+        #expect(random.remaining == 0, "the sealer draws exactly the documented random bytes")
+    }
+
+    @Test("the vector opens by following docs/envelope.md with plain libsodium")
+    func openByTheSpecification() throws {
+        let data = try bytes(vector.envelope)
+        var offset = 0
+        func take(_ count: Int) throws -> [UInt8] {
+            try #require(offset + count <= data.count)
+            defer { offset += count }
+            return Array(data[offset..<offset + count])
+        }
+        // Header
+        #expect(try take(4) == Array("ADE1".utf8))
+        #expect(try take(2) == [1, 1])
+        let assignmentID = try take(16)
+        let organizationID = try take(16)
+        let senderFingerprint = try take(32)
+        let count = Int(try take(1)[0])
+        var recipients: [(fingerprint: [UInt8], sealedHash: [UInt8])] = []
+        for _ in 0..<count { recipients.append((try take(32), try take(32))) }
+        let nonce = try take(24)
+        let length = try take(4).reduce(0) { $0 << 8 | Int($1) }
+        let ciphertext = try take(length)
+        let headerEnd = offset
+        let signature = try take(64)
+        let sealedCount = Int(try take(1)[0])
+        var sealed: [(fingerprint: [UInt8], key: [UInt8])] = []
+        for _ in 0..<sealedCount { sealed.append((try take(32), try take(80))) }
+        #expect(offset == data.count)
+        #expect(Hex.encode(assignmentID) == vector.assignment_id.replacingOccurrences(of: "-", with: ""))
+        #expect(Hex.encode(organizationID) == vector.organization_id.replacingOccurrences(of: "-", with: ""))
+
+        // The sender's public keys and fingerprint, from the seeds, with libsodium directly.
+        func publicKeys(_ keys: Vector.Keys) throws -> (box: [UInt8], boxSecret: [UInt8], sign: [UInt8]) {
+            var boxPublic = [UInt8](repeating: 0, count: 32), boxSecret = [UInt8](repeating: 0, count: 32)
+            var signPublic = [UInt8](repeating: 0, count: 32), signSecret = [UInt8](repeating: 0, count: 64)
+            crypto_box_seed_keypair(&boxPublic, &boxSecret, try bytes(keys.encryption_seed))
+            crypto_sign_seed_keypair(&signPublic, &signSecret, try bytes(keys.signing_seed))
+            return (boxPublic, boxSecret, signPublic)
+        }
+        func sha256(_ input: [UInt8]) -> [UInt8] {
+            var out = [UInt8](repeating: 0, count: 32)
+            crypto_hash_sha256(&out, input, UInt64(input.count))
+            return out
+        }
+        let sender = try publicKeys(vector.sender)
+        #expect(sha256(sender.box + sender.sign) == senderFingerprint)
+
+        // Signature over the header.
+        #expect(crypto_sign_verify_detached(signature, Array(data[0..<headerEnd]), UInt64(headerEnd), sender.sign) == 0)
+
+        // Each recipient: find its sealed key, check the signed hash, unseal, decrypt, unpad.
+        for keys in vector.recipients {
+            let recipient = try publicKeys(keys)
+            let fingerprint = sha256(recipient.box + recipient.sign)
+            let entry = try #require(sealed.first { $0.fingerprint == fingerprint })
+            #expect(recipients.first { $0.fingerprint == fingerprint }?.sealedHash == sha256(entry.key))
+            var contentKey = [UInt8](repeating: 0, count: 32)
+            #expect(crypto_box_seal_open(&contentKey, entry.key, 80, recipient.box, recipient.boxSecret) == 0)
+            let associatedData = Array(data[0..<(4 + 2 + 16 + 16 + 32)]) + [UInt8(count)] + recipients.flatMap(\.fingerprint)
+            var padded = [UInt8](repeating: 0, count: ciphertext.count - 16)
+            var paddedLength: UInt64 = 0
+            #expect(crypto_aead_xchacha20poly1305_ietf_decrypt(
+                &padded, &paddedLength, nil, ciphertext, UInt64(ciphertext.count), associatedData, UInt64(associatedData.count), nonce, contentKey) == 0)
+            var unpadded = 0
+            #expect(sodium_unpad(&unpadded, padded, Int(paddedLength), 256) == 0)
+            #expect(String(decoding: padded.prefix(unpadded), as: UTF8.self) == vector.payload)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import Storage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded default on clusters of their own (each test pays for an initdb).
+@Suite("Embedded PostgreSQL")
+struct ManagedClusterTests {
+    func folder() -> String { "/tmp/dispatch-cluster-\(UUID().uuidString.prefix(8))" }
+
+    @Test("open creates, starts and migrates nothing; close stops what it started")
+    func openAndClose() async throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = DatabaseConfiguration(location: .embedded(dataDirectory: path, binDirectory: nil), maximumConnections: 2)
+        let database = try await Database.open(configuration, logger: TestPostgres.logger)
+        let cluster = try #require(database.embedded?.cluster)
+        #expect(database.embedded?.lease == .owned)
+        guard case .running = cluster.state() else { Issue.record("not running after open"); return }
+        // A second handle in the same process shares it and does not stop it.
+        let second = try await Database.open(configuration, logger: TestPostgres.logger)
+        #expect(second.embedded?.lease == .shared)
+        try await second.close()
+        guard case .running = cluster.state() else { Issue.record("stopped by a sharing handle"); return }
+        try await database.close()
+        #expect(cluster.state() == .stopped)
+        // Listening on its socket only: no TCP port.
+        let conf = try String(contentsOfFile: cluster.logFile, encoding: .utf8)
+        #expect(conf.contains("listening on Unix socket"))
+        #expect(!conf.contains("listening on IPv4"))
+    }
+
+    @Test("a server killed with SIGKILL leaves a stale pid file that the next start recovers from")
+    func staleProcessRecovery() async throws {
+        let path = folder()
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
+        #expect(try cluster.acquire() == .owned)
+        guard case .running(let pid) = cluster.state() else { Issue.record("not running"); return }
+        #expect(kill(pid, SIGKILL) == 0)
+        var waited = 0
+        while kill(pid, 0) == 0, waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(FileManager.default.fileExists(atPath: cluster.clusterDirectory + "/postmaster.pid"), "the crash leaves its pid file")
+        #expect(cluster.state() == .stopped)
+        #expect(try cluster.acquire() == .owned)
+        let connection = try PostgresConnection(connectionString: cluster.connectionString())
+        #expect(try connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+        try cluster.release(.owned)
+        #expect(cluster.state() == .stopped)
+    }
+
+    @Test("a pid file naming some other live process is treated as stale")
+    func reusedProcessNumber() throws {
+        let path = folder()
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
+        _ = try cluster.acquire()
+        try cluster.release(.owned)
+        // This test process is alive but is not PostgreSQL.
+        let fake = "\(getpid())\n\(cluster.clusterDirectory)\n"
+        try fake.write(toFile: cluster.clusterDirectory + "/postmaster.pid", atomically: true, encoding: .utf8)
+        #expect(cluster.state() == .stopped)
+        #expect(try cluster.acquire() == .owned)
+        try cluster.release(.owned)
+    }
+
+    @Test("a detached server keeps running until stopped, and others only share it")
+    func detached() throws {
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
+        #expect(try cluster.acquire(detached: true) == .detached)
+        #expect(try cluster.acquire() == .shared)
+        try cluster.release(.shared)
+        guard case .running = cluster.state() else { Issue.record("a sharer stopped it"); return }
+        #expect(try cluster.stop())
+        #expect(try !cluster.stop())
+    }
+
+    @Test("unusable data folders are refused with a message that says what to do")
+    func unusableFolders() throws {
+        #expect(throws: ManagedClusterError.self) { try ManagedCluster(dataDirectory: "/tmp/it's-mine", logger: TestPostgres.logger) }
+        let long = "/tmp/" + String(repeating: "d", count: 120)
+        #expect(throws: ManagedClusterError.socketPathTooLong(path: long)) { try ManagedCluster(dataDirectory: long, logger: TestPostgres.logger) }
+        #expect(ManagedClusterError.socketPathTooLong(path: long).description.contains("DISPATCH_DATA_DIR"))
+        if geteuid() == 0 {
+            // Root runs the server as 'postgres', which cannot enter /root.
+            let hidden = "/root/dispatch-test-\(UUID().uuidString.prefix(6))"
+            defer { try? FileManager.default.removeItem(atPath: hidden) }
+            let cluster = try ManagedCluster(dataDirectory: hidden, logger: TestPostgres.logger)
+            #expect { try cluster.acquire() } throws: { error in
+                guard case .unusableDataDirectory(_, let reason) = error as? ManagedClusterError else { return false }
+                return reason.contains("cannot reach it")
+            }
+        }
+    }
+}

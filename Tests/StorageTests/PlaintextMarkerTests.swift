@@ -1,0 +1,42 @@
+import AssignmentCore
+import Foundation
+import Storage
+import Testing
+
+/// The server only ever holds ciphertext: a unique marker planted in a payload appears in no
+/// column of any table, text or bytes, after the assignment has been dispatched, moved and cancelled.
+@Suite("No plaintext in the database")
+struct PlaintextMarkerTests {
+    @Test("a payload's marker is found nowhere in the database")
+    func markerNowhere() async throws {
+        let database = try await TestPostgres.database()
+        let org = try await StorageFixtures.seedOrganization(in: database)
+        let marker = "MARKER\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+        let payload = #"{"contact_name":"Kari \#(marker)","address":"Gate \#(marker)","epikrise":"\#(marker)","version":1}"#
+        let kept = try await StorageFixtures.dispatch(in: database, organization: org, payload: payload)
+        let cancelled = try await StorageFixtures.dispatch(in: database, organization: org, payload: payload)
+        try await StorageFixtures.move(kept, to: .read, in: database, organization: org, actor: .user(org.peerMentor), at: StorageFixtures.start + 60)
+        try await StorageFixtures.move(cancelled, to: .cancelled, in: database, organization: org, actor: .user(org.coordinator), at: StorageFixtures.start + 60, reason: "Duplicate")
+
+        let hits = try await database.withConnection { db -> [String] in
+            let columns = try db.query(
+                """
+                SELECT table_name, column_name, data_type FROM information_schema.columns
+                 WHERE table_schema = 'public' AND data_type IN ('text', 'bytea', 'character varying', 'ARRAY', 'json', 'jsonb')
+                """)
+            #expect(columns.count > 20, "the search covers the schema")
+            var hits: [String] = []
+            for column in columns {
+                let table: String = try column.decode("table_name")
+                let name: String = try column.decode("column_name")
+                let type: String = try column.decode("data_type")
+                let condition = type == "bytea" ? "position(convert_to($1, 'UTF8') in \"\(name)\") > 0" : "\"\(name)\"::text LIKE '%' || $1 || '%'"
+                let count = try db.query("SELECT count(*) AS n FROM \"\(table)\" WHERE \(condition)", [marker]).first!.decode("n", as: Int.self)
+                if count > 0 { hits.append("\(table).\(name)") }
+            }
+            return hits
+        }
+        #expect(hits.isEmpty, "the marker was found in \(hits)")
+        try await database.close()
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import Storage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The throwaway PostgreSQL of one test process, started with the same code as the embedded
+/// default (``ManagedCluster``) in a fresh temporary folder, and stopped and deleted when the
+/// process exits. Each test gets its own database, copied from a migrated template, so tests run
+/// in parallel without seeing each other's rows.
+enum TestPostgres {
+    static let logger = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Started once, on first use (a `static let` initialises exactly once, even under concurrency).
+    static let cluster: ManagedCluster = {
+        let folder = "/tmp/dispatch-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
+        do {
+            let cluster = try ManagedCluster(dataDirectory: folder, logger: logger)
+            _ = try cluster.acquire()
+            let connection = try PostgresConnection(connectionString: cluster.connectionString())
+            try connection.execute("CREATE DATABASE migrated_template")
+            let template = try PostgresConnection(connectionString: cluster.connectionString(database: "migrated_template"))
+            try Migrator().migrate(on: template, now: Date())
+            dataFolderToRemove = folder
+            atexit {
+                guard let folder = TestPostgres.dataFolderToRemove else { return }
+                // pg_ctl by hand: the Swift runtime is shutting down, so keep this minimal.
+                let runAs = geteuid() == 0 ? "runuser -u postgres -- " : ""
+                let bin = (try? TestPostgres.binDirectory()) ?? "/usr/lib/postgresql/15/bin"
+                _ = system("\(runAs)\(bin)/pg_ctl -D '\(folder)/pgdata' -m immediate stop >/dev/null 2>&1; rm -rf '\(folder)'")
+            }
+            return cluster
+        } catch {
+            fatalError("The test PostgreSQL could not be started: \(error)")
+        }
+    }()
+
+    nonisolated(unsafe) static var dataFolderToRemove: String?
+
+    static func binDirectory() throws -> String { cluster.binDirectory }
+
+    private static let creation = DatabaseCreation()
+
+    /// A new, migrated database of its own, opened with a small pool.
+    static func database(maximumConnections: Int = 4) async throws -> Database {
+        let name = try await creation.createDatabase(from: "migrated_template")
+        return try await Database.open(
+            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: maximumConnections),
+            logger: logger)
+    }
+
+    /// A new, empty database (nothing migrated), for the migration tests.
+    static func emptyDatabase() async throws -> Database {
+        let name = try await creation.createDatabase(from: "template0")
+        return try await Database.open(
+            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: 2),
+            logger: logger)
+    }
+
+    /// A connection as the cluster's superuser to a database, for tests that play a hostile
+    /// administrator (disabling triggers to tamper with the audit table).
+    static func superuserConnection(to database: Database) throws -> PostgresConnection {
+        guard case .external(let connectionString) = database.configuration.location else { fatalError("test databases are external") }
+        return try PostgresConnection(connectionString: connectionString)
+    }
+}
+
+/// CREATE DATABASE … TEMPLATE refuses to copy a template that another session is copying at the
+/// same moment, so creations take turns.
+actor DatabaseCreation {
+    func createDatabase(from template: String) throws -> String {
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let connection = try PostgresConnection(connectionString: TestPostgres.cluster.connectionString(database: "postgres"))
+        try connection.execute("CREATE DATABASE \(name) TEMPLATE \(template)")
+        return name
+    }
+}
