@@ -62,12 +62,7 @@ public struct AssignmentEnvelope: Sendable, Hashable {
 
     /// The bytes the signature covers.
     public var headerBytes: [UInt8] {
-        var bytes = Self.magic
-        bytes.append(version)
-        bytes.append(algorithm)
-        bytes += Self.bytes(of: assignmentID)
-        bytes += Self.bytes(of: organizationID)
-        bytes += senderFingerprint.bytes
+        var bytes = Self.prefix(version: version, algorithm: algorithm, assignmentID: assignmentID, organizationID: organizationID, senderFingerprint: senderFingerprint)
         bytes.append(UInt8(recipients.count))
         for recipient in recipients {
             bytes += recipient.fingerprint.bytes
@@ -91,15 +86,15 @@ public struct AssignmentEnvelope: Sendable, Hashable {
         version: UInt8, algorithm: UInt8, assignmentID: UUID, organizationID: UUID,
         senderFingerprint: KeyFingerprint, recipientFingerprints: [KeyFingerprint]
     ) -> [UInt8] {
-        var bytes = magic
-        bytes.append(version)
-        bytes.append(algorithm)
-        bytes += Self.bytes(of: assignmentID)
-        bytes += Self.bytes(of: organizationID)
-        bytes += senderFingerprint.bytes
+        var bytes = prefix(version: version, algorithm: algorithm, assignmentID: assignmentID, organizationID: organizationID, senderFingerprint: senderFingerprint)
         bytes.append(UInt8(recipientFingerprints.count))
         for fingerprint in recipientFingerprints { bytes += fingerprint.bytes }
         return bytes
+    }
+
+    /// What header and associated data both start with: magic, version, algorithm, ids, sender.
+    private static func prefix(version: UInt8, algorithm: UInt8, assignmentID: UUID, organizationID: UUID, senderFingerprint: KeyFingerprint) -> [UInt8] {
+        magic + [version, algorithm] + bytes(of: assignmentID) + bytes(of: organizationID) + senderFingerprint.bytes
     }
 
     /// The byte-exact serialisation.

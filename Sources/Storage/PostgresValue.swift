@@ -63,35 +63,10 @@ extension Array: PostgresEncodable where Element == UInt8 {
 extension Array: PostgresDecodable where Element == UInt8 {
     /// `bytea` in hex output format: `\x` followed by hex digits.
     public init(postgresText text: String) throws {
-        guard text.hasPrefix("\\x"), let bytes = PostgresByteaText.decode(text.dropFirst(2)) else {
+        guard text.hasPrefix("\\x"), let bytes = Hex.decode(String(text.dropFirst(2))) else {
             throw PostgresError(kind: .decoding, message: "expected bytea in hex format")
         }
         self = bytes
-    }
-}
-
-enum PostgresByteaText {
-    static func decode(_ hex: Substring) -> [UInt8]? {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 48...57: c - 48
-        case 97...102: c - 87
-        case 65...70: c - 55
-        default: nil
-        }
     }
 }
 
