@@ -5,6 +5,7 @@
 // The targets follow the layers of DESIGN.md §3; each imports only the layers below it:
 //
 //   DispatchCLI (the `dispatch` executable, thin)
+//   Server         Hummingbird application: health, metrics, problem+json errors
 //   Storage        libpq, pool, migrations, the managed local cluster, the audit chain
 //   Envelope       libsodium: keys, fingerprints, seal/open, signatures, keystore
 //   AssignmentCore pure domain: types, lifecycle, rules, policies (no IO, no C)
@@ -19,11 +20,16 @@ let package = Package(
         .library(name: "AssignmentCore", targets: ["AssignmentCore"]),
         .library(name: "Envelope", targets: ["Envelope"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // MARK: System libraries (Debian: libsodium-dev, libpq-dev, libical-dev)
@@ -59,12 +65,26 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "AssignmentCore",
+                "Envelope",
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "DispatchCLI",
             dependencies: [
                 "AssignmentCore",
                 "Envelope",
                 "Storage",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,10 +100,24 @@ let package = Package(
             dependencies: ["Envelope", "AssignmentCore", "CSodium"],
             resources: [.copy("Vectors")]
         ),
+        .target(
+            name: "DatabaseTestSupport",
+            dependencies: ["Storage", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/DatabaseTestSupport"
+        ),
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "AssignmentCore", "Envelope",
+                "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

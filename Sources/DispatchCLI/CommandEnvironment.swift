@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Server
 import Storage
 
 #if canImport(Glibc)
@@ -14,6 +15,8 @@ struct CommandEnvironment {
     let dataDirectory: String
     let postgresBinDirectory: String?
     let keystorePath: String
+    let host: String?
+    let port: String?
     let logger: Logger
 
     init(options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -29,6 +32,8 @@ struct CommandEnvironment {
         }
         dataDirectory = Self.absolute(options.dataDirectory ?? nonEmpty("DISPATCH_DATA_DIR") ?? defaultData)
         postgresBinDirectory = nonEmpty("DISPATCH_POSTGRES_BIN")
+        host = nonEmpty("DISPATCH_HOST")
+        port = nonEmpty("DISPATCH_PORT")
         keystorePath = Self.absolute(nonEmpty("DISPATCH_KEYSTORE") ?? (nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/assignment-dispatch/device.keystore")
 
         let levelName = options.logLevel ?? nonEmpty("DISPATCH_LOG_LEVEL") ?? "notice"
@@ -43,6 +48,19 @@ struct CommandEnvironment {
     var databaseConfiguration: DatabaseConfiguration {
         if let databaseURL { return DatabaseConfiguration(location: .external(connectionString: databaseURL)) }
         return DatabaseConfiguration(location: .embedded(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory))
+    }
+
+    /// The server's settings: flags first, then DISPATCH_HOST and DISPATCH_PORT.
+    func serverConfiguration(host hostFlag: String?, port portFlag: Int?) throws -> ServerConfiguration {
+        var port = 8080
+        if let portFlag {
+            port = portFlag
+        } else if let text = self.port {
+            guard let value = Int(text) else { throw ValidationError("DISPATCH_PORT must be a number, not '\(text)'.") }
+            port = value
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("The port must be between 0 and 65535.") }
+        return ServerConfiguration(host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration)
     }
 
     /// The embedded cluster; refused when DATABASE_URL points elsewhere, so that `dispatch db`

@@ -36,6 +36,36 @@ public enum EnvelopeError: Error, Sendable, Hashable {
     case keystoreIO(path: String, reason: String)
 }
 
+extension EnvelopeError {
+    /// A stable machine-readable code, as in the API's problem answers.
+    public var code: String {
+        switch self {
+        case .cryptoUnavailable: "crypto_unavailable"
+        case .malformed: "envelope_malformed"
+        case .unsupportedVersion: "envelope_unsupported"
+        case .payloadTooLarge: "payload_too_large"
+        case .tooManyRecipients: "too_many_recipients"
+        case .noRecipients: "no_recipients"
+        case .senderMismatch: "sender_key_mismatch"
+        case .badSignature: "signature_invalid"
+        case .wrongAssignment: "envelope_wrong_assignment"
+        case .notARecipient: "not_a_recipient"
+        case .cannotOpen: "envelope_cannot_open"
+        case .invalidPublicKey: "public_key_invalid"
+        case .keystoreMissing: "keystore_missing"
+        case .keystoreExists: "keystore_exists"
+        case .keystoreTooOpen: "keystore_too_open"
+        case .keystoreNotOwned: "keystore_not_owned"
+        case .keystoreTruncated: "keystore_truncated"
+        case .keystoreCorrupt: "keystore_corrupt"
+        case .wrongPassphrase: "wrong_passphrase"
+        case .keyDerivationFailed: "key_derivation_failed"
+        case .passphraseTooShort: "passphrase_too_short"
+        case .keystoreIO: "keystore_unavailable"
+        }
+    }
+}
+
 extension EnvelopeError: CustomStringConvertible {
     public var description: String {
         switch self {

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Envelope
+import DatabaseTestSupport
 import Foundation
 import Storage
 import Testing

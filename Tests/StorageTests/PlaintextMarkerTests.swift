@@ -1,4 +1,5 @@
 import AssignmentCore
+import DatabaseTestSupport
 import Foundation
 import Storage
 import Testing

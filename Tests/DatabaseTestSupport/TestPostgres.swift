@@ -10,11 +10,11 @@ import Glibc
 /// default (``ManagedCluster``) in a fresh temporary folder, and stopped and deleted when the
 /// process exits. Each test gets its own database, copied from a migrated template, so tests run
 /// in parallel without seeing each other's rows.
-enum TestPostgres {
-    static let logger = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
+public enum TestPostgres {
+    public static let logger = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
 
     /// Started once, on first use (a `static let` initialises exactly once, even under concurrency).
-    static let cluster: ManagedCluster = {
+    public static let cluster: ManagedCluster = {
         let folder = "/tmp/dispatch-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
             let cluster = try ManagedCluster(dataDirectory: folder, logger: logger)
@@ -39,12 +39,19 @@ enum TestPostgres {
 
     nonisolated(unsafe) static var dataFolderToRemove: String?
 
-    static func binDirectory() throws -> String { cluster.binDirectory }
+    public static func binDirectory() throws -> String { cluster.binDirectory }
 
     private static let creation = DatabaseCreation()
 
+    /// The configuration of a new, migrated database of its own, for code that opens it itself
+    /// (the server's `buildApplication`).
+    public static func databaseConfiguration(maximumConnections: Int = 4) async throws -> DatabaseConfiguration {
+        let name = try await creation.createDatabase(from: "migrated_template")
+        return DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: maximumConnections)
+    }
+
     /// A new, migrated database of its own, opened with a small pool.
-    static func database(maximumConnections: Int = 4) async throws -> Database {
+    public static func database(maximumConnections: Int = 4) async throws -> Database {
         let name = try await creation.createDatabase(from: "migrated_template")
         return try await Database.open(
             DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: maximumConnections),
@@ -52,7 +59,7 @@ enum TestPostgres {
     }
 
     /// A new, empty database (nothing migrated), for the migration tests.
-    static func emptyDatabase() async throws -> Database {
+    public static func emptyDatabase() async throws -> Database {
         let name = try await creation.createDatabase(from: "template0")
         return try await Database.open(
             DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: 2),
@@ -61,7 +68,7 @@ enum TestPostgres {
 
     /// A connection as the cluster's superuser to a database, for tests that play a hostile
     /// administrator (disabling triggers to tamper with the audit table).
-    static func superuserConnection(to database: Database) throws -> PostgresConnection {
+    public static func superuserConnection(to database: Database) throws -> PostgresConnection {
         guard case .external(let connectionString) = database.configuration.location else { fatalError("test databases are external") }
         return try PostgresConnection(connectionString: connectionString)
     }

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Storage
+
+/// Builds the whole HTTP application: opens the database (starting the embedded cluster when there
+/// is no external one), applies pending migrations, and wires the routes and middleware. The
+/// command line's `dispatch serve` and every server test call this one function.
+///
+/// The database closes when the application's service group shuts down gracefully, after the HTTP
+/// server has stopped taking requests (``DatabaseService``).
+public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let database = try await Database.open(configuration.database, logger: logger)
+    do {
+        try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+    } catch {
+        try? await database.close()
+        throw error
+    }
+
+    let registry = PrometheusCollectorRegistry()
+    let router = Router(context: DispatchRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
+    router.add(middleware: ProblemResponseMiddleware())
+    HealthController(database: database).addRoutes(to: router)
+    MetricsController(registry: registry).addRoutes(to: router)
+
+    var application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assignment-dispatch"),
+        logger: logger)
+    application.addServices(DatabaseService(database: database))
+    return application
+}

@@ -1,0 +1,17 @@
+import ServiceLifecycle
+import Storage
+
+/// Keeps the database open while the application runs, and closes it on graceful shutdown:
+/// the connections, and the embedded PostgreSQL if this process started it.
+///
+/// It is added to the application's service group before the HTTP server, so the server stops
+/// first (requests in flight finish) and the database last.
+struct DatabaseService: Service {
+    let database: Database
+
+    func run() async throws {
+        // Returns on graceful shutdown; throws only if the task is cancelled, which must also close.
+        try? await gracefulShutdown()
+        try await database.close()
+    }
+}

@@ -1,0 +1,139 @@
+import AssignmentCore
+import Envelope
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Storage
+
+/// An RFC 9457 problem document: what every failed request answers with, as
+/// `application/problem+json`. `code` is stable and is what clients switch on; `detail` is for
+/// people. Neither ever contains personal data, a token, a key or internal text.
+public struct ProblemDetails: Codable, Sendable, Hashable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var code: String
+
+    public init(status: HTTPResponse.Status, code: String, detail: String) {
+        self.type = "https://assignment-dispatch.invalid/problems/\(code)"
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.code = code
+    }
+
+    public static let mediaType = "application/problem+json"
+}
+
+/// The one place where errors become HTTP answers.
+///
+/// - ``DomainError``: its stable code, with 403, 404, 409, 410 or 422 (``status(of:)``).
+/// - ``EnvelopeError``: 422 (413 for an oversized payload) with the envelope's code.
+/// - Hummingbird's errors (`HTTPError` for an unknown route or a bad request, a body over the size
+///   limit): their status, with a generic text, because their messages can quote the request.
+/// - `DecodingError`: 400 `malformed_request`.
+/// - Anything else: logged (its type, and the text of errors known to carry none of the request's
+///   data) and answered with an empty 500.
+public enum ProblemMapping {
+    public static func status(of error: DomainError) -> HTTPResponse.Status {
+        switch error {
+        case .notFound:
+            .notFound
+        case .coordinatorRoleRequired, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted:
+            .forbidden
+        case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired:
+            .conflict
+        case .payloadExpired, .payloadCancelled, .payloadDestroyed:
+            .gone
+        case .recipientNotPeerMentor, .recipientNotActive, .recipientCertificationExpired, .recipientHasNoKey, .keyFingerprintMismatch,
+            .keyRevoked, .keyRetired, .reasonRequired, .personalDataInText, .textInvalid, .expiryNotAfterDispatch,
+            .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid:
+            .unprocessableContent
+        }
+    }
+
+    /// The problem for an error, or `nil` for an unexpected one (answered with an empty 500).
+    public static func problem(for error: any Error) -> ProblemDetails? {
+        switch error {
+        case let error as DomainError:
+            return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
+        case let error as EnvelopeError:
+            let status: HTTPResponse.Status = if case .payloadTooLarge = error { .contentTooLarge } else { .unprocessableContent }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
+        case let error as any HTTPResponseError:
+            // Hummingbird's own errors (HTTPError, a body over the size limit…): their status, with
+            // a generic text, because their messages can quote the request.
+            return ProblemDetails(status: error.status, code: code(of: error.status), detail: detail(of: error.status))
+        case is DecodingError:
+            return ProblemDetails(status: .badRequest, code: "malformed_request", detail: "The request body is not valid JSON of the expected shape.")
+        default:
+            return nil
+        }
+    }
+
+    /// Builds the response for `error`, logging what is unexpected.
+    public static func response(for error: any Error, logger: Logger) -> Response {
+        guard let problem = problem(for: error) else {
+            var metadata: Logger.Metadata = ["error_type": "\(String(reflecting: type(of: error)))"]
+            switch error {
+            case let error as PostgresError: metadata["error"] = "\(error.description)"
+            case let error as ManagedClusterError: metadata["error"] = "\(error.description)"
+            case let error as MigrationError: metadata["error"] = "\(error.description)"
+            default: break
+            }
+            logger.error("request failed with an unexpected error", metadata: metadata)
+            return Response(status: .internalServerError)
+        }
+        return response(for: problem)
+    }
+
+    /// The problem+json response of a problem.
+    public static func response(for problem: ProblemDetails) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = (try? encoder.encode(problem)) ?? Data()
+        return Response(
+            status: HTTPResponse.Status(code: problem.status),
+            headers: [.contentType: ProblemDetails.mediaType, .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private static func code(of status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 408: "request_timeout"
+        case 413: "payload_too_large"
+        case 415: "unsupported_media_type"
+        case 429: "too_many_requests"
+        default: status.code >= 500 ? "server_error" : "http_\(status.code)"
+        }
+    }
+
+    private static func detail(of status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 404: "There is nothing at this address."
+        case 405: "This address does not accept that method."
+        case 413: "The request body is larger than \(DispatchRequestContext.maximumRequestBody / 1024) KiB."
+        default: status.reasonPhrase
+        }
+    }
+}
+
+/// Turns every error thrown below it into a problem+json answer (``ProblemMapping``).
+public struct ProblemResponseMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return ProblemMapping.response(for: error, logger: context.logger)
+        }
+    }
+}
