@@ -149,6 +149,21 @@ public enum DomainError: Error, Sendable, Hashable {
     }
 }
 
+extension DomainError {
+    /// One value of every case, for the tests that check codes and HTTP statuses case by case, and
+    /// for documentation. A new case belongs here too.
+    public static let oneOfEach: [DomainError] = [
+        .notFound, .coordinatorRoleRequired, .outsideCoordinatorScope, .senderNotActive(.paused), .moduleDisabled,
+        .recipientNotPeerMentor, .recipientNotActive(.paused), .recipientCertificationExpired, .recipientHasNoKey,
+        .keyFingerprintMismatch, .keyRevoked, .keyRetired, .invalidTransition(from: .read, to: .draft),
+        .actorNotPermitted(from: .read, to: .acknowledged), .reasonRequired, .expiryNotReached, .contactNotAllowed(.draft),
+        .contactAlreadyRecorded, .timestampNotMonotonic, .personalDataInText(field: "title", findings: []),
+        .textInvalid(field: "title", problem: "is required"), .expiryNotAfterDispatch, .contactDeadlineNotAfterDispatch,
+        .contactDeadlineAfterExpiry, .consentRequired, .payloadExpired, .payloadCancelled, .payloadDestroyed,
+        .settingInvalid(name: "time_zone", problem: "is not a known time zone"),
+    ]
+}
+
 extension DomainError: CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 }

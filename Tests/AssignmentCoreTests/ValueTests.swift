@@ -66,16 +66,7 @@ struct ValueTests {
 
     @Test("every domain error has a distinct stable code and a message")
     func errorCodes() {
-        let samples: [DomainError] = [
-            .notFound, .coordinatorRoleRequired, .outsideCoordinatorScope, .senderNotActive(.paused), .moduleDisabled,
-            .recipientNotPeerMentor, .recipientNotActive(.paused), .recipientCertificationExpired, .recipientHasNoKey,
-            .keyFingerprintMismatch, .keyRevoked, .keyRetired, .invalidTransition(from: .read, to: .draft),
-            .actorNotPermitted(from: .read, to: .acknowledged), .reasonRequired, .expiryNotReached, .contactNotAllowed(.draft),
-            .contactAlreadyRecorded, .timestampNotMonotonic, .personalDataInText(field: "title", findings: []),
-            .textInvalid(field: "title", problem: "x"), .expiryNotAfterDispatch, .contactDeadlineNotAfterDispatch,
-            .contactDeadlineAfterExpiry, .consentRequired, .payloadExpired, .payloadCancelled, .payloadDestroyed,
-            .settingInvalid(name: "x", problem: "y"),
-        ]
+        let samples = DomainError.oneOfEach
         #expect(Set(samples.map(\.code)).count == samples.count)
         #expect(samples.allSatisfy { $0.code.allSatisfy { $0.isLowercase || $0 == "_" } && !$0.message.isEmpty })
     }

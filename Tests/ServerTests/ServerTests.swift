@@ -120,16 +120,7 @@ struct ProblemMappingTests {
 
     @Test("every domain error maps to a 4xx status")
     func everyDomainErrorIsAClientError() {
-        let samples: [DomainError] = [
-            .notFound, .coordinatorRoleRequired, .outsideCoordinatorScope, .senderNotActive(.paused), .moduleDisabled,
-            .recipientNotPeerMentor, .recipientNotActive(.paused), .recipientCertificationExpired, .recipientHasNoKey,
-            .keyFingerprintMismatch, .keyRevoked, .keyRetired, .invalidTransition(from: .read, to: .draft),
-            .actorNotPermitted(from: .read, to: .acknowledged), .reasonRequired, .expiryNotReached, .contactNotAllowed(.draft),
-            .contactAlreadyRecorded, .timestampNotMonotonic, .personalDataInText(field: "title", findings: []),
-            .textInvalid(field: "title", problem: "x"), .expiryNotAfterDispatch, .contactDeadlineNotAfterDispatch,
-            .contactDeadlineAfterExpiry, .consentRequired, .payloadExpired, .payloadCancelled, .payloadDestroyed,
-            .settingInvalid(name: "x", problem: "y"),
-        ]
+        let samples = DomainError.oneOfEach
         for error in samples {
             let problem = ProblemMapping.problem(for: error)
             #expect((400..<500).contains(problem?.status ?? 0), "\(error.code)")
