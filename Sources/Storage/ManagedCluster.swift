@@ -135,10 +135,15 @@ public struct ManagedCluster: Sendable {
         }
     }
 
-    /// Stops the server if this process owns it.
+    /// Stops the server if this process still owns it. Ownership can have moved since ``acquire``:
+    /// `dispatch db start` may have made the running server detached, and then it stays up.
     public func release(_ lease: Lease) throws {
         guard lease == .owned else { return }
-        _ = try withFileLock { try stopIfRunning() }
+        try withFileLock {
+            let owner = (try? String(contentsOfFile: ownerFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard owner == String(getpid()) else { return }
+            _ = try stopIfRunning()
+        }
     }
 
     /// Stops the server whoever started it (`dispatch db stop`). Returns whether it was running.

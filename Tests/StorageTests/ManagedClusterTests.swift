@@ -91,6 +91,24 @@ struct ManagedClusterTests {
         #expect(try !cluster.stop())
     }
 
+    @Test("a server made detached while another process owned it outlives that owner")
+    func detachedTakeover() throws {
+        let path = folder()
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
+        #expect(try cluster.acquire() == .owned)
+        #expect(try cluster.acquire(detached: true) == .detached)
+        try cluster.release(.owned)
+        guard case .running = cluster.state() else {
+            Issue.record("the first owner stopped a server that had been made detached")
+            return
+        }
+        #expect(try cluster.stop())
+    }
+
     @Test("unusable data folders are refused with a message that says what to do")
     func unusableFolders() throws {
         #expect(throws: ManagedClusterError.self) { try ManagedCluster(dataDirectory: "/tmp/it's-mine", logger: TestPostgres.logger) }
