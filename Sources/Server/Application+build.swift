@@ -14,7 +14,8 @@ import Storage
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try await Database.open(configuration.database, logger: logger)
     do {
-        try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+        let now = configuration.now()
+        try await database.withConnection { try Migrator().migrate(on: $0, now: now) }
     } catch {
         try? await database.close()
         throw error
@@ -26,6 +27,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     router.add(middleware: ProblemResponseMiddleware())
     HealthController(database: database).addRoutes(to: router)
     MetricsController(registry: registry).addRoutes(to: router)
+    let api = router.group("v1")
+        .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
+    MeController().addRoutes(to: api)
 
     var application = Application(
         router: router,

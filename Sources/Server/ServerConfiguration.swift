@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 
 /// Everything `buildApplication(configuration:logger:)` needs, read at the edge by the command
@@ -8,10 +9,13 @@ public struct ServerConfiguration: Sendable {
     /// The TCP port; 0 picks a free one (tests).
     public var port: Int
     public var database: DatabaseConfiguration
+    /// The clock the rules read (token expiry, and later deadlines and reminders); tests move it.
+    public var now: @Sendable () -> Date
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() }) {
         self.host = host
         self.port = port
         self.database = database
+        self.now = now
     }
 }

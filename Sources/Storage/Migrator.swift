@@ -30,7 +30,8 @@ public struct Migration: Sendable, Hashable {
 /// Every migration of this version of the program, in order.
 public enum MigrationCatalog {
     public static let all: [Migration] = [
-        InitialSchema.migration
+        InitialSchema.migration,
+        AccountTokens.migration,
     ]
 }
 

@@ -11,6 +11,7 @@ struct RowLevelSecurityTests {
     static let tenantTables = [
         "organizations", "local_associations", "users", "device_keys", "contacts", "assignments", "assignment_recipients",
         "assignment_events", "audit_entries", "notifications", "feed_tokens", "honorarium_counters", "honorarium_threshold_events",
+        "api_tokens",
     ]
 
     /// Puts at least one row of each organisation in every tenant table.
@@ -29,6 +30,9 @@ struct RowLevelSecurityTests {
             try db.execute(
                 "INSERT INTO honorarium_counters (organization_id, peer_mentor_id, period, counted, updated_at) VALUES ($1, $2, '2026', 3, $3)",
                 [org.id, org.peerMentor.userID, start])
+            try db.execute(
+                "INSERT INTO api_tokens (id, organization_id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                [UUID(), org.id, org.peerMentor.userID, (0..<32).map { _ in UInt8.random(in: 0...255) }, start, start + 86_400])
             try db.execute(
                 "INSERT INTO honorarium_threshold_events (id, organization_id, peer_mentor_id, period, tier, crossed_at) VALUES ($1, $2, $3, '2026', 3, $4)",
                 [UUID(), org.id, org.peerMentor.userID, start])

@@ -1,0 +1,267 @@
+import AssignmentCore
+import Envelope
+import Foundation
+
+/// An organisation as the admin commands show it.
+public struct OrganizationRecord: Sendable, Hashable, Codable {
+    public var id: OrganizationID
+    public var name: String
+    public var settings: OrganizationSettings
+}
+
+/// A user as the admin commands and `/v1/me` show them. The handle is a login name chosen by the
+/// organisation admin, not a person's full name.
+public struct UserRecord: Sendable, Hashable, Codable {
+    public var id: UserID
+    public var organizationID: OrganizationID
+    public var localAssociationID: LocalAssociationID?
+    public var handle: String
+    public var role: Role
+    public var status: UserStatus
+
+    public var context: UserContext {
+        UserContext(userID: id, organizationID: organizationID, localAssociationID: localAssociationID, role: role)
+    }
+}
+
+/// A freshly issued bearer token: the only time the token itself exists outside the client.
+public struct IssuedToken: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var token: String
+    public var expiresAt: Date
+}
+
+/// Organisations, local associations, users and bearer tokens.
+///
+/// Admin commands act in the system scope (the operator on the server), and every change writes an
+/// audit entry in the same transaction, with ids only. Tokens are 32 random bytes, shown once as
+/// `adt_` and base64url; only their SHA-256 is stored.
+public struct AccountStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public static let tokenPrefix = "adt_"
+    public static let tokenLifetimes: ClosedRange<TimeInterval> = 3600...(365 * 86_400)
+
+    // MARK: Organisations
+
+    public func createOrganization(name: String, at time: Date, id: OrganizationID = OrganizationID(UUID())) async throws -> OrganizationRecord {
+        let clean = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(clean.count) else { throw DomainError.textInvalid(field: "organisation name", problem: "must be 1 to 200 characters") }
+        do {
+            try await database.transaction(.system(actor: .system)) { db in
+                try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)", [id, clean, time])
+                try Self.audit(db, organization: id, at: time, action: "organization.created", subjectType: "organization", subject: id.uuid)
+            }
+        } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+            throw AccountError.organizationExists(clean)
+        }
+        return try await organization(id.description)
+    }
+
+    /// Finds an organisation by id or (case-insensitive) name.
+    public func organization(_ nameOrID: String) async throws -> OrganizationRecord {
+        let found = try await database.transaction(.system(actor: .system)) { db in
+            try db.query(
+                """
+                SELECT id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count,
+                       array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days
+                  FROM organizations WHERE id::text = lower($1) OR lower(name) = lower($1)
+                """, [nameOrID]
+            ).first.map(Self.organizationRecord)
+        }
+        guard let found else { throw AccountError.organizationNotFound(nameOrID) }
+        return found
+    }
+
+    public func organizations() async throws -> [OrganizationRecord] {
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.query(
+                """
+                SELECT id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count,
+                       array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days
+                  FROM organizations ORDER BY lower(name)
+                """
+            ).map(Self.organizationRecord)
+        }
+    }
+
+    /// Replaces an organisation's settings after checking them (`setting_invalid` names the first bad one).
+    public func updateSettings(of organization: OrganizationID, to settings: OrganizationSettings, at time: Date) async throws -> OrganizationRecord {
+        try settings.validate()
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.execute(
+                """
+                UPDATE organizations SET encrypted_assignments_enabled = $2, time_zone = $3, reminder_after_days = $4, reminder_repeat_days = $5,
+                       reminder_maximum_count = $6, honorarium_tiers = string_to_array($7, ',')::integer[], honorarium_counting_status = $8,
+                       retention_days = $9, updated_at = greatest(updated_at, $10)
+                 WHERE id = $1
+                """,
+                [organization, settings.encryptedAssignmentsEnabled, settings.timeZoneIdentifier, settings.reminderAfterDays, settings.reminderRepeatDays,
+                 settings.reminderMaximumCount, settings.honorariumTiers.map(String.init).joined(separator: ","),
+                 settings.honorariumCountingStatus.rawValue, settings.retentionDays, time])
+            try Self.audit(db, organization: organization, at: time, action: "organization.settings_changed", subjectType: "organization", subject: organization.uuid)
+        }
+        return try await self.organization(organization.description)
+    }
+
+    public func createLocalAssociation(in organization: OrganizationID, name: String, at time: Date) async throws -> LocalAssociationID {
+        let id = LocalAssociationID(UUID())
+        do {
+            try await database.transaction(.system(actor: .system)) { db in
+                try db.execute("INSERT INTO local_associations (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)", [id, organization, name, time])
+                try Self.audit(db, organization: organization, at: time, action: "local_association.created", subjectType: "local_association", subject: id.uuid)
+            }
+        } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+            throw AccountError.localAssociationExists(name)
+        } catch let error as PostgresError where error.sqlState == PostgresError.checkViolation {
+            throw DomainError.textInvalid(field: "local association name", problem: "must be 1 to 200 characters")
+        }
+        return id
+    }
+
+    // MARK: Users
+
+    public func addUser(
+        to organization: OrganizationID, handle: String, role: Role, localAssociation: String? = nil,
+        certificationExpiresAt: Date? = nil, at time: Date
+    ) async throws -> UserRecord {
+        guard handle.range(of: "^[a-z0-9][a-z0-9._-]{1,63}$", options: .regularExpression) != nil else { throw AccountError.handleInvalid(handle) }
+        let id = UserID(UUID())
+        do {
+            try await database.transaction(.system(actor: .system)) { db in
+                var localAssociationID: UUID?
+                if let localAssociation {
+                    guard let row = try db.query("SELECT id FROM local_associations WHERE organization_id = $1 AND lower(name) = lower($2)", [organization, localAssociation]).first else {
+                        throw AccountError.localAssociationNotFound(localAssociation)
+                    }
+                    localAssociationID = try row.decode("id")
+                }
+                try db.execute(
+                    """
+                    INSERT INTO users (id, organization_id, local_association_id, handle, role, certification_expires_at, created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                    """, [id, organization, localAssociationID, handle, role.rawValue, certificationExpiresAt, time])
+                try Self.audit(db, organization: organization, at: time, action: "user.created", subjectType: "user", subject: id.uuid, details: #"{"role":"\#(role.rawValue)"}"#)
+            }
+        } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+            throw AccountError.handleTaken(handle)
+        }
+        return try await user(handle, in: organization)
+    }
+
+    public func user(_ handle: String, in organization: OrganizationID) async throws -> UserRecord {
+        let found = try await database.transaction(.system(actor: .system)) { db in
+            try db.query("SELECT id, organization_id, local_association_id, handle, role, status FROM users WHERE organization_id = $1 AND handle = $2", [organization, handle])
+                .first.map(Self.userRecord)
+        }
+        guard let found else { throw AccountError.userNotFound(handle) }
+        return found
+    }
+
+    /// Pauses, deactivates or reactivates a user. Deactivation also revokes their tokens.
+    public func setStatus(of handle: String, in organization: OrganizationID, to status: UserStatus, at time: Date) async throws -> UserRecord {
+        let user = try await self.user(handle, in: organization)
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.execute("UPDATE users SET status = $2, updated_at = greatest(updated_at, $3) WHERE id = $1", [user.id, status.rawValue, time])
+            if status == .deactivated {
+                try db.execute("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", [user.id, time])
+            }
+            try Self.audit(db, organization: organization, at: time, action: "user.status_changed", subjectType: "user", subject: user.id.uuid,
+                           details: #"{"from":"\#(user.status.rawValue)","to":"\#(status.rawValue)"}"#)
+        }
+        return try await self.user(handle, in: organization)
+    }
+
+    // MARK: Tokens
+
+    public func issueToken(
+        for handle: String, in organization: OrganizationID, lifetime: TimeInterval, label: String? = nil, at time: Date,
+        random: some RandomSource = SystemRandomSource()
+    ) async throws -> IssuedToken {
+        guard Self.tokenLifetimes.contains(lifetime) else { throw AccountError.lifetimeInvalid }
+        let user = try await self.user(handle, in: organization)
+        guard user.status != .deactivated else { throw AccountError.userDeactivated(handle) }
+        var secret = [UInt8](repeating: 0, count: 32)
+        secret.withUnsafeMutableBytes { random.fill($0) }
+        let token = Self.tokenPrefix + Data(secret).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let id = UUID()
+        let expiresAt = time + lifetime
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.execute(
+                "INSERT INTO api_tokens (id, organization_id, user_id, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                [id, organization, user.id, SHA256.hash(Array(token.utf8)), label, time, expiresAt])
+            try Self.audit(db, organization: organization, at: time, action: "token.issued", subjectType: "user", subject: user.id.uuid, details: #"{"token_id":"\#(id.uuidString.lowercased())"}"#)
+        }
+        return IssuedToken(id: id, token: token, expiresAt: PostgresTimestamp.truncatedToMicroseconds(expiresAt))
+    }
+
+    public func revokeToken(_ id: UUID, in organization: OrganizationID, at time: Date) async throws {
+        let revoked = try await database.transaction(.system(actor: .system)) { db in
+            let count = try db.query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL", [id, organization, time]).affectedRows
+            if count > 0 {
+                try Self.audit(db, organization: organization, at: time, action: "token.revoked", subjectType: "token", subject: id)
+            }
+            return count
+        }
+        guard revoked == 1 else { throw AccountError.tokenNotFound }
+    }
+
+    /// The user a bearer token belongs to, or `nil` when it is unknown, revoked or expired, or its
+    /// user is deactivated. Anything that does not look like a token is not looked up at all.
+    public func authenticate(token: String, at time: Date) async throws -> UserRecord? {
+        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count == Self.tokenPrefix.utf8.count + 43,
+            token.utf8.allSatisfy({ $0.isBase64URL })
+        else { return nil }
+        let hash = SHA256.hash(Array(token.utf8))
+        return try await database.transaction(.system(actor: .system)) { db in
+            try db.query(
+                """
+                SELECT u.id, u.organization_id, u.local_association_id, u.handle, u.role, u.status
+                  FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.organization_id = t.organization_id
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.status <> 'deactivated'
+                """, [hash, time]
+            ).first.map(Self.userRecord)
+        }
+    }
+
+    // MARK: Rows
+
+    static func organizationRecord(_ row: PostgresRow) throws -> OrganizationRecord {
+        let tiers = try row.decode("tiers", as: String.self).split(separator: ",").compactMap { Int($0) }
+        let settings = OrganizationSettings(
+            encryptedAssignmentsEnabled: try row.decode("encrypted_assignments_enabled"), timeZoneIdentifier: try row.decode("time_zone"),
+            reminderAfterDays: try row.decode("reminder_after_days"), reminderRepeatDays: try row.decode("reminder_repeat_days"),
+            reminderMaximumCount: try row.decode("reminder_maximum_count"), honorariumTiers: tiers,
+            honorariumCountingStatus: AssignmentStatus(rawValue: try row.decode("honorarium_counting_status")) ?? .completed,
+            retentionDays: try row.decode("retention_days"))
+        return OrganizationRecord(id: try row.decode("id"), name: try row.decode("name"), settings: settings)
+    }
+
+    static func userRecord(_ row: PostgresRow) throws -> UserRecord {
+        guard let role = Role(rawValue: try row.decode("role")), let status = UserStatus(rawValue: try row.decode("status")) else {
+            throw PostgresError(kind: .decoding, message: "unknown role or status")
+        }
+        return UserRecord(
+            id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
+            handle: try row.decode("handle"), role: role, status: status)
+    }
+
+    static func audit(
+        _ db: PostgresConnection, organization: OrganizationID, at time: Date, action: String, subjectType: String, subject: UUID, details: String = "{}"
+    ) throws {
+        try db.execute(
+            """
+            INSERT INTO audit_entries (organization_id, occurred_at, actor_id, actor_role, action, subject_type, subject_id, details)
+            VALUES ($1, $2, nullif(current_setting('dispatch.actor_id', true), '')::uuid, current_setting('dispatch.actor_role', true), $3, $4, $5, $6)
+            """, [organization, time, action, subjectType, subject, details])
+    }
+}
+
+extension UInt8 {
+    fileprivate var isBase64URL: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x2D || self == 0x5F
+    }
+}

@@ -1,0 +1,112 @@
+import AssignmentCore
+import DatabaseTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Storage
+import Testing
+
+/// A clock the test moves by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+@Suite("Bearer authentication")
+struct AuthenticationTests {
+    let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
+
+    /// An application on its own database with one organisation and one active peer mentor.
+    func setUp() async throws -> (application: some ApplicationProtocol, token: String, accounts: AccountStore, organization: OrganizationID) {
+        let databaseConfiguration = try await TestPostgres.databaseConfiguration()
+        let clock = self.clock
+        let application = try await buildApplication(
+            configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }), logger: TestPostgres.logger)
+        let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
+        let accounts = AccountStore(database: database)
+        let org = try await accounts.createOrganization(name: "Blindeforbundet", at: clock.now)
+        _ = try await accounts.addUser(to: org.id, handle: "likeperson1", role: .peerMentor, at: clock.now)
+        let token = try await accounts.issueToken(for: "likeperson1", in: org.id, lifetime: 3600, at: clock.now).token
+        return (application, token, accounts, org.id)
+    }
+
+    func isUnauthorizedProblem(_ response: TestResponse) -> Bool {
+        guard response.status == .unauthorized, response.headers[.wwwAuthenticate] == "Bearer",
+            response.headers[.contentType] == ProblemDetails.mediaType,
+            let problem = try? JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body))
+        else { return false }
+        return problem.code == "unauthorized"
+    }
+
+    @Test("a valid token reaches /v1/me and says who it belongs to")
+    func validToken() async throws {
+        let (application, token, _, organization) = try await setUp()
+        try await application.test(.router) { client in
+            try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .ok)
+                let user = try JSONDecoder().decode(UserRecord.self, from: Data(buffer: response.body))
+                #expect(user.handle == "likeperson1")
+                #expect(user.role == .peerMentor)
+                #expect(user.organizationID == organization)
+            }
+        }
+    }
+
+    @Test("missing, malformed, unknown, expired and revoked tokens all get the same 401")
+    func refusedTokens() async throws {
+        let (application, token, accounts, organization) = try await setUp()
+        let clock = self.clock
+        try await application.test(.router) { client in
+            for header in [nil, "Basic a2FyaTpwYXNz", "Bearer", "Bearer ", "Bearer \(token)x", "bearer \(token)", "Bearer adt_\(String(repeating: "A", count: 43))"] {
+                let headers: HTTPFields = header.map { [.authorization: $0] } ?? [:]
+                try await client.execute(uri: "/v1/me", method: .get, headers: headers) { response in
+                    #expect(isUnauthorizedProblem(response), "\(String(describing: header))")
+                }
+            }
+            clock.advance(by: 3600)
+            try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(isUnauthorizedProblem(response), "expired")
+            }
+            let fresh = try await accounts.issueToken(for: "likeperson1", in: organization, lifetime: 3600, at: clock.now)
+            try await accounts.revokeToken(fresh.id, in: organization, at: clock.now)
+            try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(fresh.token)"]) { response in
+                #expect(isUnauthorizedProblem(response), "revoked")
+            }
+        }
+    }
+
+    @Test("after ten failures a client waits, even with a valid token, until the window has passed")
+    func rateLimited() async throws {
+        let (application, token, _, _) = try await setUp()
+        let clock = self.clock
+        try await application.test(.router) { client in
+            for _ in 0..<10 {
+                try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer wrong"]) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(Int(response.headers[.retryAfter] ?? "") == 60)
+                #expect((try? JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body)))?.code == "too_many_requests")
+            }
+            clock.advance(by: 61)
+            try await client.execute(uri: "/v1/me", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test("health and metrics need no token")
+    func publicEndpoints() async throws {
+        let (application, _, _, _) = try await setUp()
+        try await application.test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+}
