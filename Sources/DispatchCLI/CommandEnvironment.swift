@@ -63,6 +63,20 @@ struct CommandEnvironment {
         return ServerConfiguration(host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration)
     }
 
+    /// Runs `body` with the account store of a migrated database, and closes the database after
+    /// (stopping the embedded one if this command started it).
+    func withAccounts<Result>(_ body: (AccountStore) async throws -> Result) async throws -> Result {
+        let database = try await Database.openMigrated(databaseConfiguration, logger: logger, now: Date())
+        do {
+            let result = try await body(AccountStore(database: database))
+            try await database.close()
+            return result
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
     /// The embedded cluster; refused when DATABASE_URL points elsewhere, so that `dispatch db`
     /// never suggests it manages a server it does not.
     func managedCluster() throws -> ManagedCluster {

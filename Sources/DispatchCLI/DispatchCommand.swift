@@ -10,7 +10,8 @@ struct DispatchCommand: AsyncParsableCommand {
             Without a subcommand, runs 'dispatch up'. Settings are read from the environment and from \
             flags; docs/configuration.md lists them all.
             """,
-        subcommands: [UpCommand.self, ServeCommand.self, MigrateCommand.self, DatabaseCommand.self, KeysCommand.self],
+        subcommands: [UpCommand.self, ServeCommand.self, MigrateCommand.self, DatabaseCommand.self, OrganizationCommand.self, UsersCommand.self,
+                      TokensCommand.self, KeysCommand.self],
         defaultSubcommand: UpCommand.self
     )
 }

@@ -12,14 +12,7 @@ import Storage
 /// The database closes when the application's service group shuts down gracefully, after the HTTP
 /// server has stopped taking requests (``DatabaseService``).
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
-    let database = try await Database.open(configuration.database, logger: logger)
-    do {
-        let now = configuration.now()
-        try await database.withConnection { try Migrator().migrate(on: $0, now: now) }
-    } catch {
-        try? await database.close()
-        throw error
-    }
+    let database = try await Database.openMigrated(configuration.database, logger: logger, now: configuration.now())
 
     let registry = PrometheusCollectorRegistry()
     let router = Router(context: DispatchRequestContext.self)

@@ -1,0 +1,58 @@
+import ArgumentParser
+import AssignmentCore
+import Foundation
+
+/// `dispatch org set --org NAME [--module on|off] [--reminder-after-days N] …`
+struct OrganizationSetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Change an organisation's settings: the encrypted-assignments module, reminders, honorarium, time zone, retention.",
+        discussion: "Only the settings given change. docs/domain.md explains each in plain words.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var organization: OrganizationOption
+    @Option(help: "Switch encrypted assignments on or off for the organisation.") var module: Switch?
+    @Option(help: "Days after dispatch without contact before the first reminder (1-365).") var reminderAfterDays: Int?
+    @Option(help: "Days between reminders (1-365).") var reminderRepeatDays: Int?
+    @Option(help: "How many reminders at most (1-20).") var reminderMaximumCount: Int?
+    @Option(help: "Honorarium tiers, increasing, separated by commas (for example 3,15).") var honorariumTiers: String?
+    @Option(help: "When an assignment counts for the honorarium: completed or acknowledged.") var countAt: String?
+    @Option(help: "The organisation's time zone (for example Europe/Oslo).") var timeZone: String?
+    @Option(help: "Days after which closed assignments are archived (30-3650).") var retentionDays: Int?
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    enum Switch: String, ExpressibleByArgument, CaseIterable {
+        case on, off
+    }
+
+    func run() async throws {
+        let environment = try CommandEnvironment(options: options)
+        var tiers: [Int]?
+        if let honorariumTiers {
+            let parsed = honorariumTiers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--honorarium-tiers takes whole numbers separated by commas, such as 3,15.")
+            }
+            tiers = parsed.compactMap { $0 }
+        }
+        var counting: AssignmentStatus?
+        if let countAt {
+            guard let status = AssignmentStatus(rawValue: countAt) else { throw ValidationError("--count-at takes completed or acknowledged.") }
+            counting = status
+        }
+        let record = try await environment.withAccounts { accounts in
+            let current = try await accounts.organization(organization.organization)
+            var settings = current.settings
+            if let module { settings.encryptedAssignmentsEnabled = module == .on }
+            if let reminderAfterDays { settings.reminderAfterDays = reminderAfterDays }
+            if let reminderRepeatDays { settings.reminderRepeatDays = reminderRepeatDays }
+            if let reminderMaximumCount { settings.reminderMaximumCount = reminderMaximumCount }
+            if let tiers { settings.honorariumTiers = tiers }
+            if let counting { settings.honorariumCountingStatus = counting }
+            if let timeZone { settings.timeZoneIdentifier = timeZone }
+            if let retentionDays { settings.retentionDays = retentionDays }
+            return try await accounts.updateSettings(of: current.id, to: settings, at: Date())
+        }
+        try Output.print(record, json: json) { "Settings saved.\n" + $0.plainText }
+    }
+}

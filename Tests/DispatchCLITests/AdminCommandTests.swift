@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The organisation admin's commands, through the built executable.
+@Suite("Admin commands", .serialized)
+struct AdminCommandTests {
+    @Test("create an organisation, a local association, users and a token; change settings and status")
+    func adminFlow() throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let created = try runner.run(["org", "create", "--name", "Blindeforbundet"])
+        #expect(created.status == 0, "\(created.errors)")
+        #expect(created.output.contains("Encrypted assignments: on."))
+        #expect(created.output.contains("Honorarium tiers: 3 and 15 assignments, counted when completed."))
+        #expect(created.output.isPlainText)
+        #expect(try runner.run(["org", "add-local-association", "--org", "blindeforbundet", "--name", "Oslo"]).status == 0)
+        let user = try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "kari.k", "--role", "coordinator", "--local-association", "Oslo", "--json"])
+        let userJSON = try JSONSerialization.jsonObject(with: Data(user.output.utf8)) as? [String: Any]
+        #expect(userJSON?["handle"] as? String == "kari.k")
+        #expect(userJSON?["role"] as? String == "coordinator")
+
+        let issued = try runner.run(["tokens", "issue", "--org", "Blindeforbundet", "--handle", "kari.k", "--days", "7"])
+        #expect(issued.status == 0)
+        #expect(issued.output.contains("shown only this once"))
+        let token = try #require(issued.output.split(separator: "\n").first { $0.hasPrefix("adt_") })
+        #expect(token.count == 47)
+
+        let settings = try runner.run(["org", "set", "--org", "Blindeforbundet", "--module", "off", "--reminder-after-days", "7", "--honorarium-tiers", "5,10", "--count-at", "acknowledged"])
+        #expect(settings.status == 0, "\(settings.errors)")
+        #expect(settings.output.contains("Encrypted assignments: off."))
+        #expect(settings.output.contains("Reminders: after 7 days"))
+        #expect(settings.output.contains("Honorarium tiers: 5 and 10 assignments, counted when acknowledged."))
+
+        let paused = try runner.run(["users", "pause", "--org", "Blindeforbundet", "--handle", "kari.k"])
+        #expect(paused.output.contains("Status: paused."))
+        #expect(try runner.run(["users", "deactivate", "--org", "Blindeforbundet", "--handle", "kari.k"]).output.contains("Status: deactivated."))
+        #expect(try runner.run(["users", "reactivate", "--org", "Blindeforbundet", "--handle", "kari.k"]).output.contains("Status: active."))
+        let listed = try runner.run(["org", "list"])
+        #expect(listed.output.hasPrefix("1 organisation:\nBlindeforbundet, id "))
+    }
+
+    @Test("wrong input is refused with a message that says what to do, and changes nothing")
+    func refusals() throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        #expect(try runner.run(["org", "create", "--name", "Org"]).status == 0)
+        let duplicate = try runner.run(["org", "create", "--name", "ORG"])
+        #expect(duplicate.status == 1)
+        #expect(duplicate.errors.contains("An organisation named ORG exists already."))
+        let unknown = try runner.run(["org", "show", "--org", "Nowhere"])
+        #expect(unknown.status == 1)
+        #expect(unknown.errors.contains("dispatch org list"))
+        let role = try runner.run(["users", "add", "--org", "Org", "--handle", "ola", "--role", "wizard"])
+        #expect(role.status == 64)
+        #expect(role.errors.contains("peer_mentor"))
+        let handle = try runner.run(["users", "add", "--org", "Org", "--handle", "Ola Nordmann", "--role", "peer_mentor"])
+        #expect(handle.status == 1)
+        #expect(handle.errors.contains("is not a usable handle"))
+        let setting = try runner.run(["org", "set", "--org", "Org", "--reminder-after-days", "0"])
+        #expect(setting.status == 1)
+        #expect(setting.errors.contains("reminder_after_days must be between 1 and 365"))
+        let tiers = try runner.run(["org", "set", "--org", "Org", "--honorarium-tiers", "15,3"])
+        #expect(tiers.status == 1)
+        #expect(try runner.run(["org", "show", "--org", "Org"]).output.contains("Reminders: after 10 days"))
+        #expect(try runner.run(["org", "show", "--org", "Org"]).output.contains("Honorarium tiers: 3 and 15"))
+        let token = try runner.run(["tokens", "issue", "--org", "Org", "--handle", "nobody"])
+        #expect(token.status == 1)
+        #expect(token.errors.contains("no user with the handle nobody"))
+        let revoke = try runner.run(["tokens", "revoke", "--org", "Org", "--id", "not-a-uuid"])
+        #expect(revoke.status == 64)
+    }
+}
