@@ -17,6 +17,22 @@ public struct DevicePublicKeys: Sendable, Hashable {
         self.signingKey = signingKey
     }
 
+    /// Throws `invalidPublicKey` unless the signing key is a valid Ed25519 point and the encryption
+    /// key is an X25519 key a shared secret can be made with (not a low-order point), so that a
+    /// registered key can always be sealed to and verified against.
+    public func validate() throws {
+        try Sodium.ready()
+        guard signingKey.withUnsafeBufferPointer({ crypto_core_ed25519_is_valid_point($0.baseAddress!) }) == 1 else {
+            throw EnvelopeError.invalidPublicKey
+        }
+        var shared = [UInt8](repeating: 0, count: 32)
+        var scalar = [UInt8](repeating: 0, count: 32)
+        randombytes_buf(&scalar, 32)
+        let status = encryptionKey.withUnsafeBufferPointer { crypto_scalarmult(&shared, scalar, $0.baseAddress!) }
+        sodium_memzero(&scalar, 32)
+        guard status == 0 else { throw EnvelopeError.invalidPublicKey }
+    }
+
     /// SHA-256 of the two public keys, encryption key first (64 bytes in). One fingerprint covers
     /// both keys, so reading it aloud verifies both.
     public var fingerprint: KeyFingerprint {

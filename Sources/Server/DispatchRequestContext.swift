@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Storage
 
@@ -25,4 +26,12 @@ public struct DispatchRequestContext: RequestContext {
     }
 
     public var maxUploadSize: Int { Self.maximumRequestBody }
+
+    /// Responses: JSON with sorted keys and ISO 8601 dates.
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
 }

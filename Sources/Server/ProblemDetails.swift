@@ -30,6 +30,8 @@ public struct ProblemDetails: Codable, Sendable, Hashable {
 /// The one place where errors become HTTP answers.
 ///
 /// - ``DomainError``: its stable code, with 403, 404, 409, 410 or 422 (``status(of:)``).
+/// - ``RequestError`` (a body or parameter of the wrong shape): 400 or 422.
+/// - ``DeviceKeyError``: 409, or 403 for someone else's key.
 /// - ``EnvelopeError``: 422 (413 for an oversized payload) with the envelope's code.
 /// - Hummingbird's errors (`HTTPError` for an unknown route or a bad request, a body over the size
 ///   limit): their status, with a generic text, because their messages can quote the request.
@@ -59,6 +61,11 @@ public enum ProblemMapping {
         switch error {
         case let error as DomainError:
             return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
+        case let error as RequestError:
+            return ProblemDetails(status: error.status, code: error.code, detail: error.description)
+        case let error as DeviceKeyError:
+            let status: HTTPResponse.Status = if case .notYours = error { .forbidden } else { .conflict }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as EnvelopeError:
             let status: HTTPResponse.Status = if case .payloadTooLarge = error { .contentTooLarge } else { .unprocessableContent }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
