@@ -7,27 +7,13 @@ import Server
 import Storage
 import Testing
 
-/// A clock the test moves by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date { lock.withLock { current } }
-    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
-
 @Suite("Bearer authentication")
 struct AuthenticationTests {
     let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
 
     /// An application on its own database with one organisation and one active peer mentor.
     func setUp() async throws -> (application: some ApplicationProtocol, token: String, accounts: AccountStore, organization: OrganizationID) {
-        let databaseConfiguration = try await TestPostgres.databaseConfiguration()
-        let clock = self.clock
-        let application = try await buildApplication(
-            configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }), logger: TestPostgres.logger)
-        let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
-        let accounts = AccountStore(database: database)
+        let (application, accounts) = try await makeApplication(clock: clock)
         let org = try await accounts.createOrganization(name: "Blindeforbundet", at: clock.now)
         _ = try await accounts.addUser(to: org.id, handle: "likeperson1", role: .peerMentor, at: clock.now)
         let token = try await accounts.issueToken(for: "likeperson1", in: org.id, lifetime: 3600, at: clock.now).token

@@ -19,12 +19,8 @@ struct KeysTests {
 
     /// Two organisations: "a" with a coordinator, two peer mentors and an admin; "b" with a coordinator.
     func setUp() async throws -> (application: some ApplicationProtocol, world: World) {
-        let databaseConfiguration = try await TestPostgres.databaseConfiguration()
+        let (application, accounts) = try await makeApplication(clock: clock)
         let clock = self.clock
-        let application = try await buildApplication(
-            configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }), logger: TestPostgres.logger)
-        let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
-        let accounts = AccountStore(database: database)
         var world = World()
         for (orgName, users) in [("A", [("coord", Role.coordinator), ("mentor", .peerMentor), ("mentor2", .peerMentor), ("admin", .organizationAdmin)]),
                                  ("B", [("bcoord", .coordinator)])] {
@@ -34,7 +30,7 @@ struct KeysTests {
                 world.tokens[handle] = try await accounts.issueToken(for: handle, in: org.id, lifetime: 86_400, at: clock.now).token
             }
         }
-        try await database.close()
+        try await accounts.database.close()
         return (application, world)
     }
 

@@ -1,0 +1,24 @@
+import DatabaseTestSupport
+import Foundation
+import Hummingbird
+import Server
+import Storage
+
+/// A clock the test moves by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// The application as `dispatch serve` builds it, on a database of its own and a clock the test
+/// moves, plus an account store on the same database for the test's own set-up.
+func makeApplication(clock: TestClock) async throws -> (application: some ApplicationProtocol, accounts: AccountStore) {
+    let databaseConfiguration = try await TestPostgres.databaseConfiguration()
+    let application = try await buildApplication(
+        configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }), logger: TestPostgres.logger)
+    let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
+    return (application, AccountStore(database: database))
+}
