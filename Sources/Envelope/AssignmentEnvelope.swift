@@ -42,11 +42,21 @@ public struct AssignmentEnvelope: Sendable, Hashable {
     public struct Recipient: Sendable, Hashable {
         public var fingerprint: KeyFingerprint
         public var sealedKeyHash: [UInt8]
+
+        public init(fingerprint: KeyFingerprint, sealedKeyHash: [UInt8]) {
+            self.fingerprint = fingerprint
+            self.sealedKeyHash = sealedKeyHash
+        }
     }
 
     public struct SealedKey: Sendable, Hashable {
         public var fingerprint: KeyFingerprint
         public var sealedKey: [UInt8]
+
+        public init(fingerprint: KeyFingerprint, sealedKey: [UInt8]) {
+            self.fingerprint = fingerprint
+            self.sealedKey = sealedKey
+        }
     }
 
     public var version: UInt8
@@ -59,6 +69,24 @@ public struct AssignmentEnvelope: Sendable, Hashable {
     public var ciphertext: [UInt8]
     public var signature: [UInt8]
     public var sealedKeys: [SealedKey]
+
+    /// Reassembles an envelope from its parts (the server does, from the stored columns, for each
+    /// device that downloads it). Nothing is checked here: see ``parse(_:)`` and ``EnvelopeVerifier``.
+    public init(
+        version: UInt8, algorithm: UInt8, assignmentID: UUID, organizationID: UUID, senderFingerprint: KeyFingerprint,
+        recipients: [Recipient], nonce: [UInt8], ciphertext: [UInt8], signature: [UInt8], sealedKeys: [SealedKey]
+    ) {
+        self.version = version
+        self.algorithm = algorithm
+        self.assignmentID = assignmentID
+        self.organizationID = organizationID
+        self.senderFingerprint = senderFingerprint
+        self.recipients = recipients
+        self.nonce = nonce
+        self.ciphertext = ciphertext
+        self.signature = signature
+        self.sealedKeys = sealedKeys
+    }
 
     /// The bytes the signature covers.
     public var headerBytes: [UInt8] {

@@ -1,0 +1,285 @@
+import AssignmentCore
+import Envelope
+import Foundation
+
+/// What a coordinator's device submits to dispatch an assignment. The device chooses the id
+/// (it is sealed into the envelope); the server accepts it only if it is new.
+public struct DispatchSubmission: Sendable {
+    public var id: AssignmentID
+    public var recipientID: UserID
+    public var localAssociationID: LocalAssociationID?
+    public var title: String
+    public var coordinatorNotes: String?
+    public var assignmentType: String
+    public var priority: Priority
+    public var isUrgent: Bool
+    public var requiresConsent: Bool
+    public var honorariumEligible: Bool
+    public var geographicRegion: String?
+    public var expiresAt: Date?
+    public var contactDeadlineAt: Date?
+    public var envelope: [UInt8]
+
+    public init(
+        id: AssignmentID, recipientID: UserID, localAssociationID: LocalAssociationID? = nil, title: String, coordinatorNotes: String? = nil,
+        assignmentType: String = "peer_support", priority: Priority = .normal, isUrgent: Bool = false, requiresConsent: Bool = false,
+        honorariumEligible: Bool = true, geographicRegion: String? = nil, expiresAt: Date? = nil, contactDeadlineAt: Date? = nil, envelope: [UInt8]
+    ) {
+        self.id = id
+        self.recipientID = recipientID
+        self.localAssociationID = localAssociationID
+        self.title = title
+        self.coordinatorNotes = coordinatorNotes
+        self.assignmentType = assignmentType
+        self.priority = priority
+        self.isUrgent = isUrgent
+        self.requiresConsent = requiresConsent
+        self.honorariumEligible = honorariumEligible
+        self.geographicRegion = geographicRegion
+        self.expiresAt = expiresAt
+        self.contactDeadlineAt = contactDeadlineAt
+        self.envelope = envelope
+    }
+}
+
+/// Why the store refused an assignment that the domain rules alone cannot judge.
+public enum AssignmentError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The proposed id is taken: a retry of a dispatch that went through, or a collision.
+    case alreadyExists
+    /// The envelope's nonce was used before: a replayed envelope.
+    case nonceReused
+    /// The envelope names a sender key that is not the dispatching coordinator's active key.
+    case senderKeyUnknown
+
+    public var code: String {
+        switch self {
+        case .alreadyExists: "assignment_exists"
+        case .nonceReused: "nonce_reused"
+        case .senderKeyUnknown: "sender_key_unknown"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .alreadyExists: "An assignment with this id exists already."
+        case .nonceReused: "This envelope's nonce has been used before: an envelope cannot be sent twice."
+        case .senderKeyUnknown: "The envelope is signed with a key that is not one of your active device keys. Register this device's keys first."
+        }
+    }
+}
+
+/// Assignments: dispatch, download of the envelope, and every move of the lifecycle. Each
+/// operation is one tenant transaction in which the domain rules run on rows locked for it, so what
+/// is checked is what is written.
+public struct AssignmentStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Checks every dispatch rule and the envelope (well formed, signed by the coordinator's
+    /// registered key, bound to this assignment and organisation, sealed to the recipient's active
+    /// keys and only to them), then stores the assignment as dispatched with its sealed keys and a
+    /// notification for the peer mentor. Returns the assignment and the personal-data warnings.
+    public func dispatch(_ submission: DispatchSubmission, by sender: UserContext, at time: Date) async throws -> (assignment: Assignment, warnings: [PersonalDataFinding]) {
+        let envelope = try AssignmentEnvelope.parse(submission.envelope)
+        do {
+            return try await database.transaction(.tenant(sender.organizationID, actor: .user(sender))) { db in
+                let organization = try AccountStore.organizationRecord(
+                    db.query("SELECT id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count, array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days FROM organizations").first!)
+                let senderProfile = try Self.profile(sender.userID, on: db)
+                guard let recipientProfile = try? Self.profile(submission.recipientID, on: db) else { throw DomainError.notFound }
+                let recipientKeys = try db.query("SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1", [submission.recipientID]).map { row in
+                    DeviceKeyRecord(
+                        id: try row.decode("id"), userID: try row.decode("user_id"), fingerprint: KeyFingerprint(bytes: try row.decode("fingerprint"))!,
+                        status: DeviceKeyStatus(rawValue: try row.decode("status")) ?? .revoked)
+                }
+                let warnings = try DispatchRules.validateDispatch(
+                    DispatchRules.DispatchRequest(
+                        sender: senderProfile, recipient: recipientProfile, organizationID: sender.organizationID,
+                        localAssociationID: submission.localAssociationID, moduleEnabled: organization.settings.encryptedAssignmentsEnabled,
+                        title: submission.title, coordinatorNotes: submission.coordinatorNotes, envelopeFingerprints: envelope.recipientFingerprints,
+                        recipientKeys: recipientKeys, dispatchedAt: time, expiresAt: submission.expiresAt, contactDeadlineAt: submission.contactDeadlineAt))
+                let texts = try DispatchRules.checkTexts(title: submission.title, coordinatorNotes: submission.coordinatorNotes)
+
+                guard let senderKey = try db.query(
+                    "SELECT encryption_public_key, signing_public_key FROM device_keys WHERE fingerprint = $1 AND user_id = $2 AND status = 'active'",
+                    [envelope.senderFingerprint.bytes, sender.userID]).first
+                else { throw AssignmentError.senderKeyUnknown }
+                let senderKeys = try DevicePublicKeys(encryptionKey: try senderKey.decode("encryption_public_key"), signingKey: try senderKey.decode("signing_public_key"))
+                try EnvelopeVerifier.verify(
+                    envelope, sender: senderKeys, assignmentID: submission.id.uuid, organizationID: sender.organizationID.uuid, requireEverySealedKey: true)
+
+                var assignment = Assignment(
+                    id: submission.id, organizationID: sender.organizationID, localAssociationID: submission.localAssociationID,
+                    coordinatorID: sender.userID, peerMentorID: submission.recipientID, title: texts.title, assignmentType: submission.assignmentType,
+                    priority: submission.priority, isUrgent: submission.isUrgent, geographicRegion: submission.geographicRegion,
+                    coordinatorNotes: texts.notes, requiresConsent: submission.requiresConsent, status: .dispatched, expiresAt: submission.expiresAt,
+                    contactDeadlineAt: submission.contactDeadlineAt, honorariumEligible: submission.honorariumEligible, createdAt: time)
+                assignment.dispatchedAt = time
+                assignment.nextReminderAt = organization.settings.reminderPolicy.nextReminderDue(for: assignment)
+                try db.execute(
+                    """
+                    INSERT INTO assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, title, assignment_type, priority,
+                        is_urgent, geographic_region, coordinator_notes, requires_consent, status, algorithm, ciphertext, nonce, sender_signature,
+                        sender_key_fingerprint, dispatched_at, expires_at, contact_deadline_at, next_reminder_at, honorarium_eligible,
+                        created_at, updated_at, last_state_change_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'dispatched', $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $18, $18, $18)
+                    """,
+                    [assignment.id, assignment.organizationID, assignment.localAssociationID, assignment.coordinatorID, assignment.peerMentorID,
+                     assignment.title, assignment.assignmentType, assignment.priority.rawValue, assignment.isUrgent, assignment.geographicRegion,
+                     assignment.coordinatorNotes, assignment.requiresConsent, AssignmentEnvelope.algorithmName, envelope.ciphertext, envelope.nonce,
+                     envelope.signature, envelope.senderFingerprint.bytes, time, assignment.expiresAt, assignment.contactDeadlineAt,
+                     assignment.nextReminderAt, assignment.honorariumEligible])
+                for (position, recipient) in envelope.recipients.enumerated() {
+                    let key = recipientKeys.first { $0.fingerprint == recipient.fingerprint }!
+                    let sealed = envelope.sealedKeys.first { $0.fingerprint == recipient.fingerprint }!
+                    try db.execute(
+                        """
+                        INSERT INTO assignment_recipients (assignment_id, organization_id, position, device_key_id, recipient_fingerprint, sealed_key_hash, sealed_key)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                        """,
+                        [assignment.id, assignment.organizationID, position, key.id, recipient.fingerprint.bytes, recipient.sealedKeyHash, sealed.sealedKey])
+                }
+                try db.execute(
+                    "INSERT INTO notifications (id, organization_id, recipient_user_id, assignment_id, kind, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'assignment_dispatched', $5, $5)",
+                    [UUID(), assignment.organizationID, assignment.peerMentorID, assignment.id, time])
+                return (try Self.load(assignment.id, on: db), warnings)
+            }
+        } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
+            throw error.constraint == "idx_assignments_nonce" ? AssignmentError.nonceReused : AssignmentError.alreadyExists
+        }
+    }
+
+    /// The assignment as `user` may see it: its coordinator, its peer mentor, and the organisation's
+    /// coordinators and admins; anyone else gets `not_found`.
+    public func assignment(_ id: AssignmentID, as user: UserContext) async throws -> Assignment {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            let assignment = try Self.load(id, on: db)
+            guard user.userID == assignment.peerMentorID || user.role >= .coordinator else { throw DomainError.notFound }
+            return assignment
+        }
+    }
+
+    /// The envelope for one of the recipient's devices: only that device's sealed key. The first
+    /// download records delivery; every download is audited. After cancellation or expiry, or before
+    /// consent where consent is required, the answer is the matching domain error instead.
+    public func downloadEnvelope(_ id: AssignmentID, forDevice fingerprint: KeyFingerprint, by user: UserContext, at time: Date) async throws -> [UInt8] {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            let assignment = try Self.load(id, on: db, forUpdate: true)
+            guard user.userID == assignment.peerMentorID else {
+                throw user.role >= .coordinator ? DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) : DomainError.notFound
+            }
+            try PayloadAccess.check(assignment, at: time)
+            guard let key = try db.query("SELECT id, status FROM device_keys WHERE fingerprint = $1 AND user_id = $2", [fingerprint.bytes, user.userID]).first else {
+                throw EnvelopeError.notARecipient
+            }
+            if try key.decode("status", as: String.self) == DeviceKeyStatus.revoked.rawValue { throw DomainError.keyRevoked }
+            let header = try db.query("SELECT ciphertext, nonce, sender_signature, sender_key_fingerprint FROM assignments WHERE id = $1", [id]).first!
+            let recipients = try db.query(
+                "SELECT recipient_fingerprint, sealed_key_hash, sealed_key FROM assignment_recipients WHERE assignment_id = $1 ORDER BY position", [id])
+            guard let own = recipients.first(where: { (try? $0.decode("recipient_fingerprint", as: [UInt8].self)) == fingerprint.bytes }),
+                let sealedKey = try own.decodeIfPresent("sealed_key", as: [UInt8].self)
+            else { throw EnvelopeError.notARecipient }
+            let envelope = AssignmentEnvelope(
+                version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1, assignmentID: id.uuid,
+                organizationID: assignment.organizationID.uuid,
+                senderFingerprint: KeyFingerprint(bytes: try header.decode("sender_key_fingerprint"))!,
+                recipients: try recipients.map {
+                    .init(fingerprint: KeyFingerprint(bytes: try $0.decode("recipient_fingerprint"))!, sealedKeyHash: try $0.decode("sealed_key_hash"))
+                },
+                nonce: try header.decode("nonce"), ciphertext: try header.decode("ciphertext"), signature: try header.decode("sender_signature"),
+                sealedKeys: [.init(fingerprint: fingerprint, sealedKey: sealedKey)])
+            if assignment.status == .dispatched {
+                let delivered = try AssignmentLifecycle.transition(assignment, to: .delivered, by: .user(user), at: time)
+                try Self.write(delivered.assignment, on: db)
+            }
+            try AccountStore.audit(db, organization: user.organizationID, at: time, action: "assignment.payload_downloaded", subjectType: "assignment",
+                                   subject: id.uuid, details: #"{"device_key_id":"\#(try key.decode("id", as: UUID.self).uuidString.lowercased())"}"#)
+            return envelope.serialized
+        }
+    }
+
+    /// Moves the assignment to `status` on behalf of `user`, by the domain's transition table.
+    public func transition(_ id: AssignmentID, to status: AssignmentStatus, by user: UserContext, at time: Date, reason: String? = nil) async throws -> Assignment {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            let assignment = try Self.load(id, on: db, forUpdate: true)
+            try Self.write(try AssignmentLifecycle.transition(assignment, to: status, by: .user(user), at: time, reason: reason).assignment, on: db)
+            return try Self.load(id, on: db)
+        }
+    }
+
+    /// Records the peer mentor's first contact with the person helped (stops reminders).
+    public func recordContact(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            let assignment = try Self.load(id, on: db, forUpdate: true)
+            try Self.write(try AssignmentLifecycle.recordContact(assignment, by: .user(user), at: time).assignment, on: db)
+            return try Self.load(id, on: db)
+        }
+    }
+
+    // MARK: Rows
+
+    static let columns = """
+        id, organization_id, local_association_id, coordinator_id, peer_mentor_id, contact_id, title, assignment_type, priority, is_urgent,
+        geographic_region, source_ref, coordinator_notes, requires_consent, consent_given_at, status, dispatched_at, delivered_at, read_at,
+        acknowledged_at, contact_made_at, completed_at, cancelled_at, cancellation_reason, expires_at, contact_deadline_at,
+        payload_destroyed_at, reminder_count, reminder_sent_at, next_reminder_at, honorarium_eligible, counted_for_honorarium,
+        threshold_sequence_number, created_at, updated_at, last_state_change_at
+        """
+
+    static func load(_ id: AssignmentID, on db: PostgresConnection, forUpdate: Bool = false) throws -> Assignment {
+        guard let row = try db.query("SELECT \(columns) FROM assignments WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", [id]).first else {
+            throw DomainError.notFound
+        }
+        var assignment = Assignment(
+            id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
+            coordinatorID: try row.decode("coordinator_id"), peerMentorID: try row.decode("peer_mentor_id"), contactID: try row.decodeIfPresent("contact_id"),
+            title: try row.decode("title"), assignmentType: try row.decode("assignment_type"),
+            priority: Priority(rawValue: try row.decode("priority")) ?? .normal, isUrgent: try row.decode("is_urgent"),
+            geographicRegion: try row.decodeIfPresent("geographic_region"), sourceRef: try row.decodeIfPresent("source_ref"),
+            coordinatorNotes: try row.decodeIfPresent("coordinator_notes"), requiresConsent: try row.decode("requires_consent"),
+            status: AssignmentStatus(rawValue: try row.decode("status")) ?? .draft, expiresAt: try row.decodeIfPresent("expires_at"),
+            contactDeadlineAt: try row.decodeIfPresent("contact_deadline_at"), honorariumEligible: try row.decode("honorarium_eligible"),
+            createdAt: try row.decode("created_at"))
+        assignment.consentGivenAt = try row.decodeIfPresent("consent_given_at")
+        assignment.dispatchedAt = try row.decodeIfPresent("dispatched_at")
+        assignment.deliveredAt = try row.decodeIfPresent("delivered_at")
+        assignment.readAt = try row.decodeIfPresent("read_at")
+        assignment.acknowledgedAt = try row.decodeIfPresent("acknowledged_at")
+        assignment.contactMadeAt = try row.decodeIfPresent("contact_made_at")
+        assignment.completedAt = try row.decodeIfPresent("completed_at")
+        assignment.cancelledAt = try row.decodeIfPresent("cancelled_at")
+        assignment.cancellationReason = try row.decodeIfPresent("cancellation_reason")
+        assignment.payloadDestroyedAt = try row.decodeIfPresent("payload_destroyed_at")
+        assignment.reminderCount = try row.decode("reminder_count")
+        assignment.reminderSentAt = try row.decodeIfPresent("reminder_sent_at")
+        assignment.nextReminderAt = try row.decodeIfPresent("next_reminder_at")
+        assignment.countedForHonorarium = try row.decode("counted_for_honorarium")
+        assignment.thresholdSequenceNumber = try row.decodeIfPresent("threshold_sequence_number")
+        assignment.updatedAt = try row.decode("updated_at")
+        assignment.lastStateChangeAt = try row.decode("last_state_change_at")
+        return assignment
+    }
+
+    /// Writes what the lifecycle may change; the database's trigger checks the rest.
+    static func write(_ assignment: Assignment, on db: PostgresConnection) throws {
+        try db.execute(
+            """
+            UPDATE assignments SET status = $2, delivered_at = $3, read_at = $4, acknowledged_at = $5, contact_made_at = $6, completed_at = $7,
+                   cancelled_at = $8, cancellation_reason = $9, next_reminder_at = $10, updated_at = $11, last_state_change_at = $12
+             WHERE id = $1
+            """,
+            [assignment.id, assignment.status.rawValue, assignment.deliveredAt, assignment.readAt, assignment.acknowledgedAt, assignment.contactMadeAt,
+             assignment.completedAt, assignment.cancelledAt, assignment.cancellationReason, assignment.nextReminderAt, assignment.updatedAt,
+             assignment.lastStateChangeAt])
+    }
+
+    static func profile(_ id: UserID, on db: PostgresConnection) throws -> UserProfile {
+        guard let row = try db.query("SELECT id, organization_id, local_association_id, role, status, certification_expires_at FROM users WHERE id = $1", [id]).first
+        else { throw DomainError.notFound }
+        return UserProfile(
+            id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
+            role: Role(rawValue: try row.decode("role")) ?? .peerMentor, status: UserStatus(rawValue: try row.decode("status")) ?? .deactivated,
+            certificationExpiresAt: try row.decodeIfPresent("certification_expires_at"))
+    }
+}
