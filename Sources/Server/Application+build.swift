@@ -24,6 +24,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
     MeController().addRoutes(to: api)
     KeysController(keys: DeviceKeyStore(database: database), now: configuration.now).addRoutes(to: api)
+    AssignmentsController(assignments: AssignmentStore(database: database), now: configuration.now).addRoutes(to: api)
 
     var application = Application(
         router: router,

@@ -32,6 +32,7 @@ public struct ProblemDetails: Codable, Sendable, Hashable {
 /// - ``DomainError``: its stable code, with 403, 404, 409, 410 or 422 (``status(of:)``).
 /// - ``RequestError`` (a body or parameter of the wrong shape): 400 or 422.
 /// - ``DeviceKeyError``: 409, or 403 for someone else's key.
+/// - ``AssignmentError``: 409 for an id or nonce used before, 422 for an unknown sender key.
 /// - ``EnvelopeError``: 422 (413 for an oversized payload) with the envelope's code.
 /// - Hummingbird's errors (`HTTPError` for an unknown route or a bad request, a body over the size
 ///   limit): their status, with a generic text, because their messages can quote the request.
@@ -63,6 +64,9 @@ public enum ProblemMapping {
             return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
         case let error as RequestError:
             return ProblemDetails(status: error.status, code: error.code, detail: error.description)
+        case let error as AssignmentError:
+            let status: HTTPResponse.Status = if case .senderKeyUnknown = error { .unprocessableContent } else { .conflict }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as DeviceKeyError:
             let status: HTTPResponse.Status = if case .notYours = error { .forbidden } else { .conflict }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
