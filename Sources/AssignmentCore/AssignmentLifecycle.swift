@@ -147,6 +147,21 @@ public enum AssignmentLifecycle {
         return LifecycleTransition(assignment: next, event: event)
     }
 
+    /// Records the peer mentor's consent to see the case, where the coordinator asked for it. Only
+    /// the recipient gives it, once, while the assignment is open; until then the envelope is not
+    /// handed out (``PayloadAccess``). Giving it again changes nothing.
+    public static func giveConsent(_ assignment: Assignment, by principal: Principal, at time: Date) throws -> Assignment {
+        guard let parties = LifecycleParty.parties(of: principal, in: assignment) else { throw DomainError.notFound }
+        guard parties.contains(.recipient) else { throw DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) }
+        guard assignment.requiresConsent, assignment.status.isOpen else { throw DomainError.consentNotApplicable }
+        guard assignment.consentGivenAt == nil else { return assignment }
+        guard time >= assignment.lastStateChangeAt else { throw DomainError.timestampNotMonotonic }
+        var next = assignment
+        next.consentGivenAt = time
+        next.updatedAt = max(assignment.updatedAt, time)
+        return next
+    }
+
     /// Records the peer mentor's first contact with the person helped. It changes no status, stops
     /// reminders, and is allowed once, by the recipient, after the assignment has been read.
     public static func recordContact(_ assignment: Assignment, by principal: Principal, at time: Date) throws -> LifecycleTransition {

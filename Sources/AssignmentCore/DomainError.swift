@@ -41,6 +41,7 @@ public enum DomainError: Error, Sendable, Hashable {
 
     // Payload access
     case consentRequired
+    case consentNotApplicable
     case payloadExpired
     case payloadCancelled
     case payloadDestroyed
@@ -76,6 +77,7 @@ public enum DomainError: Error, Sendable, Hashable {
         case .contactDeadlineNotAfterDispatch: "contact_deadline_not_after_dispatch"
         case .contactDeadlineAfterExpiry: "contact_deadline_after_expiry"
         case .consentRequired: "consent_required"
+        case .consentNotApplicable: "consent_not_applicable"
         case .payloadExpired: "payload_expired"
         case .payloadCancelled: "payload_cancelled"
         case .payloadDestroyed: "payload_destroyed"
@@ -137,6 +139,8 @@ public enum DomainError: Error, Sendable, Hashable {
             "The contact deadline must not be after the expiry time."
         case .consentRequired:
             "The peer mentor must give consent before the assignment can be opened."
+        case .consentNotApplicable:
+            "Consent is not asked for this assignment, or it can no longer be given."
         case .payloadExpired:
             "This assignment has expired; its contents have been destroyed."
         case .payloadCancelled:
@@ -159,7 +163,7 @@ extension DomainError {
         .actorNotPermitted(from: .read, to: .acknowledged), .reasonRequired, .expiryNotReached, .contactNotAllowed(.draft),
         .contactAlreadyRecorded, .timestampNotMonotonic, .personalDataInText(field: "title", findings: []),
         .textInvalid(field: "title", problem: "is required"), .expiryNotAfterDispatch, .contactDeadlineNotAfterDispatch,
-        .contactDeadlineAfterExpiry, .consentRequired, .payloadExpired, .payloadCancelled, .payloadDestroyed,
+        .contactDeadlineAfterExpiry, .consentRequired, .consentNotApplicable, .payloadExpired, .payloadCancelled, .payloadDestroyed,
         .settingInvalid(name: "time_zone", problem: "is not a known time zone"),
     ]
 }

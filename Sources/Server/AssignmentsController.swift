@@ -11,7 +11,7 @@ import Storage
 /// - `GET /v1/assignments/{id}`: the metadata, for its peer mentor and the organisation's coordinators;
 /// - `GET /v1/assignments/{id}/envelope?device=FINGERPRINT`: the recipient's device downloads its copy
 ///   (the first download is the delivery receipt); 410 once cancelled or expired;
-/// - `POST /v1/assignments/{id}/read`, `/acknowledge`, `/contact`, `/complete`, `/cancel` (`{"reason": …}`).
+/// - `POST /v1/assignments/{id}/consent`, `/read`, `/acknowledge`, `/contact`, `/complete`, `/cancel` (`{"reason": …}`).
 struct AssignmentsController {
     let assignments: AssignmentStore
     let now: @Sendable () -> Date
@@ -106,6 +106,11 @@ struct AssignmentsController {
             let body = try await request.decodeStrictly(as: Cancellation.self, context: context)
             return AssignmentResponse(try await assignments.transition(id, to: .cancelled, by: user.context, at: now(), reason: body.reason), for: user)
         }
+        group.post("/assignments/{id}/consent") { _, context -> AssignmentResponse in
+            let user = try context.requireUser()
+            let id = AssignmentID(try context.parameters.requireID("id"))
+            return AssignmentResponse(try await assignments.giveConsent(id, by: user.context, at: now()), for: user)
+        }
         group.post("/assignments/{id}/contact") { _, context -> AssignmentResponse in
             let user = try context.requireUser()
             let id = AssignmentID(try context.parameters.requireID("id"))
@@ -127,6 +132,7 @@ struct AssignmentResponse: ResponseEncodable, Codable {
     var priority: Priority
     var isUrgent: Bool
     var requiresConsent: Bool
+    var consentGivenAt: Date?
     var dispatchedAt: Date?
     var deliveredAt: Date?
     var readAt: Date?
@@ -152,6 +158,7 @@ struct AssignmentResponse: ResponseEncodable, Codable {
         priority = assignment.priority
         isUrgent = assignment.isUrgent
         requiresConsent = assignment.requiresConsent
+        consentGivenAt = assignment.consentGivenAt
         dispatchedAt = assignment.dispatchedAt
         deliveredAt = assignment.deliveredAt
         readAt = assignment.readAt
@@ -175,6 +182,7 @@ struct AssignmentResponse: ResponseEncodable, Codable {
         case coordinatorNotes = "coordinator_notes"
         case isUrgent = "is_urgent"
         case requiresConsent = "requires_consent"
+        case consentGivenAt = "consent_given_at"
         case dispatchedAt = "dispatched_at"
         case deliveredAt = "delivered_at"
         case readAt = "read_at"

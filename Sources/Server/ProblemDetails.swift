@@ -46,7 +46,8 @@ public enum ProblemMapping {
             .notFound
         case .coordinatorRoleRequired, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted:
             .forbidden
-        case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired:
+        case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired,
+            .consentNotApplicable:
             .conflict
         case .payloadExpired, .payloadCancelled, .payloadDestroyed:
             .gone

@@ -208,6 +208,19 @@ public struct AssignmentStore: Sendable {
         }
     }
 
+    /// Records the peer mentor's consent (audited); the envelope can be downloaded from then on.
+    public func giveConsent(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            let assignment = try Self.load(id, on: db, forUpdate: true)
+            let consented = try AssignmentLifecycle.giveConsent(assignment, by: .user(user), at: time)
+            if consented.consentGivenAt != assignment.consentGivenAt {
+                try db.execute("UPDATE assignments SET consent_given_at = $2, updated_at = $3 WHERE id = $1", [id, consented.consentGivenAt, consented.updatedAt])
+                try AccountStore.audit(db, organization: user.organizationID, at: time, action: "assignment.consent_given", subjectType: "assignment", subject: id.uuid)
+            }
+            return try Self.load(id, on: db)
+        }
+    }
+
     /// Records the peer mentor's first contact with the person helped (stops reminders).
     public func recordContact(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in

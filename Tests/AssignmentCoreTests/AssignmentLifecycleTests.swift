@@ -161,6 +161,25 @@ struct AssignmentLifecycleTests {
         }
     }
 
+    @Test("consent is given once, by the recipient, while the assignment is open and consent was asked for")
+    func consent() throws {
+        var assignment = fixture.assignment(in: .delivered)
+        let mentor = Principal.user(fixture.peerMentor.context)
+        let time = assignment.lastStateChangeAt + 60
+        #expect(throws: DomainError.consentNotApplicable) { try AssignmentLifecycle.giveConsent(assignment, by: mentor, at: time) }
+        assignment.requiresConsent = true
+        #expect(throws: DomainError.actorNotPermitted(from: .delivered, to: .delivered)) {
+            try AssignmentLifecycle.giveConsent(assignment, by: .user(fixture.coordinator.context), at: time)
+        }
+        #expect(throws: DomainError.notFound) { try AssignmentLifecycle.giveConsent(assignment, by: .user(fixture.foreignPeerMentor.context), at: time) }
+        let consented = try AssignmentLifecycle.giveConsent(assignment, by: mentor, at: time)
+        #expect(consented.consentGivenAt == time)
+        #expect(try AssignmentLifecycle.giveConsent(consented, by: mentor, at: time + 60).consentGivenAt == time, "giving it again changes nothing")
+        var cancelled = fixture.assignment(in: .cancelled)
+        cancelled.requiresConsent = true
+        #expect(throws: DomainError.consentNotApplicable) { try AssignmentLifecycle.giveConsent(cancelled, by: mentor, at: time + 86_400) }
+    }
+
     @Test("the rule table has one row per allowed (from, to) and nothing leaves a terminal state")
     func tableShape() {
         let pairs = AssignmentLifecycle.rules.map { "\($0.from.rawValue)>\($0.to.rawValue)" }

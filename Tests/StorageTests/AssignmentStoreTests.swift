@@ -97,6 +97,23 @@ struct AssignmentStoreTests {
         }
     }
 
+    @Test("where consent is asked for, the envelope is withheld until the recipient gives it")
+    func consent() async throws {
+        let world = try await world()
+        var request = try submission(world)
+        request.requiresConsent = true
+        _ = try await world.store.dispatch(request, by: world.coordinator, at: now)
+        await #expect(throws: DomainError.consentRequired) {
+            try await world.store.downloadEnvelope(request.id, forDevice: world.mentorDevice.fingerprint, by: world.mentor, at: now + 60)
+        }
+        await #expect(throws: DomainError.actorNotPermitted(from: .dispatched, to: .dispatched)) {
+            try await world.store.giveConsent(request.id, by: world.coordinator, at: now + 90)
+        }
+        #expect(try await world.store.giveConsent(request.id, by: world.mentor, at: now + 120).consentGivenAt == now + 120)
+        let envelope = try await world.store.downloadEnvelope(request.id, forDevice: world.mentorDevice.fingerprint, by: world.mentor, at: now + 180)
+        #expect(try open(envelope, world, id: request.id).contains("Kari"))
+    }
+
     @Test("only the recipient downloads, and only to a device of theirs")
     func downloadScope() async throws {
         let world = try await world()
