@@ -106,14 +106,21 @@ public enum DispatchRules {
         }
     }
 
-    /// Runs every dispatch rule; returns the personal-data warnings of title and notes.
-    public static func validateDispatch(_ request: DispatchRequest, screen: PersonalDataScreen = PersonalDataScreen()) throws -> [PersonalDataFinding] {
+    /// What passed: the cleaned title and notes to store, and the personal-data warnings to show.
+    public struct ValidatedDispatch: Sendable, Hashable {
+        public var title: String
+        public var coordinatorNotes: String?
+        public var warnings: [PersonalDataFinding]
+    }
+
+    /// Runs every dispatch rule.
+    public static func validateDispatch(_ request: DispatchRequest, screen: PersonalDataScreen = PersonalDataScreen()) throws -> ValidatedDispatch {
         try checkModule(enabled: request.moduleEnabled)
         try checkSender(request.sender, organizationID: request.organizationID, localAssociationID: request.localAssociationID)
         try checkRecipient(request.recipient, organizationID: request.organizationID, at: request.dispatchedAt)
         try checkRecipientKeys(envelopeFingerprints: request.envelopeFingerprints, registered: request.recipientKeys, recipientID: request.recipient.id)
         let texts = try checkTexts(title: request.title, coordinatorNotes: request.coordinatorNotes, screen: screen)
         try checkSchedule(dispatchedAt: request.dispatchedAt, expiresAt: request.expiresAt, contactDeadlineAt: request.contactDeadlineAt)
-        return texts.warnings
+        return ValidatedDispatch(title: texts.title, coordinatorNotes: texts.notes, warnings: texts.warnings)
     }
 }

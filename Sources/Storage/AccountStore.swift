@@ -65,9 +65,7 @@ public struct AccountStore: Sendable {
         let found = try await database.transaction(.system(actor: .system)) { db in
             try db.query(
                 """
-                SELECT id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count,
-                       array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days
-                  FROM organizations WHERE id::text = lower($1) OR lower(name) = lower($1)
+                SELECT \(Self.organizationColumns) FROM organizations WHERE id::text = lower($1) OR lower(name) = lower($1)
                 """, [nameOrID]
             ).first.map(Self.organizationRecord)
         }
@@ -79,9 +77,7 @@ public struct AccountStore: Sendable {
         try await database.transaction(.system(actor: .system)) { db in
             try db.query(
                 """
-                SELECT id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count,
-                       array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days
-                  FROM organizations ORDER BY lower(name)
+                SELECT \(Self.organizationColumns) FROM organizations ORDER BY lower(name)
                 """
             ).map(Self.organizationRecord)
         }
@@ -228,6 +224,12 @@ public struct AccountStore: Sendable {
     }
 
     // MARK: Rows
+
+    /// The columns ``organizationRecord(_:)`` reads.
+    static let organizationColumns = """
+        id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count,
+        array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days
+        """
 
     static func organizationRecord(_ row: PostgresRow) throws -> OrganizationRecord {
         let tiers = try row.decode("tiers", as: String.self).split(separator: ",").compactMap { Int($0) }

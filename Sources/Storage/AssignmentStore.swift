@@ -84,8 +84,10 @@ public struct AssignmentStore: Sendable {
         let envelope = try AssignmentEnvelope.parse(submission.envelope)
         do {
             return try await database.transaction(.tenant(sender.organizationID, actor: .user(sender))) { db in
-                let organization = try AccountStore.organizationRecord(
-                    db.query("SELECT id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count, array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days FROM organizations").first!)
+                guard let organizationRow = try db.query("SELECT \(AccountStore.organizationColumns) FROM organizations").first else {
+                    throw DomainError.notFound
+                }
+                let organization = try AccountStore.organizationRecord(organizationRow)
                 let senderProfile = try Self.profile(sender.userID, on: db)
                 guard let recipientProfile = try? Self.profile(submission.recipientID, on: db) else { throw DomainError.notFound }
                 let recipientKeys = try db.query("SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1", [submission.recipientID]).map { row in
@@ -93,13 +95,12 @@ public struct AssignmentStore: Sendable {
                         id: try row.decode("id"), userID: try row.decode("user_id"), fingerprint: KeyFingerprint(bytes: try row.decode("fingerprint"))!,
                         status: DeviceKeyStatus(rawValue: try row.decode("status")) ?? .revoked)
                 }
-                let warnings = try DispatchRules.validateDispatch(
+                let validated = try DispatchRules.validateDispatch(
                     DispatchRules.DispatchRequest(
                         sender: senderProfile, recipient: recipientProfile, organizationID: sender.organizationID,
                         localAssociationID: submission.localAssociationID, moduleEnabled: organization.settings.encryptedAssignmentsEnabled,
                         title: submission.title, coordinatorNotes: submission.coordinatorNotes, envelopeFingerprints: envelope.recipientFingerprints,
                         recipientKeys: recipientKeys, dispatchedAt: time, expiresAt: submission.expiresAt, contactDeadlineAt: submission.contactDeadlineAt))
-                let texts = try DispatchRules.checkTexts(title: submission.title, coordinatorNotes: submission.coordinatorNotes)
 
                 guard let senderKey = try db.query(
                     "SELECT encryption_public_key, signing_public_key FROM device_keys WHERE fingerprint = $1 AND user_id = $2 AND status = 'active'",
@@ -111,9 +112,9 @@ public struct AssignmentStore: Sendable {
 
                 var assignment = Assignment(
                     id: submission.id, organizationID: sender.organizationID, localAssociationID: submission.localAssociationID,
-                    coordinatorID: sender.userID, peerMentorID: submission.recipientID, title: texts.title, assignmentType: submission.assignmentType,
+                    coordinatorID: sender.userID, peerMentorID: submission.recipientID, title: validated.title, assignmentType: submission.assignmentType,
                     priority: submission.priority, isUrgent: submission.isUrgent, geographicRegion: submission.geographicRegion,
-                    coordinatorNotes: texts.notes, requiresConsent: submission.requiresConsent, status: .dispatched, expiresAt: submission.expiresAt,
+                    coordinatorNotes: validated.coordinatorNotes, requiresConsent: submission.requiresConsent, status: .dispatched, expiresAt: submission.expiresAt,
                     contactDeadlineAt: submission.contactDeadlineAt, honorariumEligible: submission.honorariumEligible, createdAt: time)
                 assignment.dispatchedAt = time
                 assignment.nextReminderAt = organization.settings.reminderPolicy.nextReminderDue(for: assignment)
@@ -143,7 +144,7 @@ public struct AssignmentStore: Sendable {
                 try db.execute(
                     "INSERT INTO notifications (id, organization_id, recipient_user_id, assignment_id, kind, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'assignment_dispatched', $5, $5)",
                     [UUID(), assignment.organizationID, assignment.peerMentorID, assignment.id, time])
-                return (try Self.load(assignment.id, on: db), warnings)
+                return (try Self.load(assignment.id, on: db), validated.warnings)
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             throw error.constraint == "idx_assignments_nonce" ? AssignmentError.nonceReused : AssignmentError.alreadyExists
@@ -174,7 +175,8 @@ public struct AssignmentStore: Sendable {
                 throw EnvelopeError.notARecipient
             }
             if try key.decode("status", as: String.self) == DeviceKeyStatus.revoked.rawValue { throw DomainError.keyRevoked }
-            let header = try db.query("SELECT ciphertext, nonce, sender_signature, sender_key_fingerprint FROM assignments WHERE id = $1", [id]).first!
+            guard let header = try db.query("SELECT ciphertext, nonce, sender_signature, sender_key_fingerprint FROM assignments WHERE id = $1", [id]).first
+            else { throw DomainError.notFound }
             let recipients = try db.query(
                 "SELECT recipient_fingerprint, sealed_key_hash, sealed_key FROM assignment_recipients WHERE assignment_id = $1 ORDER BY position", [id])
             guard let own = recipients.first(where: { (try? $0.decode("recipient_fingerprint", as: [UInt8].self)) == fingerprint.bytes }),

@@ -82,8 +82,10 @@ public struct DeviceKeyStore: Sendable {
             let column = status == .retired ? "retired_at" : "revoked_at"
             try db.execute("UPDATE device_keys SET status = $2, \(column) = $3 WHERE id = $1", [key, status.rawValue, time])
             try AccountStore.audit(db, organization: user.organizationID, at: time, action: "device_key.\(status.rawValue)", subjectType: "device_key", subject: key.uuid)
-            return try Self.record(
-                db.query("SELECT id, user_id, label, encryption_public_key, signing_public_key, status, created_at FROM device_keys WHERE id = $1", [key]).first!)
+            guard let updated = try db.query(
+                "SELECT id, user_id, label, encryption_public_key, signing_public_key, status, created_at FROM device_keys WHERE id = $1", [key]).first
+            else { throw DomainError.notFound }
+            return try Self.record(updated)
         }
     }
 

@@ -140,7 +140,7 @@ struct DispatchRulesTests {
             localAssociationID: fixture.lokallag, moduleEnabled: true, title: "Oppdrag 7", coordinatorNotes: nil,
             envelopeFingerprints: [key.fingerprint], recipientKeys: [key], dispatchedAt: now, expiresAt: now + 86_400,
             contactDeadlineAt: nil)
-        #expect(try DispatchRules.validateDispatch(request).isEmpty)
+        #expect(try DispatchRules.validateDispatch(request).warnings.isEmpty)
         request.moduleEnabled = false
         #expect(throws: DomainError.moduleDisabled) { try DispatchRules.validateDispatch(request) }
         request.moduleEnabled = true
