@@ -71,6 +71,18 @@ public enum DispatchRules {
         return (cleanTitle, cleanNotes, warnings)
     }
 
+    /// The assignment type is a short code (`peer_support`), and the region a short plain text
+    /// free of personal data; both are stored unencrypted.
+    public static func checkClassification(assignmentType: String, geographicRegion: String?, screen: PersonalDataScreen = PersonalDataScreen()) throws -> String? {
+        guard assignmentType.range(of: "^[a-z][a-z0-9_]{0,39}$", options: .regularExpression) != nil else {
+            throw DomainError.textInvalid(field: "assignment type", problem: "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter")
+        }
+        guard let geographicRegion else { return nil }
+        let region = try FreeText.geographicRegion.validate(geographicRegion)
+        _ = try screen.require(region, isFreeOf: FreeText.geographicRegion.fieldName)
+        return region.isEmpty ? nil : region
+    }
+
     /// Everything a dispatch request must satisfy, checked in one go.
     public struct DispatchRequest: Sendable {
         public var sender: UserProfile

@@ -10,6 +10,7 @@ public struct FreeText: Sendable, Hashable {
 
     public static let title = FreeText(fieldName: "title", required: true, maximumLength: 120, allowsLineBreaks: false)
     public static let coordinatorNotes = FreeText(fieldName: "coordinator notes", required: false, maximumLength: 2000, allowsLineBreaks: true)
+    public static let geographicRegion = FreeText(fieldName: "geographic region", required: false, maximumLength: 100, allowsLineBreaks: false)
     public static let deviceLabel = FreeText(fieldName: "label", required: false, maximumLength: 100, allowsLineBreaks: false)
     public static let reason = FreeText(fieldName: "reason", required: true, maximumLength: 500, allowsLineBreaks: true)
 

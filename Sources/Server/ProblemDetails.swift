@@ -33,6 +33,9 @@ public struct ProblemDetails: Codable, Sendable, Hashable {
 /// - ``RequestError`` (a body or parameter of the wrong shape): 400 or 422.
 /// - ``DeviceKeyError``: 409, or 403 for someone else's key.
 /// - ``AssignmentError``: 409 for an id or nonce used before, 422 for an unknown sender key.
+/// - ``AccountError``: 404, 409 or 422.
+/// - A database refusal that got past every check above (a constraint, the lifecycle trigger): a
+///   4xx with a generic text, as a safety net.
 /// - ``EnvelopeError``: 422 (413 for an oversized payload) with the envelope's code.
 /// - Hummingbird's errors (`HTTPError` for an unknown route or a bad request, a body over the size
 ///   limit): their status, with a generic text, because their messages can quote the request.
@@ -65,6 +68,18 @@ public enum ProblemMapping {
             return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
         case let error as RequestError:
             return ProblemDetails(status: error.status, code: error.code, detail: error.description)
+        case let error as AccountError:
+            let status: HTTPResponse.Status = switch error {
+            case .organizationNotFound, .localAssociationNotFound, .userNotFound, .tokenNotFound: .notFound
+            case .organizationExists, .localAssociationExists, .handleTaken: .conflict
+            case .handleInvalid, .lifetimeInvalid, .userDeactivated: .unprocessableContent
+            }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
+        case let error as PostgresError where error.kind == .statement && databaseRefusals[error.sqlState ?? ""] != nil:
+            // A safety net: input that got past the checks above but not past the database's own
+            // constraints is still the client's mistake, not a server failure.
+            let (status, code, detail) = databaseRefusals[error.sqlState!]!
+            return ProblemDetails(status: status, code: code, detail: detail)
         case let error as AssignmentError:
             let status: HTTPResponse.Status = if case .senderKeyUnknown = error { .unprocessableContent } else { .conflict }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
@@ -84,6 +99,19 @@ public enum ProblemMapping {
             return nil
         }
     }
+
+    /// Constraint violations and lifecycle refusals of the database (SQLSTATEs) as client errors,
+    /// with generic texts: PostgreSQL's own message can quote a value.
+    static let databaseRefusals: [String: (HTTPResponse.Status, String, String)] = [
+        PostgresError.checkViolation: (.unprocessableContent, "invalid_value", "A value is outside what is allowed."),
+        PostgresError.foreignKeyViolation: (.notFound, "not_found", "The request refers to something that does not exist in your organisation."),
+        PostgresError.uniqueViolation: (.conflict, "conflict", "This exists already."),
+        PostgresError.invalidTransition: (.conflict, "invalid_transition", "The assignment cannot make that move."),
+        PostgresError.immutableColumn: (.conflict, "immutable_field", "That field cannot change any more."),
+        PostgresError.timestampNotMonotonic: (.conflict, "timestamp_not_monotonic", "A change cannot be dated before the previous one."),
+        "22001": (.unprocessableContent, "invalid_value", "A value is too long."),
+        "22P02": (.badRequest, "malformed_request", "A value has the wrong form."),
+    ]
 
     /// Builds the response for `error`, logging what is unexpected.
     public static func response(for error: any Error, logger: Logger) -> Response {

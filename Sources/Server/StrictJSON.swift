@@ -44,6 +44,7 @@ enum RequestError: Error, Sendable, Hashable, CustomStringConvertible {
 
 extension Request {
     /// Reads the body (within the context's size limit) and decodes it, refusing unknown members.
+    /// Dates are ISO 8601 in UTC or with an offset, such as `2026-12-01T09:00:00Z`.
     func decodeStrictly<Body: StrictRequestBody>(as type: Body.Type, context: some RequestContext) async throws -> Body {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer: buffer)
@@ -51,7 +52,9 @@ extension Request {
         let unknown = Set(object.keys).subtracting(Body.members)
         guard unknown.isEmpty else { throw RequestError.unknownMembers(unknown.sorted()) }
         do {
-            return try JSONDecoder().decode(Body.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(Body.self, from: data)
         } catch {
             throw RequestError.malformedBody
         }

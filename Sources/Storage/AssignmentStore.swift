@@ -82,6 +82,7 @@ public struct AssignmentStore: Sendable {
     /// notification for the peer mentor. Returns the assignment and the personal-data warnings.
     public func dispatch(_ submission: DispatchSubmission, by sender: UserContext, at time: Date) async throws -> (assignment: Assignment, warnings: [PersonalDataFinding]) {
         let envelope = try AssignmentEnvelope.parse(submission.envelope)
+        let region = try DispatchRules.checkClassification(assignmentType: submission.assignmentType, geographicRegion: submission.geographicRegion)
         do {
             return try await database.transaction(.tenant(sender.organizationID, actor: .user(sender))) { db in
                 guard let organizationRow = try db.query("SELECT \(AccountStore.organizationColumns) FROM organizations").first else {
@@ -89,6 +90,11 @@ public struct AssignmentStore: Sendable {
                 }
                 let organization = try AccountStore.organizationRecord(organizationRow)
                 let senderProfile = try Self.profile(sender.userID, on: db)
+                if let localAssociation = submission.localAssociationID,
+                    try db.query("SELECT 1 FROM local_associations WHERE id = $1", [localAssociation]).count == 0
+                {
+                    throw AccountError.localAssociationNotFound(localAssociation.description)
+                }
                 guard let recipientProfile = try? Self.profile(submission.recipientID, on: db) else { throw DomainError.notFound }
                 let recipientKeys = try db.query("SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1", [submission.recipientID]).map { row in
                     DeviceKeyRecord(
@@ -113,7 +119,7 @@ public struct AssignmentStore: Sendable {
                 var assignment = Assignment(
                     id: submission.id, organizationID: sender.organizationID, localAssociationID: submission.localAssociationID,
                     coordinatorID: sender.userID, peerMentorID: submission.recipientID, title: validated.title, assignmentType: submission.assignmentType,
-                    priority: submission.priority, isUrgent: submission.isUrgent, geographicRegion: submission.geographicRegion,
+                    priority: submission.priority, isUrgent: submission.isUrgent, geographicRegion: region,
                     coordinatorNotes: validated.coordinatorNotes, requiresConsent: submission.requiresConsent, status: .dispatched, expiresAt: submission.expiresAt,
                     contactDeadlineAt: submission.contactDeadlineAt, honorariumEligible: submission.honorariumEligible, createdAt: time)
                 assignment.dispatchedAt = time

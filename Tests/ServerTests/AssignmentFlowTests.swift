@@ -64,13 +64,15 @@ struct AssignmentFlowTests {
             func dispatch(_ id: AssignmentID) async throws -> TestResponse {
                 let envelope = try EnvelopeSealer().seal(
                     payload: Array(payload), assignmentID: id.uuid, organizationID: org.id.uuid, sender: coordinatorDevice, recipients: [mentorDevice.publicKeys])
-                let body = #"{"id":"\#(id)","recipient_id":"\#(mentor.id)","title":"Oppdrag 42","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#
+                let body = #"{"id":"\#(id)","recipient_id":"\#(mentor.id)","title":"Oppdrag 42","expires_at":"2027-06-01T09:00:00Z","contact_deadline_at":"2026-12-01T09:00:00+01:00","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#
                 return try await call(.post, "/v1/assignments", as: "coord", body: body)
             }
             let id = AssignmentID(UUID())
             let created = try await dispatch(id)
             #expect(created.status == .created)
             #expect(String(buffer: created.body).contains(#""status":"dispatched""#))
+            #expect(String(buffer: created.body).contains(#""expires_at":"2027-06-01T09:00:00Z""#))
+            #expect(String(buffer: created.body).contains(#""contact_deadline_at":"2026-12-01T08:00:00Z""#))
 
             // The mentor's device downloads (delivery receipt), opens, and reports read.
             let download = try await call(.get, "/v1/assignments/\(id)/envelope?device=\(mentorDevice.fingerprint.hex)", as: "mentor")
@@ -111,6 +113,31 @@ struct AssignmentFlowTests {
             let junk = #"{"id":"\#(UUID())","recipient_id":"\#(mentor.id)","title":"x","envelope":"not base64!"}"#
             #expect(try await call(.post, "/v1/assignments", as: "coord", body: junk).status == .unprocessableContent)
             #expect(try await call(.get, "/v1/assignments/\(id)/envelope?device=abc", as: "mentor").status == .unprocessableContent)
+
+            // Fields stored in plain text are checked before the database sees them: 4xx, never 500.
+            func dispatchWith(_ extra: String) async throws -> (HTTPResponse.Status, String?) {
+                let fresh = AssignmentID(UUID())
+                let envelope = try EnvelopeSealer().seal(
+                    payload: Array(payload), assignmentID: fresh.uuid, organizationID: org.id.uuid, sender: coordinatorDevice, recipients: [mentorDevice.publicKeys])
+                let body = #"{"id":"\#(fresh)","recipient_id":"\#(mentor.id)","title":"Oppdrag","envelope":"\#(Data(envelope.serialized).base64EncodedString())"\#(extra)}"#
+                let response = try await call(.post, "/v1/assignments", as: "coord", body: body)
+                return (response.status, (try? JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body)))?.code)
+            }
+            let long = String(repeating: "x", count: 101)
+            let hostile: [(String, HTTPResponse.Status, String)] = [
+                (#","geographic_region":"\#(long)""#, .unprocessableContent, "text_invalid"),
+                (#","geographic_region":"Ring 41234567""#, .unprocessableContent, "personal_data_in_text"),
+                (#","assignment_type":"Robert'); DROP TABLE assignments; --""#, .unprocessableContent, "text_invalid"),
+                (#","local_association_id":"\#(UUID())""#, .notFound, "local_association_not_found"),
+                (#","recipient_id2":"x""#, .badRequest, "unknown_member"),
+                (#","priority":"extreme""#, .badRequest, "malformed_request"),
+                (#","expires_at":"yesterday""#, .badRequest, "malformed_request"),
+            ]
+            for (extra, status, code) in hostile {
+                let (got, gotCode) = try await dispatchWith(extra)
+                #expect(got == status, "\(extra)")
+                #expect(gotCode == code, "\(extra)")
+            }
         }
         #expect(transcript.count > 15)
         #expect(!transcript.contains(marker), "the payload's marker appeared in a response")

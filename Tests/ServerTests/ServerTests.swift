@@ -84,6 +84,10 @@ struct ProblemMappingTests {
             throw errors[try context.parameters.require("code")]!
         }
         router.get("/envelope") { _, _ -> String in throw EnvelopeError.badSignature }
+        router.get("/constraint") { _, _ -> String in
+            throw PostgresError(kind: .statement, sqlState: PostgresError.checkViolation, message: "new row violates check constraint", constraint: "x")
+        }
+        router.get("/database-down") { _, _ -> String in throw PostgresError(kind: .connection, message: "server closed the connection") }
         router.get("/unexpected") { _, _ -> String in throw Unexpected() }
         router.post("/decode") { request, context -> String in
             let value = try await request.decode(as: Strict.self, context: context)
@@ -149,6 +153,21 @@ struct ProblemMappingTests {
             let fits = ByteBuffer(repeating: 0x41, count: DispatchRequestContext.maximumRequestBody)
             try await client.execute(uri: "/upload", method: .post, body: fits) { response in
                 #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test("a database refusal that got past the checks is a 4xx; a database failure is an empty 500")
+    func databaseErrors() async throws {
+        try await Application(router: router()).test(.router) { client in
+            try await client.execute(uri: "/constraint", method: .get) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(problem(response)?.code == "invalid_value")
+                #expect(!String(buffer: response.body).contains("check constraint"))
+            }
+            try await client.execute(uri: "/database-down", method: .get) { response in
+                #expect(response.status == .internalServerError)
+                #expect(response.body.readableBytes == 0)
             }
         }
     }
