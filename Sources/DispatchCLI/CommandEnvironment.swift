@@ -66,14 +66,9 @@ struct CommandEnvironment {
     /// Runs `body` with the account store of a migrated database, and closes the database after
     /// (stopping the embedded one if this command started it).
     func withAccounts<Result>(_ body: (AccountStore) async throws -> Result) async throws -> Result {
-        let database = try await Database.openMigrated(databaseConfiguration, logger: logger, now: Date())
-        do {
-            let result = try await body(AccountStore(database: database))
-            try await database.close()
-            return result
-        } catch {
-            try? await database.close()
-            throw error
+        try await Database.using(databaseConfiguration, logger: logger) { database in
+            try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+            return try await body(AccountStore(database: database))
         }
     }
 

@@ -59,6 +59,23 @@ public final class Database: Sendable {
         }
     }
 
+    /// Opens the database, runs `body` with it, and closes it again, also when `body` throws: what
+    /// a one-shot command does (stopping the embedded cluster if it started it).
+    public static func using<Result>(
+        _ configuration: DatabaseConfiguration, logger: Logger, _ body: (Database) async throws -> Result
+    ) async throws -> Result {
+        let database = try await open(configuration, logger: logger)
+        let result: Result
+        do {
+            result = try await body(database)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        try await database.close()
+        return result
+    }
+
     /// Closes the connections and stops the embedded cluster if this process started it.
     public func close() async throws {
         await pool.close()

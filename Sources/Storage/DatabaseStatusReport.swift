@@ -23,16 +23,11 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
     public static func bootstrap(
         _ configuration: DatabaseConfiguration, logger: Logger, now: Date, migrator: Migrator = Migrator()
     ) async throws -> DatabaseStatusReport {
-        let database = try await Database.open(configuration, logger: logger)
-        do {
+        try await Database.using(configuration, logger: logger) { database in
             let applied = try await database.withConnection { try migrator.migrate(on: $0, now: now) }
             var report = try await collect(from: database, migrator: migrator)
             report.appliedNow = applied.map(\.label)
-            try await database.close()
             return report
-        } catch {
-            try? await database.close()
-            throw error
         }
     }
 

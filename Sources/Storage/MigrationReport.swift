@@ -10,17 +10,11 @@ public struct MigrationReport: Sendable, Codable, Hashable {
     public static func run(
         _ configuration: DatabaseConfiguration, apply: Bool, logger: Logger, now: Date, migrator: Migrator = Migrator()
     ) async throws -> MigrationReport {
-        let database = try await Database.open(configuration, logger: logger)
-        do {
-            let report = try await database.withConnection { connection in
+        try await Database.using(configuration, logger: logger) { database in
+            try await database.withConnection { connection in
                 let applied = apply ? try migrator.migrate(on: connection, now: now) : []
                 return MigrationReport(applied: applied.map(\.label), migrations: try migrator.status(on: connection))
             }
-            try await database.close()
-            return report
-        } catch {
-            try? await database.close()
-            throw error
         }
     }
 
