@@ -5,7 +5,9 @@
 // The targets follow the layers of DESIGN.md §3; each imports only the layers below it:
 //
 //   DispatchCLI (the `dispatch` executable, thin)
-//   Server         Hummingbird application: health, metrics, problem+json errors
+//   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
+//   DeviceClient   the device side: login, keys, pins, seal and open, offline cache, receipt queue
+//                  (beside Server, not above it: it speaks to the server only over HTTP)
 //   Storage        libpq, pool, migrations, the managed local cluster, the audit chain
 //   Envelope       libsodium: keys, fingerprints, seal/open, signatures, keystore
 //   AssignmentCore pure domain: types, lifecycle, rules, policies (no IO, no C)
@@ -24,6 +26,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
@@ -76,6 +79,15 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "DeviceClient",
+            dependencies: [
+                "AssignmentCore",
+                "Envelope",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -85,6 +97,7 @@ let package = Package(
                 "Envelope",
                 "Storage",
                 "Server",
+                "DeviceClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -116,6 +129,16 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "DeviceClientTests",
+            dependencies: [
+                "DeviceClient", "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

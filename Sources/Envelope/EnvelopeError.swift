@@ -34,6 +34,8 @@ public enum EnvelopeError: Error, Sendable, Hashable {
     case keyDerivationFailed
     case passphraseTooShort(minimum: Int)
     case keystoreIO(path: String, reason: String)
+    /// The server's key file cannot be read or made.
+    case serverKeyUnusable(path: String, reason: String)
 }
 
 extension EnvelopeError {
@@ -62,6 +64,7 @@ extension EnvelopeError {
         case .keyDerivationFailed: "key_derivation_failed"
         case .passphraseTooShort: "passphrase_too_short"
         case .keystoreIO: "keystore_unavailable"
+        case .serverKeyUnusable: "server_key_unusable"
         }
     }
 }
@@ -113,6 +116,8 @@ extension EnvelopeError: CustomStringConvertible {
             "The passphrase must be at least \(minimum) characters."
         case .keystoreIO(let path, let reason):
             "Could not use the keystore \(path): \(reason)."
+        case .serverKeyUnusable(let path, let reason):
+            "Could not use the server key file \(path): \(reason). It must be 32 bytes, owned by this user, mode 600."
         }
     }
 }

@@ -186,7 +186,7 @@ public enum Keystore {
 
     /// Reads the file through one descriptor and checks that descriptor: a regular file, owned by
     /// this user, with no permission bits for group or others.
-    private static func readPrivateFile(at path: String) throws -> [UInt8] {
+    static func readPrivateFile(at path: String, maximumBytes: Int = fileByteCount) throws -> [UInt8] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else {
             let code = errno
@@ -200,7 +200,7 @@ public enum Keystore {
         guard info.st_uid == geteuid() else { throw EnvelopeError.keystoreNotOwned(path: path) }
         let mode = UInt16(info.st_mode & 0o777)
         guard mode & 0o077 == 0 else { throw EnvelopeError.keystoreTooOpen(path: path, mode: mode) }
-        var bytes = [UInt8](repeating: 0, count: fileByteCount + 1)
+        var bytes = [UInt8](repeating: 0, count: maximumBytes + 1)
         var total = 0
         while total < bytes.count {
             let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + total, $0.count - total) }
@@ -213,7 +213,7 @@ public enum Keystore {
 
     /// Writes to a temporary file with mode 0600 in the same folder, syncs it, and renames it into
     /// place, so a crash never leaves half a keystore.
-    private static func writePrivateFile(_ bytes: [UInt8], to path: String) throws {
+    static func writePrivateFile(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: folder) {

@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import Envelope
 import Foundation
 import Hummingbird
 import Logging
@@ -24,12 +26,25 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
     MeController().addRoutes(to: api)
     KeysController(keys: DeviceKeyStore(database: database), now: configuration.now).addRoutes(to: api)
-    AssignmentsController(assignments: AssignmentStore(database: database), now: configuration.now).addRoutes(to: api)
+    AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
+        .addRoutes(to: api)
 
     var application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assignment-dispatch"),
         logger: logger)
+    // Services stop in the reverse order: delivery first, then the HTTP client, the database last.
     application.addServices(DatabaseService(database: database))
+    if let interval = configuration.notificationInterval {
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        application.addServices(
+            HTTPClientService(httpClient: httpClient),
+            NotificationDeliveryService(
+                notifications: NotificationStore(database: database),
+                channel: OrganizationNotificationChannel(
+                    webhook: WebhookNotificationChannel(httpClient: httpClient, serverKey: try configuration.serverKey ?? ServerKey.generate()),
+                    log: LogNotificationChannel(logger: logger)),
+                now: configuration.now, interval: interval, logger: logger))
+    }
     return application
 }

@@ -2,18 +2,26 @@ import AssignmentCore
 import Envelope
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Storage
+
+extension HTTPField.Name {
+    public static let idempotencyKey = Self("Idempotency-Key")!
+    public static let idempotentReplayed = Self("Idempotent-Replayed")!
+}
 
 /// The assignment lifecycle over HTTP (`docs/http.md`):
 ///
 /// - `POST /v1/assignments`: the coordinator's device dispatches an envelope it sealed, under an id
-///   it chose (201, with personal-data warnings for title and notes);
+///   it chose (201, with personal-data warnings for title and notes); with an `Idempotency-Key`, a
+///   retry gets the stored answer (and `Idempotent-Replayed: true`);
 /// - `GET /v1/assignments/{id}`: the metadata, for its peer mentor and the organisation's coordinators;
 /// - `GET /v1/assignments/{id}/envelope?device=FINGERPRINT`: the recipient's device downloads its copy
 ///   (the first download is the delivery receipt); 410 once cancelled or expired;
 /// - `POST /v1/assignments/{id}/consent`, `/read`, `/acknowledge`, `/contact`, `/complete`, `/cancel` (`{"reason": …}`).
 struct AssignmentsController {
     let assignments: AssignmentStore
+    let idempotency: IdempotencyStore
     let now: @Sendable () -> Date
 
     struct Dispatch: StrictRequestBody {
@@ -61,10 +69,16 @@ struct AssignmentsController {
         var warnings: [PersonalDataFinding]
     }
 
+    static func json(_ stored: StoredResponse) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: stored.status), headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: stored.body)))
+    }
+
     func addRoutes(to group: RouterGroup<DispatchRequestContext>) {
-        group.post("/assignments") { request, context -> EditedResponse<Dispatched> in
+        group.post("/assignments") { request, context -> Response in
             let user = try context.requireUser()
-            let body = try await request.decodeStrictly(as: Dispatch.self, context: context)
+            let (body, bytes) = try await request.decodeStrictlyKeepingBytes(as: Dispatch.self, context: context)
             guard let envelope = Data(base64Encoded: body.envelope) else {
                 throw RequestError.invalidValue(member: "envelope", problem: "must be the envelope's bytes in base64")
             }
@@ -74,8 +88,31 @@ struct AssignmentsController {
                 priority: body.priority ?? .normal, isUrgent: body.isUrgent ?? false, requiresConsent: body.requiresConsent ?? false,
                 honorariumEligible: body.honorariumEligible ?? true, geographicRegion: body.geographicRegion, expiresAt: body.expiresAt,
                 contactDeadlineAt: body.contactDeadlineAt, envelope: [UInt8](envelope))
-            let (assignment, warnings) = try await assignments.dispatch(submission, by: user.context, at: now())
-            return EditedResponse(status: .created, response: Dispatched(assignment: AssignmentResponse(assignment, for: user), warnings: warnings))
+            let encoder = context.responseEncoder
+            let render: @Sendable (DispatchedAssignment) throws -> StoredResponse = { result in
+                let dispatched = Dispatched(assignment: AssignmentResponse(result.assignment, for: user), warnings: result.warnings)
+                return StoredResponse(status: 201, body: [UInt8](try encoder.encode(dispatched)))
+            }
+            guard let key = request.headers[.idempotencyKey] else {
+                return Self.json(try render(try await assignments.dispatch(submission, by: user.context, at: now())))
+            }
+            // The hash covers the body as sent: a retry must resend the same bytes.
+            let idempotent = try IdempotentRequest(key: key, requestHash: SHA256.hash(Array("POST /v1/assignments\n".utf8) + [UInt8](bytes)))
+            switch try await idempotency.claim(idempotent, by: user.context, at: now()) {
+            case .replay(let stored):
+                var response = Self.json(stored)
+                response.headers[.idempotentReplayed] = "true"
+                return response
+            case .claimed:
+                do {
+                    let result = try await assignments.dispatch(
+                        submission, by: user.context, at: now(), idempotency: IdempotencyCompletion(request: idempotent, render: render))
+                    return Self.json(try render(result))
+                } catch {
+                    try? await idempotency.release(idempotent, by: user.context)
+                    throw error
+                }
+            }
         }
         group.get("/assignments/{id}") { _, context -> AssignmentResponse in
             let user = try context.requireUser()

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import ServiceLifecycle
 import Storage
 
@@ -13,5 +14,16 @@ struct DatabaseService: Service {
         // Returns on graceful shutdown; throws only if the task is cancelled, which must also close.
         try? await gracefulShutdown()
         try await database.close()
+    }
+}
+
+/// Shuts the outgoing HTTP client (webhooks) down on graceful shutdown, after the services that use
+/// it have stopped.
+struct HTTPClientService: Service {
+    let httpClient: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await httpClient.shutdown()
     }
 }

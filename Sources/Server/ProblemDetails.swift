@@ -33,6 +33,8 @@ public struct ProblemDetails: Codable, Sendable, Hashable {
 /// - ``RequestError`` (a body or parameter of the wrong shape): 400 or 422.
 /// - ``DeviceKeyError``: 409, or 403 for someone else's key.
 /// - ``AssignmentError``: 409 for an id or nonce used before, 422 for an unknown sender key.
+/// - ``IdempotencyError``: 400 for a malformed key, 409 while the first request runs, 422 for a key
+///   reused with another request.
 /// - ``AccountError``: 404, 409 or 422.
 /// - A database refusal that got past every check above (a constraint, the lifecycle trigger): a
 ///   4xx with a generic text, as a safety net.
@@ -82,6 +84,13 @@ public enum ProblemMapping {
             return ProblemDetails(status: status, code: code, detail: detail)
         case let error as AssignmentError:
             let status: HTTPResponse.Status = if case .senderKeyUnknown = error { .unprocessableContent } else { .conflict }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
+        case let error as IdempotencyError:
+            let status: HTTPResponse.Status = switch error {
+            case .keyInvalid: .badRequest
+            case .inProgress: .conflict
+            case .keyReused: .unprocessableContent
+            }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as DeviceKeyError:
             let status: HTTPResponse.Status = if case .notYours = error { .forbidden } else { .conflict }

@@ -1,3 +1,4 @@
+import Envelope
 import Foundation
 import Storage
 
@@ -11,11 +12,22 @@ public struct ServerConfiguration: Sendable {
     public var database: DatabaseConfiguration
     /// The clock the rules read (token expiry, and later deadlines and reminders); tests move it.
     public var now: @Sendable () -> Date
+    /// The server's own secret, from which webhook signing secrets are derived (``ServerKey``);
+    /// `nil` makes a throwaway one (tests), so the secrets change on every start.
+    public var serverKey: ServerKey?
+    /// How often the outbox is checked for notifications to deliver; `nil` leaves delivery to the
+    /// caller (tests call ``NotificationDeliveryService/deliverDue()`` themselves).
+    public var notificationInterval: Duration?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
+        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5)
+    ) {
         self.host = host
         self.port = port
         self.database = database
         self.now = now
+        self.serverKey = serverKey
+        self.notificationInterval = notificationInterval
     }
 }

@@ -46,6 +46,11 @@ extension Request {
     /// Reads the body (within the context's size limit) and decodes it, refusing unknown members.
     /// Dates are ISO 8601 in UTC or with an offset, such as `2026-12-01T09:00:00Z`.
     func decodeStrictly<Body: StrictRequestBody>(as type: Body.Type, context: some RequestContext) async throws -> Body {
+        try await decodeStrictlyKeepingBytes(as: type, context: context).body
+    }
+
+    /// ``decodeStrictly(as:context:)``, also returning the bytes it decoded (for an idempotency hash).
+    func decodeStrictlyKeepingBytes<Body: StrictRequestBody>(as type: Body.Type, context: some RequestContext) async throws -> (body: Body, bytes: Data) {
         let buffer = try await body.collect(upTo: context.maxUploadSize)
         let data = Data(buffer: buffer)
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { throw RequestError.malformedBody }
@@ -54,7 +59,7 @@ extension Request {
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(Body.self, from: data)
+            return (try decoder.decode(Body.self, from: data), data)
         } catch {
             throw RequestError.malformedBody
         }

@@ -42,6 +42,12 @@ public struct DispatchSubmission: Sendable {
     }
 }
 
+/// A dispatched assignment and the personal-data warnings its title and notes raised.
+public struct DispatchedAssignment: Sendable, Hashable {
+    public var assignment: Assignment
+    public var warnings: [PersonalDataFinding]
+}
+
 /// Why the store refused an assignment that the domain rules alone cannot judge.
 public enum AssignmentError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The proposed id is taken: a retry of a dispatch that went through, or a collision.
@@ -80,7 +86,12 @@ public struct AssignmentStore: Sendable {
     /// registered key, bound to this assignment and organisation, sealed to the recipient's active
     /// keys and only to them), then stores the assignment as dispatched with its sealed keys and a
     /// notification for the peer mentor. Returns the assignment and the personal-data warnings.
-    public func dispatch(_ submission: DispatchSubmission, by sender: UserContext, at time: Date) async throws -> (assignment: Assignment, warnings: [PersonalDataFinding]) {
+    ///
+    /// With `idempotency`, the rendered answer is stored under the client's key in the same
+    /// transaction, so a retry finds it exactly when the assignment exists.
+    public func dispatch(
+        _ submission: DispatchSubmission, by sender: UserContext, at time: Date, idempotency: IdempotencyCompletion<DispatchedAssignment>? = nil
+    ) async throws -> DispatchedAssignment {
         let envelope = try AssignmentEnvelope.parse(submission.envelope)
         let region = try DispatchRules.checkClassification(assignmentType: submission.assignmentType, geographicRegion: submission.geographicRegion)
         do {
@@ -147,10 +158,13 @@ public struct AssignmentStore: Sendable {
                         """,
                         [assignment.id, assignment.organizationID, position, key.id, recipient.fingerprint.bytes, recipient.sealedKeyHash, sealed.sealedKey])
                 }
-                try db.execute(
-                    "INSERT INTO notifications (id, organization_id, recipient_user_id, assignment_id, kind, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'assignment_dispatched', $5, $5)",
-                    [UUID(), assignment.organizationID, assignment.peerMentorID, assignment.id, time])
-                return (try Self.load(assignment.id, on: db), validated.warnings)
+                let stored = try Self.load(assignment.id, on: db)
+                try NotificationStore.enqueue(NotificationPlan.statusChanged(stored, from: nil, by: .user(sender)), about: stored, at: time, on: db)
+                let result = DispatchedAssignment(assignment: stored, warnings: validated.warnings)
+                if let idempotency {
+                    try IdempotencyStore.complete(idempotency.request, by: sender, response: try idempotency.render(result), at: time, on: db)
+                }
+                return result
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             throw error.constraint == "idx_assignments_nonce" ? AssignmentError.nonceReused : AssignmentError.alreadyExists
@@ -198,8 +212,9 @@ public struct AssignmentStore: Sendable {
                 nonce: try header.decode("nonce"), ciphertext: try header.decode("ciphertext"), signature: try header.decode("sender_signature"),
                 sealedKeys: [.init(fingerprint: fingerprint, sealedKey: sealedKey)])
             if assignment.status == .dispatched {
-                let delivered = try AssignmentLifecycle.transition(assignment, to: .delivered, by: .user(user), at: time)
-                try Self.write(delivered.assignment, on: db)
+                let delivered = try AssignmentLifecycle.transition(assignment, to: .delivered, by: .user(user), at: time).assignment
+                try Self.write(delivered, on: db)
+                try NotificationStore.enqueue(NotificationPlan.statusChanged(delivered, from: assignment.status, by: .user(user)), about: delivered, at: time, on: db)
             }
             try AccountStore.audit(db, organization: user.organizationID, at: time, action: "assignment.payload_downloaded", subjectType: "assignment",
                                    subject: id.uuid, details: #"{"device_key_id":"\#(try key.decode("id", as: UUID.self).uuidString.lowercased())"}"#)
@@ -212,7 +227,9 @@ public struct AssignmentStore: Sendable {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             let assignment = try Self.load(id, on: db, forUpdate: true)
             try Self.write(try AssignmentLifecycle.transition(assignment, to: status, by: .user(user), at: time, reason: reason).assignment, on: db)
-            return try Self.load(id, on: db)
+            let changed = try Self.load(id, on: db)
+            try NotificationStore.enqueue(NotificationPlan.statusChanged(changed, from: assignment.status, by: .user(user)), about: changed, at: time, on: db)
+            return changed
         }
     }
 
@@ -224,6 +241,7 @@ public struct AssignmentStore: Sendable {
             if consented.consentGivenAt != assignment.consentGivenAt {
                 try db.execute("UPDATE assignments SET consent_given_at = $2, updated_at = $3 WHERE id = $1", [id, consented.consentGivenAt, consented.updatedAt])
                 try AccountStore.audit(db, organization: user.organizationID, at: time, action: "assignment.consent_given", subjectType: "assignment", subject: id.uuid)
+                try NotificationStore.enqueue(NotificationPlan.consentGiven(consented, by: .user(user)), about: consented, at: time, on: db)
             }
             return try Self.load(id, on: db)
         }
@@ -233,7 +251,9 @@ public struct AssignmentStore: Sendable {
     public func recordContact(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             let assignment = try Self.load(id, on: db, forUpdate: true)
-            try Self.write(try AssignmentLifecycle.recordContact(assignment, by: .user(user), at: time).assignment, on: db)
+            let contacted = try AssignmentLifecycle.recordContact(assignment, by: .user(user), at: time).assignment
+            try Self.write(contacted, on: db)
+            try NotificationStore.enqueue(NotificationPlan.contactMade(contacted, by: .user(user)), about: contacted, at: time, on: db)
             return try Self.load(id, on: db)
         }
     }

@@ -32,6 +32,7 @@ public enum MigrationCatalog {
     public static let all: [Migration] = [
         InitialSchema.migration,
         AccountTokens.migration,
+        DispatchDelivery.migration,
     ]
 }
 

@@ -58,7 +58,8 @@ struct AssignmentStoreTests {
     func fullWalk() async throws {
         let world = try await world()
         let request = try submission(world)
-        let (dispatched, warnings) = try await world.store.dispatch(request, by: world.coordinator, at: now)
+        let result = try await world.store.dispatch(request, by: world.coordinator, at: now)
+        let (dispatched, warnings) = (result.assignment, result.warnings)
         #expect(dispatched.status == .dispatched)
         #expect(warnings.isEmpty)
         #expect(dispatched.nextReminderAt != nil, "the first reminder is scheduled at dispatch")
