@@ -1,4 +1,5 @@
 import ArgumentParser
+import Envelope
 import Foundation
 import Logging
 import Server
@@ -15,6 +16,7 @@ struct CommandEnvironment {
     let dataDirectory: String
     let postgresBinDirectory: String?
     let keystorePath: String
+    let serverKeyPath: String
     let host: String?
     let port: String?
     let logger: Logger
@@ -32,6 +34,7 @@ struct CommandEnvironment {
         }
         dataDirectory = Self.absolute(options.dataDirectory ?? nonEmpty("DISPATCH_DATA_DIR") ?? defaultData)
         postgresBinDirectory = nonEmpty("DISPATCH_POSTGRES_BIN")
+        serverKeyPath = Self.absolute(nonEmpty("DISPATCH_SERVER_KEY_FILE") ?? dataDirectory + "/server.key")
         host = nonEmpty("DISPATCH_HOST")
         port = nonEmpty("DISPATCH_PORT")
         keystorePath = Self.absolute(nonEmpty("DISPATCH_KEYSTORE") ?? (nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/assignment-dispatch/device.keystore")
@@ -60,7 +63,13 @@ struct CommandEnvironment {
             port = value
         }
         guard (0...65535).contains(port) else { throw ValidationError("The port must be between 0 and 65535.") }
-        return ServerConfiguration(host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration)
+        return ServerConfiguration(
+            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration, serverKey: try serverKey())
+    }
+
+    /// The server's key (DISPATCH_SERVER_KEY_FILE, default `<data dir>/server.key`), made on first use.
+    func serverKey() throws -> ServerKey {
+        try ServerKey.loadOrCreate(at: serverKeyPath)
     }
 
     /// Runs `body` with the account store of a migrated database, and closes the database after

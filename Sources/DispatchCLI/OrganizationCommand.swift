@@ -7,7 +7,7 @@ struct OrganizationCommand: AsyncParsableCommand {
         commandName: "org",
         abstract: "Create organisations and change their settings.",
         subcommands: [OrganizationCreateCommand.self, OrganizationListCommand.self, OrganizationShowCommand.self,
-                      OrganizationSetCommand.self, OrganizationAddLocalAssociationCommand.self]
+                      OrganizationSetCommand.self, OrganizationAddLocalAssociationCommand.self, OrganizationWebhookCommand.self]
     )
 }
 

@@ -21,7 +21,7 @@ public struct NotificationChannelFailure: Error, Sendable, Hashable {
 
 /// What a webhook receives (and the log shows): references and a generic text only.
 struct NotificationMessage: Codable, Sendable {
-    var id: UUID
+    var id: String
     var kind: String
     var organizationID: OrganizationID
     var assignmentID: AssignmentID?
@@ -31,7 +31,7 @@ struct NotificationMessage: Codable, Sendable {
     var text: [String: String]
 
     init(_ delivery: NotificationDelivery) {
-        id = delivery.id
+        id = delivery.id.uuidString.lowercased()
         kind = delivery.kind
         organizationID = delivery.organizationID
         assignmentID = delivery.assignmentID

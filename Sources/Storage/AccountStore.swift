@@ -24,6 +24,12 @@ public struct UserRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// Where an organisation's notifications go, and which version of its signing secret is current.
+public struct WebhookSetting: Sendable, Hashable, Codable {
+    public var url: String?
+    public var secretVersion: Int
+}
+
 /// A freshly issued bearer token: the only time the token itself exists outside the client.
 public struct IssuedToken: Sendable, Hashable, Codable {
     public var id: UUID
@@ -100,6 +106,34 @@ public struct AccountStore: Sendable {
             try Self.audit(db, organization: organization, at: time, action: "organization.settings_changed", subjectType: "organization", subject: organization.uuid)
         }
         return try await self.organization(organization.description)
+    }
+
+    /// Sets (or with `nil` removes) the organisation's webhook; `rotateSecret` moves its secret to a
+    /// new version, so the old secret stops verifying. Returns the address and the secret version.
+    public func setWebhook(of organization: OrganizationID, url: String?, rotateSecret: Bool, at time: Date) async throws -> WebhookSetting {
+        let clean = try url.map(WebhookAddress.validate)
+        return try await database.transaction(.system(actor: .system)) { db in
+            guard let row = try db.query(
+                """
+                UPDATE organizations SET webhook_url = $2, webhook_secret_version = webhook_secret_version + $3, updated_at = greatest(updated_at, $4)
+                 WHERE id = $1 RETURNING webhook_url, webhook_secret_version
+                """, [organization, clean, rotateSecret ? 1 : 0, time]).first
+            else { throw AccountError.organizationNotFound(organization.description) }
+            let setting = WebhookSetting(url: try row.decodeIfPresent("webhook_url"), secretVersion: try row.decode("webhook_secret_version"))
+            try Self.audit(
+                db, organization: organization, at: time, action: "organization.webhook_changed", subjectType: "organization", subject: organization.uuid,
+                details: #"{"enabled":\#(setting.url != nil),"secret_version":\#(setting.secretVersion)}"#)
+            return setting
+        }
+    }
+
+    /// The organisation's webhook address (if any) and secret version.
+    public func webhook(of organization: OrganizationID) async throws -> WebhookSetting {
+        try await database.transaction(.system(actor: .system)) { db in
+            guard let row = try db.query("SELECT webhook_url, webhook_secret_version FROM organizations WHERE id = $1", [organization]).first
+            else { throw AccountError.organizationNotFound(organization.description) }
+            return WebhookSetting(url: try row.decodeIfPresent("webhook_url"), secretVersion: try row.decode("webhook_secret_version"))
+        }
     }
 
     public func createLocalAssociation(in organization: OrganizationID, name: String, at time: Date) async throws -> LocalAssociationID {
