@@ -15,6 +15,8 @@ extension HTTPField.Name {
 /// - `POST /v1/assignments`: the coordinator's device dispatches an envelope it sealed, under an id
 ///   it chose (201, with personal-data warnings for title and notes); with an `Idempotency-Key`, a
 ///   retry gets the stored answer (and `Idempotent-Replayed: true`);
+/// - `GET /v1/assignments`: the status overview (filters `status`, `peer_mentor`, `region`,
+///   `overdue`; `limit` and `cursor` for pages), most urgent first; a peer mentor's own inbox;
 /// - `GET /v1/assignments/{id}`: the metadata, for its peer mentor and the organisation's coordinators;
 /// - `GET /v1/assignments/{id}/envelope?device=FINGERPRINT`: the recipient's device downloads its copy
 ///   (the first download is the delivery receipt); 410 once cancelled or expired;
@@ -69,6 +71,42 @@ struct AssignmentsController {
         var warnings: [PersonalDataFinding]
     }
 
+    static let overviewParameters: Set<String> = ["status", "peer_mentor", "region", "overdue", "limit", "cursor"]
+
+    /// The overview's query string, strictly: unknown parameters and malformed values are refused.
+    static func overviewQuery(_ parameters: Parameters) throws -> OverviewQuery {
+        let unknown = Set(parameters.map { String($0.key) }).subtracting(overviewParameters)
+        guard unknown.isEmpty else { throw RequestError.unknownMembers(unknown.sorted()) }
+        var query = OverviewQuery()
+        if let text = parameters.get("status") {
+            guard let status = AssignmentStatus(rawValue: text), status.isOpen else {
+                throw RequestError.invalidValue(member: "status", problem: "must be one of dispatched, delivered, read, acknowledged")
+            }
+            query.status = status
+        }
+        if let text = parameters.get("peer_mentor") {
+            guard (1...64).contains(text.count) else { throw RequestError.invalidValue(member: "peer_mentor", problem: "must be a user id or handle") }
+            query.peerMentor = text
+        }
+        if let text = parameters.get("region") {
+            guard (1...100).contains(text.count) else { throw RequestError.invalidValue(member: "region", problem: "must be 1 to 100 characters") }
+            query.region = text
+        }
+        if let text = parameters.get("overdue") {
+            guard let value = Bool(text) else { throw RequestError.invalidValue(member: "overdue", problem: "must be true or false") }
+            query.overdue = value
+        }
+        if let text = parameters.get("limit") {
+            guard let value = Int(text), (1...200).contains(value) else { throw RequestError.invalidValue(member: "limit", problem: "must be a whole number from 1 to 200") }
+            query.limit = value
+        }
+        if let text = parameters.get("cursor") {
+            guard let cursor = OverviewCursor(encoded: text) else { throw RequestError.invalidValue(member: "cursor", problem: "is not a cursor this server gave out") }
+            query.cursor = cursor
+        }
+        return query
+    }
+
     static func json(_ stored: StoredResponse) -> Response {
         Response(
             status: HTTPResponse.Status(code: stored.status), headers: [.contentType: "application/json; charset=utf-8"],
@@ -113,6 +151,10 @@ struct AssignmentsController {
                     throw error
                 }
             }
+        }
+        group.get("/assignments") { request, context -> StatusOverview in
+            let user = try context.requireUser()
+            return try await assignments.overview(try Self.overviewQuery(request.uri.queryParameters), as: user.context, at: now())
         }
         group.get("/assignments/{id}") { _, context -> AssignmentResponse in
             let user = try context.requireUser()
@@ -236,3 +278,4 @@ struct AssignmentResponse: ResponseEncodable, Codable {
     }
 }
 
+extension StatusOverview: ResponseEncodable {}

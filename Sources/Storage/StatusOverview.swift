@@ -1,0 +1,220 @@
+import AssignmentCore
+import Foundation
+
+/// What the status overview is asked for. Every filter is optional; `limit` is 1 to 200.
+public struct OverviewQuery: Sendable, Hashable {
+    public var status: AssignmentStatus?
+    /// A peer mentor by id or handle.
+    public var peerMentor: String?
+    public var region: String?
+    public var overdue: Bool?
+    public var limit: Int
+    public var cursor: OverviewCursor?
+
+    public init(status: AssignmentStatus? = nil, peerMentor: String? = nil, region: String? = nil, overdue: Bool? = nil, limit: Int = 50, cursor: OverviewCursor? = nil) {
+        self.status = status
+        self.peerMentor = peerMentor
+        self.region = region
+        self.overdue = overdue
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// Where the next page starts: the sort key of the last entry shown, and the time the first page
+/// was computed at, so that "overdue" means the same on every page. Opaque to clients (base64url).
+public struct OverviewCursor: Sendable, Hashable, Codable {
+    var asOf: Date
+    var ranks: [Int]
+    /// Microseconds since 1970, exactly as PostgreSQL stores the deadline.
+    var deadline: Int
+    var id: UUID
+
+    enum CodingKeys: String, CodingKey {
+        case asOf = "t", ranks = "r", deadline = "d", id = "i"
+    }
+
+    public var encoded: String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        let data = (try? encoder.encode(self)) ?? Data()
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// `nil` for anything that is not a cursor this server made.
+    public init?(encoded text: String) {
+        guard text.count <= 400 else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        guard let data = Data(base64Encoded: base64), let cursor = try? decoder.decode(OverviewCursor.self, from: data), cursor.ranks.count == 3,
+            cursor.ranks.allSatisfy({ (0...2).contains($0) })
+        else { return nil }
+        self = cursor
+    }
+
+    init(asOf: Date, ranks: [Int], deadline: Int, id: UUID) {
+        self.asOf = asOf
+        self.ranks = ranks
+        self.deadline = deadline
+        self.id = id
+    }
+}
+
+/// One open assignment as the overview lists it: metadata only (no notes, nothing of the envelope).
+public struct OverviewEntry: Sendable, Hashable, Codable {
+    public var id: AssignmentID
+    public var title: String
+    public var status: AssignmentStatus
+    public var coordinatorID: UserID
+    public var peerMentorID: UserID
+    public var peerMentorHandle: String
+    public var geographicRegion: String?
+    public var priority: Priority
+    public var isUrgent: Bool
+    public var requiresConsent: Bool
+    public var consentGivenAt: Date?
+    public var dispatchedAt: Date?
+    public var deliveredAt: Date?
+    public var readAt: Date?
+    public var acknowledgedAt: Date?
+    public var contactMadeAt: Date?
+    /// The contact deadline if one was set, otherwise the first reminder time.
+    public var contactDeadline: Date
+    public var overdue: Bool
+    public var reminderCount: Int
+    public var reminderSentAt: Date?
+    public var nextReminderAt: Date?
+    public var expiresAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, status, priority, overdue
+        case coordinatorID = "coordinator_id"
+        case peerMentorID = "peer_mentor_id"
+        case peerMentorHandle = "peer_mentor_handle"
+        case geographicRegion = "geographic_region"
+        case isUrgent = "is_urgent"
+        case requiresConsent = "requires_consent"
+        case consentGivenAt = "consent_given_at"
+        case dispatchedAt = "dispatched_at"
+        case deliveredAt = "delivered_at"
+        case readAt = "read_at"
+        case acknowledgedAt = "acknowledged_at"
+        case contactMadeAt = "contact_made_at"
+        case contactDeadline = "contact_deadline"
+        case reminderCount = "reminder_count"
+        case reminderSentAt = "reminder_sent_at"
+        case nextReminderAt = "next_reminder_at"
+        case expiresAt = "expires_at"
+    }
+}
+
+/// A page of the status overview, with counts over everything the filters (other than status) match.
+public struct StatusOverview: Sendable, Hashable, Codable {
+    public var asOf: Date
+    public var counts: [String: Int]
+    public var overdueCount: Int
+    public var assignments: [OverviewEntry]
+    public var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case counts, assignments
+        case asOf = "as_of"
+        case overdueCount = "overdue_count"
+        case nextCursor = "next_cursor"
+    }
+}
+
+extension AssignmentStore {
+    /// The open assignments (dispatched, delivered, read, acknowledged) that `user` may follow, most
+    /// urgent first: overdue before the rest, then urgent, then by priority, then the earliest
+    /// contact deadline.
+    ///
+    /// Scope: a peer mentor sees their own; a coordinator of a local association sees that
+    /// association's and those they dispatched; other coordinators and admins see the organisation's.
+    /// "Overdue" is ``ReminderPolicy/isOverdue(_:at:)``, computed here in SQL.
+    public func overview(_ query: OverviewQuery, as user: UserContext, at time: Date) async throws -> StatusOverview {
+        guard (1...200).contains(query.limit) else { throw DomainError.textInvalid(field: "limit", problem: "must be between 1 and 200") }
+        let asOf = query.cursor?.asOf ?? time
+        let ownOnly: UserID? = user.role == .peerMentor ? user.userID : nil
+        let association: LocalAssociationID? = user.role == .coordinator ? user.localAssociationID : nil
+        let region = query.region?.trimmingCharacters(in: .whitespaces)
+        return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of.
+            let keyed = """
+                WITH scoped AS (
+                    SELECT a.*, u.handle AS peer_mentor_handle,
+                           coalesce(a.contact_deadline_at,
+                                    ((a.dispatched_at AT TIME ZONE o.time_zone) + make_interval(days => o.reminder_after_days)) AT TIME ZONE o.time_zone)
+                               AS effective_deadline
+                      FROM assignments a
+                      JOIN organizations o ON o.id = a.organization_id
+                      JOIN users u ON u.id = a.peer_mentor_id
+                     WHERE a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
+                       AND ($1::uuid IS NULL OR a.peer_mentor_id = $1)
+                       AND ($2::uuid IS NULL OR a.local_association_id = $2 OR a.coordinator_id = $3)
+                       AND ($4::text IS NULL OR a.peer_mentor_id::text = lower($4) OR u.handle = lower($4))
+                       AND ($5::text IS NULL OR lower(a.geographic_region) = lower($5))
+                ), keyed AS (
+                    SELECT s.*, (s.contact_made_at IS NULL AND s.effective_deadline <= $6) AS overdue FROM scoped s
+                )
+                """
+            let scopeParameters: [any PostgresEncodable] = [ownOnly, association, user.userID, query.peerMentor, region, asOf]
+            var counts: [String: Int] = [:]
+            var overdueCount = 0
+            for row in try db.query(
+                keyed + " SELECT status, count(*) AS n, count(*) FILTER (WHERE overdue) AS late FROM keyed WHERE ($7::boolean IS NULL OR overdue = $7) GROUP BY status",
+                scopeParameters + [query.overdue])
+            {
+                counts[try row.decode("status")] = try row.decode("n")
+                overdueCount += try row.decode("late", as: Int.self)
+            }
+            for status in AssignmentStatus.allCases where status.isOpen { counts[status.rawValue, default: 0] += 0 }
+
+            let cursor = query.cursor
+            let rows = try db.query(
+                keyed + """
+                    , ranked AS (
+                        SELECT k.*, CASE WHEN k.overdue THEN 0 ELSE 1 END AS r1, CASE WHEN k.is_urgent THEN 0 ELSE 1 END AS r2,
+                               CASE k.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END AS r3
+                          FROM keyed k
+                    )
+                    SELECT *, (extract(epoch FROM effective_deadline) * 1000000)::bigint AS deadline_us FROM ranked
+                     WHERE ($7::boolean IS NULL OR overdue = $7)
+                       AND ($8::text IS NULL OR status = $8)
+                       AND ($9::integer IS NULL OR (r1, r2, r3, effective_deadline, id)
+                                                    > ($9, $10, $11, 'epoch'::timestamptz + $12::bigint * interval '1 microsecond', $13))
+                     ORDER BY r1, r2, r3, effective_deadline, id
+                     LIMIT $14
+                    """,
+                scopeParameters + [
+                    query.overdue, query.status?.rawValue, cursor?.ranks[0], cursor?.ranks[1], cursor?.ranks[2], cursor?.deadline, cursor?.id,
+                    query.limit + 1,
+                ])
+            var entries: [OverviewEntry] = []
+            var last: OverviewCursor?
+            for row in rows.prefix(query.limit) {
+                let deadline: Date = try row.decode("effective_deadline")
+                let id: AssignmentID = try row.decode("id")
+                entries.append(OverviewEntry(
+                    id: id, title: try row.decode("title"), status: AssignmentStatus(rawValue: try row.decode("status")) ?? .dispatched,
+                    coordinatorID: try row.decode("coordinator_id"), peerMentorID: try row.decode("peer_mentor_id"),
+                    peerMentorHandle: try row.decode("peer_mentor_handle"), geographicRegion: try row.decodeIfPresent("geographic_region"),
+                    priority: Priority(rawValue: try row.decode("priority")) ?? .normal, isUrgent: try row.decode("is_urgent"),
+                    requiresConsent: try row.decode("requires_consent"), consentGivenAt: try row.decodeIfPresent("consent_given_at"),
+                    dispatchedAt: try row.decodeIfPresent("dispatched_at"), deliveredAt: try row.decodeIfPresent("delivered_at"),
+                    readAt: try row.decodeIfPresent("read_at"), acknowledgedAt: try row.decodeIfPresent("acknowledged_at"),
+                    contactMadeAt: try row.decodeIfPresent("contact_made_at"), contactDeadline: deadline, overdue: try row.decode("overdue"),
+                    reminderCount: try row.decode("reminder_count"), reminderSentAt: try row.decodeIfPresent("reminder_sent_at"),
+                    nextReminderAt: try row.decodeIfPresent("next_reminder_at"), expiresAt: try row.decodeIfPresent("expires_at")))
+                last = OverviewCursor(
+                    asOf: asOf, ranks: [try row.decode("r1"), try row.decode("r2"), try row.decode("r3")], deadline: try row.decode("deadline_us"), id: id.uuid)
+            }
+            return StatusOverview(
+                asOf: asOf, counts: counts, overdueCount: overdueCount, assignments: entries,
+                nextCursor: rows.count > query.limit ? last?.encoded : nil)
+        }
+    }
+}
