@@ -184,57 +184,25 @@ public enum Keystore {
 
     // MARK: - Files
 
-    /// Reads the file through one descriptor and checks that descriptor: a regular file, owned by
-    /// this user, with no permission bits for group or others.
-    static func readPrivateFile(at path: String, maximumBytes: Int = fileByteCount) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == ENOENT { throw EnvelopeError.keystoreMissing(path: path) }
-            throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(code)))
-        }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(errno))) }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw EnvelopeError.keystoreIO(path: path, reason: "it is not a regular file") }
-        guard info.st_uid == geteuid() else { throw EnvelopeError.keystoreNotOwned(path: path) }
-        let mode = UInt16(info.st_mode & 0o777)
-        guard mode & 0o077 == 0 else { throw EnvelopeError.keystoreTooOpen(path: path, mode: mode) }
-        var bytes = [UInt8](repeating: 0, count: maximumBytes + 1)
-        var total = 0
-        while total < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + total, $0.count - total) }
-            if count < 0 { throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(errno))) }
-            if count == 0 { break }
-            total += count
-        }
-        return Array(bytes.prefix(total))
-    }
-
-    /// Writes to a temporary file with mode 0600 in the same folder, syncs it, and renames it into
-    /// place, so a crash never leaves half a keystore.
-    static func writePrivateFile(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: folder) {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw EnvelopeError.keystoreIO(path: path, reason: "cannot create the folder \(folder)")
+    /// ``PrivateFile/read(at:maximumBytes:)``, with the keystore's errors.
+    static func readPrivateFile(at path: String) throws -> [UInt8] {
+        do {
+            return try PrivateFile.read(at: path, maximumBytes: fileByteCount)
+        } catch let error as PrivateFileError {
+            switch error {
+            case .missing: throw EnvelopeError.keystoreMissing(path: path)
+            case .notOwned: throw EnvelopeError.keystoreNotOwned(path: path)
+            case .tooOpen(_, let mode): throw EnvelopeError.keystoreTooOpen(path: path, mode: mode)
+            case .unusable(_, let reason): throw EnvelopeError.keystoreIO(path: path, reason: reason)
             }
         }
-        let temporary = folder + "/." + url.lastPathComponent + ".\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw EnvelopeError.keystoreIO(path: path, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress!, $0.count) }
-        if written != bytes.count { failure = "the disk did not take the whole file" }
-        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw EnvelopeError.keystoreIO(path: path, reason: failure)
+    }
+
+    static func writePrivateFile(_ bytes: [UInt8], to path: String) throws {
+        do {
+            try PrivateFile.write(bytes, to: path)
+        } catch let error as PrivateFileError {
+            throw EnvelopeError.keystoreIO(path: path, reason: error.reason)
         }
     }
 }

@@ -27,23 +27,19 @@ public struct ServerKey: Sendable {
     /// Reads the key at `path`, creating it (mode 0600) when there is none.
     public static func loadOrCreate(at path: String, random: any RandomSource = SystemRandomSource()) throws -> ServerKey {
         do {
-            let bytes = try Keystore.readPrivateFile(at: path, maximumBytes: byteCount)
+            let bytes = try PrivateFile.read(at: path, maximumBytes: byteCount)
             guard bytes.count == byteCount else { throw EnvelopeError.serverKeyUnusable(path: path, reason: "it is not 32 bytes long") }
             return ServerKey(try SecretBytes(copying: bytes))
-        } catch EnvelopeError.keystoreMissing {
+        } catch PrivateFileError.missing {
             let key = try generate(random: random)
             do {
-                try key.secret.withUnsafeBytes { try Keystore.writePrivateFile(Array($0), to: path) }
-            } catch let error as EnvelopeError {
-                throw EnvelopeError.serverKeyUnusable(path: path, reason: error.description)
+                try key.secret.withUnsafeBytes { try PrivateFile.write(Array($0), to: path) }
+            } catch let error as PrivateFileError {
+                throw EnvelopeError.serverKeyUnusable(path: path, reason: error.reason)
             }
-            return try loadOrCreate(at: path, random: random)
-        } catch EnvelopeError.keystoreTooOpen(_, let mode) {
-            throw EnvelopeError.serverKeyUnusable(path: path, reason: "other users can read it (mode \(String(mode, radix: 8))); run chmod 600 \(path)")
-        } catch EnvelopeError.keystoreNotOwned {
-            throw EnvelopeError.serverKeyUnusable(path: path, reason: "it belongs to another user")
-        } catch EnvelopeError.keystoreIO(_, let reason) {
-            throw EnvelopeError.serverKeyUnusable(path: path, reason: reason)
+            return key
+        } catch let error as PrivateFileError {
+            throw EnvelopeError.serverKeyUnusable(path: path, reason: error.reason)
         }
     }
 

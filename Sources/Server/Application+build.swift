@@ -18,6 +18,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 
     let registry = PrometheusCollectorRegistry()
     let router = Router(context: DispatchRequestContext.self)
+    // One line per request (method and path: ids only, never a body or a header).
+    router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemResponseMiddleware())
     HealthController(database: database).addRoutes(to: router)
@@ -25,7 +27,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     let api = router.group("v1")
         .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
     MeController().addRoutes(to: api)
-    KeysController(keys: DeviceKeyStore(database: database), now: configuration.now).addRoutes(to: api)
+    KeysController(keys: DeviceKeyStore(database: database), accounts: AccountStore(database: database), now: configuration.now).addRoutes(to: api)
     AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
         .addRoutes(to: api)
 

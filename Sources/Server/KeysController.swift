@@ -7,12 +7,14 @@ import Storage
 /// Device keys over HTTP:
 ///
 /// - `POST /v1/keys`: the signed-in user's device registers its public keys (201);
-/// - `GET /v1/users/{id}/keys`: anyone in the organisation fetches a user's active keys, with
+/// - `GET /v1/users/{id or handle}/keys` (`?status=all` adds retired and revoked keys, to check old
+///   signatures): anyone in the organisation fetches a user's active keys, with
 ///   fingerprints to compare aloud (public keys are not secret; coordinators seal to them, peer
 ///   mentors verify coordinators' signatures with them);
 /// - `POST /v1/keys/{id}/retire` and `/revoke`: by the key's owner or an organisation admin.
 struct KeysController {
     let keys: DeviceKeyStore
+    let accounts: AccountStore
     let now: @Sendable () -> Date
 
     struct Registration: StrictRequestBody {
@@ -29,7 +31,14 @@ struct KeysController {
     }
 
     struct KeyList: ResponseEncodable {
+        var userID: UserID
+        var handle: String
         var keys: [RegisteredDeviceKey]
+
+        enum CodingKeys: String, CodingKey {
+            case handle, keys
+            case userID = "user_id"
+        }
     }
 
     func addRoutes(to group: RouterGroup<DispatchRequestContext>) {
@@ -48,10 +57,23 @@ struct KeysController {
             let record = try await keys.register(publicKeys, label: label, for: user.context, at: now())
             return EditedResponse(status: .created, response: record)
         }
-        group.get("/users/{id}/keys") { _, context -> KeyList in
+        group.get("/users/{user}/keys") { request, context -> KeyList in
             let user = try context.requireUser()
-            let owner = UserID(try context.parameters.requireID("id"))
-            return KeyList(keys: try await keys.keys(of: owner, as: user.context))
+            let reference = context.parameters.get("user") ?? ""
+            let includeInactive: Bool
+            switch request.uri.queryParameters.get("status") {
+            case nil, "active": includeInactive = false
+            case "all": includeInactive = true
+            default: throw RequestError.invalidValue(member: "status", problem: "must be active or all")
+            }
+            let owner: UserRecord
+            if let id = UUID(uuidString: reference) {
+                owner = try await accounts.user(id.uuidString.lowercased(), in: user.organizationID)
+            } else {
+                guard AccountStore.isValidHandle(reference) else { throw RequestError.invalidIdentifier("user") }
+                owner = try await accounts.user(reference, in: user.organizationID)
+            }
+            return KeyList(userID: owner.id, handle: owner.handle, keys: try await keys.keys(of: owner.id, as: user.context, includingInactive: includeInactive))
         }
         for change in [DeviceKeyChange.retire, .revoke] {
             group.post("/keys/{id}/\(change.rawValue)") { _, context -> RegisteredDeviceKey in

@@ -19,6 +19,12 @@ public struct UserRecord: Sendable, Hashable, Codable {
     public var role: Role
     public var status: UserStatus
 
+    enum CodingKeys: String, CodingKey {
+        case id, handle, role, status
+        case organizationID = "organization_id"
+        case localAssociationID = "local_association_id"
+    }
+
     public var context: UserContext {
         UserContext(userID: id, organizationID: organizationID, localAssociationID: localAssociationID, role: role)
     }
@@ -48,6 +54,11 @@ public struct AccountStore: Sendable {
     public init(database: Database) { self.database = database }
 
     public static let tokenPrefix = "adt_"
+
+    /// Handles are 2 to 64 of a-z, 0-9, dot, underscore and hyphen, starting with a letter or digit.
+    public static func isValidHandle(_ handle: String) -> Bool {
+        handle.range(of: "^[a-z0-9][a-z0-9._-]{1,63}$", options: .regularExpression) != nil
+    }
     public static let tokenLifetimes: ClosedRange<TimeInterval> = 3600...(365 * 86_400)
 
     // MARK: Organisations
@@ -157,7 +168,7 @@ public struct AccountStore: Sendable {
         to organization: OrganizationID, handle: String, role: Role, localAssociation: String? = nil,
         certificationExpiresAt: Date? = nil, at time: Date
     ) async throws -> UserRecord {
-        guard handle.range(of: "^[a-z0-9][a-z0-9._-]{1,63}$", options: .regularExpression) != nil else { throw AccountError.handleInvalid(handle) }
+        guard Self.isValidHandle(handle) else { throw AccountError.handleInvalid(handle) }
         let id = UserID(UUID())
         do {
             try await database.transaction(.system(actor: .system)) { db in
@@ -181,10 +192,13 @@ public struct AccountStore: Sendable {
         return try await user(handle, in: organization)
     }
 
+    /// A user of the organisation by handle (or by id, in its lowercase text form).
     public func user(_ handle: String, in organization: OrganizationID) async throws -> UserRecord {
         let found = try await database.transaction(.system(actor: .system)) { db in
-            try db.query("SELECT id, organization_id, local_association_id, handle, role, status FROM users WHERE organization_id = $1 AND handle = $2", [organization, handle])
-                .first.map(Self.userRecord)
+            try db.query(
+                "SELECT id, organization_id, local_association_id, handle, role, status FROM users WHERE organization_id = $1 AND (handle = $2 OR id::text = $2)",
+                [organization, handle]
+            ).first.map(Self.userRecord)
         }
         guard let found else { throw AccountError.userNotFound(handle) }
         return found

@@ -53,10 +53,10 @@ struct NotificationDeliveryTests {
         let database = accounts.database
         let serverKey = try ServerKey.generate()
         let receiver = Receiver()
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
         let notifications = NotificationStore(database: database)
         let clock = self.clock
 
+        try await withHTTPClient { httpClient in
         try await receiverApplication(receiver).test(.live) { hookClient in
             let port = try #require(hookClient.port)
             let setting = try await accounts.setWebhook(of: world.organization.id, url: "http://127.0.0.1:\(port)/hook", rotateSecret: false, at: clock.now)
@@ -120,7 +120,7 @@ struct NotificationDeliveryTests {
             let all = await receiver.deliveries
             #expect(!all.contains { String(decoding: $0.body, as: UTF8.self).contains(marker) })
         }
-        try await httpClient.shutdown()
+        }
     }
 
     @Test("two delivery services at once never take the same notification")

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import DatabaseTestSupport
 import Foundation
 import Hummingbird
@@ -21,4 +22,18 @@ func makeApplication(clock: TestClock) async throws -> (application: some Applic
         configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }), logger: TestPostgres.logger)
     let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
     return (application, AccountStore(database: database))
+}
+
+/// Runs `body` with an HTTP client that is shut down afterwards, also when `body` throws (a client
+/// dropped without shutdown stops the test process).
+func withHTTPClient<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
 }

@@ -19,24 +19,8 @@ struct PlaintextMarkerTests {
         try await StorageFixtures.move(kept, to: .read, in: database, organization: org, actor: .user(org.peerMentor), at: StorageFixtures.start + 60)
         try await StorageFixtures.move(cancelled, to: .cancelled, in: database, organization: org, actor: .user(org.coordinator), at: StorageFixtures.start + 60, reason: "Duplicate")
 
-        let hits = try await database.withConnection { db -> [String] in
-            let columns = try db.query(
-                """
-                SELECT table_name, column_name, data_type FROM information_schema.columns
-                 WHERE table_schema = 'public' AND data_type IN ('text', 'bytea', 'character varying', 'ARRAY', 'json', 'jsonb')
-                """)
-            #expect(columns.count > 20, "the search covers the schema")
-            var hits: [String] = []
-            for column in columns {
-                let table: String = try column.decode("table_name")
-                let name: String = try column.decode("column_name")
-                let type: String = try column.decode("data_type")
-                let condition = type == "bytea" ? "position(convert_to($1, 'UTF8') in \"\(name)\") > 0" : "\"\(name)\"::text LIKE '%' || $1 || '%'"
-                let count = try db.query("SELECT count(*) AS n FROM \"\(table)\" WHERE \(condition)", [marker]).first!.decode("n", as: Int.self)
-                if count > 0 { hits.append("\(table).\(name)") }
-            }
-            return hits
-        }
+        let (hits, searched) = try await PlaintextSearch.columns(containing: marker, in: database)
+        #expect(searched > 20, "the search covers the schema")
         #expect(hits.isEmpty, "the marker was found in \(hits)")
         try await database.close()
     }

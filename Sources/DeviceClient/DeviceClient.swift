@@ -1,0 +1,365 @@
+import AssignmentCore
+import AsyncHTTPClient
+import Envelope
+import Foundation
+import NIOCore
+
+/// What a coordinator fills in besides the case information: the metadata the server sees. It must
+/// hold no personal data (the server screens title and notes, and refuses what it finds).
+public struct AssignmentDraft: Sendable, Hashable {
+    public var recipient: String
+    public var title: String
+    public var coordinatorNotes: String?
+    public var priority: Priority?
+    public var isUrgent: Bool?
+    public var requiresConsent: Bool?
+    public var geographicRegion: String?
+    public var expiresAt: Date?
+    public var contactDeadlineAt: Date?
+
+    public init(
+        recipient: String, title: String, coordinatorNotes: String? = nil, priority: Priority? = nil, isUrgent: Bool? = nil,
+        requiresConsent: Bool? = nil, geographicRegion: String? = nil, expiresAt: Date? = nil, contactDeadlineAt: Date? = nil
+    ) {
+        self.recipient = recipient
+        self.title = title
+        self.coordinatorNotes = coordinatorNotes
+        self.priority = priority
+        self.isUrgent = isUrgent
+        self.requiresConsent = requiresConsent
+        self.geographicRegion = geographicRegion
+        self.expiresAt = expiresAt
+        self.contactDeadlineAt = contactDeadlineAt
+    }
+}
+
+/// An assignment opened on this device: the case information (plaintext, for the screen only) and
+/// what happened to the read receipt.
+public struct OpenedAssignment: Sendable {
+    public var info: AssignmentInfo
+    public var payload: CasePayload
+    public var receipt: ReceiptOutcome?
+}
+
+/// A receipt was either sent, or kept for the next sync because the server could not be reached.
+public enum ReceiptOutcome: Sendable, Hashable {
+    case sent(AssignmentInfo)
+    case queued
+}
+
+/// What a sync did: receipts sent or refused (each with the server's code), envelopes downloaded
+/// (delivery receipts), and assignments wiped from this device because they were closed.
+public struct SyncReport: Sendable, Hashable, Codable {
+    public var receiptsSent: Int = 0
+    public var receiptsRefused: [String] = []
+    public var receiptsWaiting: Int = 0
+    public var downloaded: [AssignmentID] = []
+    public var wiped: [AssignmentID] = []
+
+    enum CodingKeys: String, CodingKey {
+        case downloaded, wiped
+        case receiptsSent = "receipts_sent"
+        case receiptsRefused = "receipts_refused"
+        case receiptsWaiting = "receipts_waiting"
+    }
+}
+
+/// The device side of Assignment Dispatch, as a library: what the `dispatch` commands for
+/// coordinators and peer mentors call, and what the end-to-end tests drive.
+///
+/// Plaintext case information exists only in ``send(_:payload:from:)``'s argument and
+/// ``open(_:with:)``'s answer; what is stored or sent is the envelope. Everything else (session,
+/// pins, cache, receipt queue) lives in the ``DeviceFolder``.
+public struct DeviceClient: Sendable {
+    public let folder: DeviceFolder
+    let httpClient: HTTPClient
+    let now: @Sendable () -> Date
+
+    public init(folder: DeviceFolder, httpClient: HTTPClient, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.folder = folder
+        self.httpClient = httpClient
+        self.now = now
+    }
+
+    /// The HTTP client a device uses: no redirects followed (a bearer token must not travel to
+    /// another host), and a short connect timeout, because "the server cannot be reached" is
+    /// something a device must notice quickly to queue its receipts. Shut it down after use.
+    public static func makeHTTPClient(connectTimeout: TimeAmount = .seconds(5)) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.timeout.connect = connectTimeout
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func api() throws -> (DispatchAPI, DeviceSession) {
+        let session = try folder.session()
+        return (try DispatchAPI(serverAddress: session.serverAddress, token: session.token, httpClient: httpClient), session)
+    }
+
+    // MARK: Signing in and keys
+
+    /// Checks the token with the server and remembers the session on this device.
+    @discardableResult
+    public func login(server: String, token: String) async throws -> DeviceSession {
+        let api = try DispatchAPI(serverAddress: server, token: token.trimmingCharacters(in: .whitespacesAndNewlines), httpClient: httpClient)
+        let user = try await api.me()
+        let previous = try? folder.session()
+        let session = DeviceSession(
+            serverAddress: api.serverAddress, token: api.token, user: user,
+            deviceFingerprint: previous?.user.id == user.id ? previous?.deviceFingerprint : nil)
+        try folder.save(session)
+        return session
+    }
+
+    /// Registers this device's public keys (from the keystore; no passphrase needed).
+    public func registerKeys(_ keys: DevicePublicKeys, label: String? = nil) async throws -> KeyInfo {
+        let (api, session) = try api()
+        let registered: KeyInfo
+        do {
+            registered = try await api.registerKey(keys, label: label)
+        } catch DeviceClientError.server(_, "key_already_registered", _) {
+            // Registered before (a repeated command): find it among the user's keys.
+            guard let existing = try await api.keys(of: session.user.id.description).keys.first(where: { $0.fingerprint == keys.fingerprint.hex }) else {
+                throw DeviceClientError.server(status: 409, code: "key_already_registered", detail: "This key is registered, but not as an active key of yours.")
+            }
+            registered = existing
+        }
+        var updated = session
+        updated.deviceFingerprint = registered.fingerprint
+        try folder.save(updated)
+        return registered
+    }
+
+    /// The user's keys, and whether this device trusts each (for `dispatch keys show --user`).
+    public func keys(of user: String) async throws -> (keys: UserKeys, pinned: Set<String>) {
+        let (api, _) = try api()
+        let keys = try await api.keys(of: user)
+        let pins = try folder.pins()
+        return (keys, Set(pins.users[keys.userID.description]?.keys.map(\.fingerprint) ?? []))
+    }
+
+    /// Pins the user's key whose fingerprint (read aloud or hex) is `fingerprint`, after a person
+    /// compared it with the key's owner.
+    public func verifyKey(of user: String, fingerprint: String) async throws -> KeyInfo {
+        let (api, _) = try api()
+        let keys = try await api.keys(of: user)
+        var pins = try folder.pins()
+        let verified = try pins.verify(keys, fingerprint: fingerprint, at: now())
+        try folder.save(pins)
+        return verified
+    }
+
+    // MARK: Coordinator
+
+    /// Seals `payload` to every active key of the recipient (all pinned, or ``DeviceClientError/keyChanged(handle:unverified:)``),
+    /// signs it with this device's keys, and dispatches it. A network failure is retried with the
+    /// same idempotency key, so a retry can never make a second assignment.
+    public func send(_ draft: AssignmentDraft, payload: CasePayload, from device: DeviceKeyPair) async throws -> DispatchedAssignment {
+        let (api, session) = try api()
+        guard session.deviceFingerprint == device.fingerprint.hex else { throw DeviceClientError.deviceNotRegistered }
+        let bytes = try Self.encode(payload)
+        let recipient = try await api.keys(of: draft.recipient)
+        var pins = try folder.pins()
+        let keys = try pins.trusted(recipient, at: now())
+        guard !keys.isEmpty else { throw DeviceClientError.recipientHasNoKey(handle: recipient.handle) }
+        try folder.save(pins)
+
+        let id = AssignmentID(UUID())
+        let envelope = try EnvelopeSealer().seal(
+            payload: bytes, assignmentID: id.uuid, organizationID: session.user.organizationID.uuid, sender: device, recipients: keys)
+        let request = DispatchRequest(
+            id: id, recipientID: recipient.userID, title: draft.title, coordinatorNotes: draft.coordinatorNotes, priority: draft.priority,
+            isUrgent: draft.isUrgent, requiresConsent: draft.requiresConsent, geographicRegion: draft.geographicRegion, expiresAt: draft.expiresAt,
+            contactDeadlineAt: draft.contactDeadlineAt, envelope: Data(envelope.serialized).base64EncodedString())
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await api.dispatch(request, idempotencyKey: id.description)
+            } catch DeviceClientError.unreachable where attempt < 3 {
+                try await Task.sleep(for: .milliseconds(500 * attempt))
+            } catch DeviceClientError.server(409, "idempotency_key_in_progress", _) where attempt < 3 {
+                try await Task.sleep(for: .milliseconds(500 * attempt))
+            }
+        }
+    }
+
+    /// Cancels (coordinators): the server destroys the ciphertext and sealed keys at once.
+    public func cancel(_ id: AssignmentID, reason: String) async throws -> AssignmentInfo {
+        let (api, _) = try api()
+        return try await api.cancel(id, reason: reason)
+    }
+
+    /// The status overview (coordinators) or the inbox (peer mentors): one page.
+    public func overview(_ query: OverviewQuery = OverviewQuery()) async throws -> OverviewPage {
+        let (api, _) = try api()
+        return try await api.overview(query)
+    }
+
+    // MARK: Peer mentor
+
+    /// Opens an assignment: from the cache, or downloaded (the delivery receipt) and cached; checks
+    /// the coordinator's signature against a pinned key; decrypts; and reports it read (or queues
+    /// the receipt when offline).
+    public func open(_ id: AssignmentID, with device: DeviceKeyPair) async throws -> OpenedAssignment {
+        let (api, session) = try api()
+        var bytes = try folder.cachedEnvelope(id)
+        var info = try folder.cachedInfo(id)
+        if bytes == nil || info == nil {
+            do {
+                let downloaded = try await api.envelope(id, device: device.fingerprint)
+                let fetched = try await api.assignment(id)
+                try folder.cache(envelope: downloaded, info: fetched)
+                (bytes, info) = (downloaded, fetched)
+            } catch DeviceClientError.unreachable {
+                throw DeviceClientError.notCached(id)
+            }
+        }
+        guard let bytes, var info else { throw DeviceClientError.notCached(id) }
+        if let expiresAt = info.expiresAt, expiresAt <= now() {
+            folder.wipe(id)
+            throw DeviceClientError.server(
+                status: 410, code: "payload_expired", detail: "This assignment has expired; its case information is no longer available on this device.")
+        }
+        let envelope = try AssignmentEnvelope.parse(bytes)
+        let sender = try await senderKeys(envelope.senderFingerprint, of: info.coordinatorID, api: api)
+        let plaintext = try EnvelopeOpener.open(
+            envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: session.user.organizationID.uuid)
+        let payload = try Self.decode(plaintext)
+        var receipt: ReceiptOutcome?
+        if info.status == .dispatched || info.status == .delivered {
+            receipt = try await report(.read, on: id)
+            if case .sent(let updated) = receipt { info = updated }
+        }
+        return OpenedAssignment(info: info, payload: payload, receipt: receipt)
+    }
+
+    /// Sends a receipt (`read`, `acknowledge`, `contact`, `complete`, `consent`), or queues it when
+    /// the server cannot be reached. Receipts already waiting go first, so the order is kept.
+    @discardableResult
+    public func report(_ action: ReceiptAction, on id: AssignmentID) async throws -> ReceiptOutcome {
+        var queue = try folder.receipts()
+        if !queue.isEmpty {
+            _ = try await flushReceipts()
+            queue = try folder.receipts()
+        }
+        if queue.isEmpty {
+            do {
+                let (api, _) = try api()
+                let info = try await api.act(action, on: id)
+                try folder.update(info)
+                return .sent(info)
+            } catch DeviceClientError.unreachable {}
+        }
+        queue.append(QueuedReceipt(assignmentID: id, action: action, madeAt: now()))
+        try folder.save(queue)
+        return .queued
+    }
+
+    /// Sends queued receipts in order, downloads envelopes of new assignments (the delivery
+    /// receipt), and wipes assignments that were cancelled, expired or completed from this device.
+    public func sync(device: DeviceKeyPair?) async throws -> SyncReport {
+        var report = try await flushReceipts()
+        guard report.receiptsWaiting == 0 else { return report }
+        let (api, session) = try api()
+        if let device, session.user.role == .peerMentor {
+            var cursor: String?
+            repeat {
+                let page = try await api.overview(OverviewQuery(limit: 200, cursor: cursor))
+                for item in page.assignments where try folder.cachedEnvelope(item.id) == nil {
+                    if item.requiresConsent && item.consentGivenAt == nil { continue }
+                    let bytes = try await api.envelope(item.id, device: device.fingerprint)
+                    let info = try await api.assignment(item.id)
+                    try folder.cache(envelope: bytes, info: info)
+                    report.downloaded.append(item.id)
+                    // Learn (pin) the signing key now, so the assignment opens offline later. A key
+                    // that needs verifying is reported when the assignment is opened.
+                    let envelope = try AssignmentEnvelope.parse(bytes)
+                    _ = try? await senderKeys(envelope.senderFingerprint, of: info.coordinatorID, api: api)
+                }
+                cursor = page.nextCursor
+            } while cursor != nil
+        }
+        for id in folder.cachedIDs() {
+            do {
+                let info = try await api.assignment(id)
+                let expired = info.expiresAt.map { $0 <= now() } ?? false
+                if [.cancelled, .expired, .completed].contains(info.status) || info.payloadDestroyed || expired {
+                    folder.wipe(id)
+                    report.wiped.append(id)
+                } else {
+                    try folder.update(info)
+                }
+            } catch DeviceClientError.server(404, _, _) {
+                folder.wipe(id)
+                report.wiped.append(id)
+            }
+        }
+        return report
+    }
+
+    /// Sends the queued receipts in the order they were made; stops at the first network failure
+    /// (keeping the rest), and drops a receipt the server refuses (reported with its code).
+    func flushReceipts() async throws -> SyncReport {
+        var report = SyncReport()
+        var queue = try folder.receipts()
+        guard !queue.isEmpty else { return report }
+        let (api, _) = try api()
+        while let next = queue.first {
+            do {
+                let info = try await api.act(next.action, on: next.assignmentID)
+                try folder.update(info)
+                report.receiptsSent += 1
+            } catch DeviceClientError.unreachable {
+                break
+            } catch DeviceClientError.server(_, let code, _) {
+                report.receiptsRefused.append("\(next.action.rawValue) \(next.assignmentID): \(code)")
+            }
+            queue.removeFirst()
+            try folder.save(queue)
+        }
+        report.receiptsWaiting = queue.count
+        return report
+    }
+
+    /// The coordinator's key that signed an envelope: pinned, or fetched and pinned on first use of
+    /// that coordinator; a key the device has not pinned for a known coordinator is refused.
+    func senderKeys(_ fingerprint: KeyFingerprint, of coordinator: UserID, api: DispatchAPI) async throws -> DevicePublicKeys {
+        var pins = try folder.pins()
+        if let pinned = pins.pinnedKey(fingerprint, of: coordinator) { return try pinned.publicKeys() }
+        let keys = try await api.keys(of: coordinator.description, includeInactive: true)
+        guard let key = keys.keys.first(where: { $0.fingerprint == fingerprint.hex }) else { throw EnvelopeError.senderMismatch }
+        let checked = try KeyPins.checked(key)
+        if pins.knows(coordinator) {
+            throw DeviceClientError.keyChanged(handle: keys.handle, unverified: [checked.keys.fingerprint.readAloud.joined(separator: " ")])
+        }
+        // First use of this coordinator: pin the key that signed (active or not).
+        pins.users[coordinator.description] = KeyPins.PinnedUser(handle: keys.handle, keys: [KeyPins.pin(checked, at: now())])
+        try folder.save(pins)
+        return checked.keys
+    }
+
+    // MARK: Payload
+
+    static func encode(_ payload: CasePayload) throws -> [UInt8] {
+        guard !payload.contactName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw DeviceClientError.payloadInvalid("the contact's name is empty")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = [UInt8](try encoder.encode(payload))
+        guard bytes.count < AssignmentEnvelope.maximumPaddedPayload else {
+            throw DeviceClientError.payloadInvalid("it is larger than \(AssignmentEnvelope.maximumPaddedPayload / 1024) KiB")
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> CasePayload {
+        guard let payload = try? JSONDecoder().decode(CasePayload.self, from: Data(bytes)) else {
+            throw DeviceClientError.payloadInvalid("the case information inside the envelope is not in a form this program reads")
+        }
+        guard payload.version == CasePayload.currentVersion else {
+            throw DeviceClientError.payloadInvalid("the case information is version \(payload.version); update this program to read it")
+        }
+        return payload
+    }
+}

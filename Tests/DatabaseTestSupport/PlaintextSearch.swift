@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Storage
+
+/// Looks for a planted marker everywhere the server keeps data, for the "no plaintext, ever" tests.
+public enum PlaintextSearch {
+    /// Every `table.column` (text, bytes, arrays, JSON) of the public schema holding `marker`, and
+    /// how many columns were searched (so a test can tell the search covered the schema).
+    public static func columns(containing marker: String, in database: Database) async throws -> (hits: [String], searched: Int) {
+        try await database.withConnection { db in
+            let columns = try db.query(
+                """
+                SELECT table_name, column_name, data_type FROM information_schema.columns
+                 WHERE table_schema = 'public' AND data_type IN ('text', 'bytea', 'character varying', 'ARRAY', 'json', 'jsonb')
+                """)
+            var hits: [String] = []
+            for column in columns {
+                let table: String = try column.decode("table_name")
+                let name: String = try column.decode("column_name")
+                let type: String = try column.decode("data_type")
+                let condition = type == "bytea" ? "position(convert_to($1, 'UTF8') in \"\(name)\") > 0" : "\"\(name)\"::text LIKE '%' || $1 || '%'"
+                let count = try db.query("SELECT count(*) AS n FROM \"\(table)\" WHERE \(condition)", [marker]).first!.decode("n", as: Int.self)
+                if count > 0 { hits.append("\(table).\(name)") }
+            }
+            return (hits, columns.count)
+        }
+    }
+
+    /// Every regular file under `folder` whose bytes contain `marker`.
+    public static func files(containing marker: String, under folder: String) -> [String] {
+        let needle = Data(marker.utf8)
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        var hits: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            let path = folder + "/" + relative
+            if let data = FileManager.default.contents(atPath: path), data.range(of: needle) != nil { hits.append(path) }
+        }
+        return hits
+    }
+}
+
+/// A log handler that keeps every line it is given, with its metadata, at every level: the server's
+/// log output, for tests that search it.
+public final class LogRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    public init() {}
+
+    public var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    public var count: Int { lock.withLock { lines.count } }
+
+    public func logger(label: String = "server") -> Logger {
+        var logger = Logger(label: label) { _ in Handler(recorder: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            let merged = self.metadata.merging(metadata ?? [:]) { $1 }
+            recorder.append("\(level) \(message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
+        }
+    }
+}

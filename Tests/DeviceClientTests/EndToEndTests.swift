@@ -1,0 +1,250 @@
+import AssignmentCore
+import AsyncHTTPClient
+import DatabaseTestSupport
+import DeviceClient
+import Envelope
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Storage
+import Testing
+
+/// A clock the test moves by hand.
+final class TestClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+    init(_ start: Date) { current = start }
+    var now: Date { lock.withLock { current } }
+    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// Runs `body` with an HTTP client that is shut down afterwards, also when `body` throws.
+func withHTTPClient<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
+    let client = DeviceClient.makeHTTPClient(connectTimeout: .milliseconds(500))
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}
+
+/// Two devices, a coordinator's and a peer mentor's, talk to the real server over HTTP.
+@Suite("End to end: two devices and the server")
+struct EndToEndTests {
+    let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
+
+    struct Setup {
+        var accounts: AccountStore
+        var organization: OrganizationRecord
+        var coordinatorToken: String
+        var mentorToken: String
+        var folders: String
+    }
+
+    func setUp(_ clock: TestClock) async throws -> (ServerConfiguration, Setup) {
+        let configuration = try await TestPostgres.databaseConfiguration()
+        let database = try await Database.open(configuration, logger: TestPostgres.logger)
+        let accounts = AccountStore(database: database)
+        let org = try await accounts.createOrganization(name: "Blindeforbundet", at: clock.now)
+        _ = try await accounts.addUser(to: org.id, handle: "coord", role: .coordinator, at: clock.now)
+        _ = try await accounts.addUser(to: org.id, handle: "mentor", role: .peerMentor, at: clock.now)
+        let setup = Setup(
+            accounts: accounts, organization: org,
+            coordinatorToken: try await accounts.issueToken(for: "coord", in: org.id, lifetime: 86_400 * 30, at: clock.now).token,
+            mentorToken: try await accounts.issueToken(for: "mentor", in: org.id, lifetime: 86_400 * 30, at: clock.now).token,
+            folders: NSTemporaryDirectory() + "devices-\(UUID().uuidString)")
+        let server = ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil)
+        return (server, setup)
+    }
+
+    @Test("dispatch → delivered → read → acknowledged → contact → completed; cancel and expiry wipe the device; the marker is nowhere but the opened view")
+    func walk() async throws {
+        let clock = self.clock
+        let (configuration, setup) = try await setUp(clock)
+        let log = LogRecorder()
+        let application = try await buildApplication(configuration: configuration, logger: log.logger())
+        defer { try? FileManager.default.removeItem(atPath: setup.folders) }
+        try await withHTTPClient { httpClient in
+        let marker = "MARKER\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+        let payload = CasePayload(contactName: "Kari \(marker)", address: "Storgata 1 \(marker)", phone: "41234567", epikrise: "Epikrise \(marker)")
+
+        try await application.test(.live) { client in
+            let server = "http://127.0.0.1:\(try #require(client.port))"
+            let coordinator = DeviceClient(folder: DeviceFolder(path: setup.folders + "/coordinator"), httpClient: httpClient, now: { clock.now })
+            let mentor = DeviceClient(folder: DeviceFolder(path: setup.folders + "/mentor"), httpClient: httpClient, now: { clock.now })
+            let coordinatorDevice = try DeviceKeyPair.generate()
+            let mentorDevice = try DeviceKeyPair.generate()
+            #expect(try await coordinator.login(server: server, token: setup.coordinatorToken).user.role == .coordinator)
+            #expect(try await mentor.login(server: server, token: "\(setup.mentorToken)\n").user.handle == "mentor")
+            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys, label: "Office laptop")
+            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            _ = try await mentor.registerKeys(mentorDevice.publicKeys)  // a repeated command is harmless
+
+            // Dispatch: sealed on the coordinator's device, to the pinned keys of the mentor.
+            let sent = try await coordinator.send(
+                AssignmentDraft(recipient: "mentor", title: "Oppdrag 42", geographicRegion: "Vest", contactDeadlineAt: clock.now + 5 * 86_400),
+                payload: payload, from: coordinatorDevice)
+            let id = sent.assignment.id
+            #expect(sent.assignment.status == .dispatched)
+
+            // The mentor's device syncs: the download is the delivery receipt.
+            clock.advance(by: 60)
+            let sync = try await mentor.sync(device: mentorDevice)
+            #expect(sync.downloaded == [id])
+            #expect(try await coordinator.overview().assignments.first { $0.id == id }?.status == .delivered)
+
+            // Open: verified, decrypted, reported read.
+            clock.advance(by: 60)
+            let opened = try await mentor.open(id, with: mentorDevice)
+            #expect(opened.payload == payload)
+            #expect(opened.info.status == .read)
+            for action in [ReceiptAction.acknowledge, .contact, .complete] {
+                clock.advance(by: 60)
+                guard case .sent(let info) = try await mentor.report(action, on: id) else { Issue.record("\(action) was queued"); return }
+                #expect(info.id == id)
+            }
+            let inbox = try await mentor.overview()
+            #expect(!inbox.assignments.contains { $0.id == id }, "a completed assignment leaves the open list")
+            #expect(try await mentor.sync(device: mentorDevice).wiped == [id], "completed: wiped from the device")
+
+            // Cancel: the coordinator cancels after delivery; the next sync wipes the device's copy.
+            let cancelled = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 43"), payload: payload, from: coordinatorDevice).assignment.id
+            #expect(try await mentor.sync(device: mentorDevice).downloaded == [cancelled])
+            #expect(try await coordinator.cancel(cancelled, reason: "Sent to the wrong person").status == .cancelled)
+            #expect(try await mentor.sync(device: mentorDevice).wiped == [cancelled])
+            await #expect { try await mentor.open(cancelled, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_cancelled" }
+
+            // Expiry: once past expires_at, the device will not show it and the server will not hand it out.
+            let expiring = try await coordinator.send(
+                AssignmentDraft(recipient: "mentor", title: "Oppdrag 44", expiresAt: clock.now + 3600), payload: payload, from: coordinatorDevice).assignment.id
+            #expect(try await mentor.sync(device: mentorDevice).downloaded == [expiring])
+            clock.advance(by: 3601)
+            await #expect { try await mentor.open(expiring, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_expired" }
+            #expect(try mentor.folder.cachedEnvelope(expiring) == nil)
+            let fresh = DeviceClient(folder: DeviceFolder(path: setup.folders + "/mentor"), httpClient: httpClient, now: { clock.now })
+            await #expect { try await fresh.open(expiring, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_expired" }
+
+            // The marker: in the opened view only. Not in the database, the server's log, or any file on either device.
+            let (hits, searched) = try await PlaintextSearch.columns(containing: marker, in: setup.accounts.database)
+            #expect(searched > 20)
+            #expect(hits.isEmpty, "the marker is in \(hits)")
+            #expect(log.count > 10, "the server logged its requests")
+            #expect(!log.text.contains(marker))
+            #expect(!log.text.contains(setup.mentorToken) && !log.text.contains(setup.coordinatorToken), "no token in the log")
+            #expect(PlaintextSearch.files(containing: marker, under: setup.folders).isEmpty)
+            #expect(PlaintextSearch.files(containing: "Storgata", under: setup.folders).isEmpty)
+        }
+        }
+    }
+
+    @Test("offline: a cached assignment opens without the network, receipts queue and are sent in order on the next sync")
+    func offline() async throws {
+        let clock = self.clock
+        let (configuration, setup) = try await setUp(clock)
+        let application = try await buildApplication(configuration: configuration, logger: TestPostgres.logger)
+        defer { try? FileManager.default.removeItem(atPath: setup.folders) }
+        try await withHTTPClient { httpClient in
+        try await application.test(.live) { client in
+            let server = "http://127.0.0.1:\(try #require(client.port))"
+            let coordinator = DeviceClient(folder: DeviceFolder(path: setup.folders + "/coordinator"), httpClient: httpClient, now: { clock.now })
+            let mentor = DeviceClient(folder: DeviceFolder(path: setup.folders + "/mentor"), httpClient: httpClient, now: { clock.now })
+            let coordinatorDevice = try DeviceKeyPair.generate()
+            let mentorDevice = try DeviceKeyPair.generate()
+            try await coordinator.login(server: server, token: setup.coordinatorToken)
+            try await mentor.login(server: server, token: setup.mentorToken)
+            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
+            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 7"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.id
+            #expect(try await mentor.sync(device: mentorDevice).downloaded == [id])
+
+            // The network goes away (the session points at a port nobody listens on).
+            var session = try mentor.folder.session()
+            let online = session.serverAddress
+            session.serverAddress = "http://127.0.0.1:9"
+            try mentor.folder.save(session)
+            let opened = try await mentor.open(id, with: mentorDevice)
+            #expect(opened.payload.contactName == "Ola")
+            #expect(opened.receipt == .queued)
+            #expect(try await mentor.report(.acknowledge, on: id) == .queued)
+            #expect(try await mentor.report(.contact, on: id) == .queued)
+            #expect(try mentor.folder.receipts().map(\.action) == [.read, .acknowledge, .contact])
+            #expect(try await mentor.sync(device: mentorDevice).receiptsWaiting == 3)
+            #expect(try mentor.folder.receipts().count == 3, "nothing lost while offline")
+
+            // Back online: sent in order (read before acknowledge, as the lifecycle requires).
+            session.serverAddress = online
+            try mentor.folder.save(session)
+            let sync = try await mentor.sync(device: mentorDevice)
+            #expect(sync.receiptsSent == 3 && sync.receiptsRefused.isEmpty && sync.receiptsWaiting == 0)
+            let row = try await coordinator.overview().assignments.first { $0.id == id }
+            #expect(row?.status == .acknowledged)
+            #expect(row?.contactMadeAt != nil)
+            // Online, a receipt out of order is refused at once; queued offline, it is dropped on sync and reported.
+            await #expect { try await mentor.report(.acknowledge, on: id) } throws: { ($0 as? DeviceClientError)?.code == "invalid_transition" }
+            session.serverAddress = "http://127.0.0.1:9"
+            try mentor.folder.save(session)
+            #expect(try await mentor.report(.acknowledge, on: id) == .queued)
+            session.serverAddress = online
+            try mentor.folder.save(session)
+            let second = try await mentor.sync(device: mentorDevice)
+            #expect(second.receiptsRefused == ["acknowledge \(id): invalid_transition"])
+            #expect(try mentor.folder.receipts().isEmpty)
+        }
+        }
+    }
+
+    @Test("a changed key is refused until verified aloud; then the envelope is sealed to every device")
+    func pinning() async throws {
+        let clock = self.clock
+        let (configuration, setup) = try await setUp(clock)
+        let application = try await buildApplication(configuration: configuration, logger: TestPostgres.logger)
+        defer { try? FileManager.default.removeItem(atPath: setup.folders) }
+        try await withHTTPClient { httpClient in
+        try await application.test(.live) { client in
+            let server = "http://127.0.0.1:\(try #require(client.port))"
+            let coordinator = DeviceClient(folder: DeviceFolder(path: setup.folders + "/coordinator"), httpClient: httpClient, now: { clock.now })
+            let phone = DeviceClient(folder: DeviceFolder(path: setup.folders + "/phone"), httpClient: httpClient, now: { clock.now })
+            let tablet = DeviceClient(folder: DeviceFolder(path: setup.folders + "/tablet"), httpClient: httpClient, now: { clock.now })
+            let coordinatorDevice = try DeviceKeyPair.generate()
+            let phoneKeys = try DeviceKeyPair.generate()
+            let tabletKeys = try DeviceKeyPair.generate()
+            try await coordinator.login(server: server, token: setup.coordinatorToken)
+            try await phone.login(server: server, token: setup.mentorToken)
+            try await tablet.login(server: server, token: setup.mentorToken)
+            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
+            _ = try await phone.registerKeys(phoneKeys.publicKeys)
+            _ = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 1"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice)
+
+            // The mentor adds a tablet: its key is new to the coordinator's device.
+            _ = try await tablet.registerKeys(tabletKeys.publicKeys)
+            let before = try await coordinator.overview().assignments.count
+            await #expect { try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 2"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice) } throws: { error in
+                guard case DeviceClientError.keyChanged(let handle, let unverified) = error else { return false }
+                return handle == "mentor" && unverified == [tabletKeys.fingerprint.readAloud.joined(separator: " ")]
+                    && error.localizedDescription.isEmpty == false && "\(error)".contains("dispatch keys verify")
+            }
+            #expect(try await coordinator.overview().assignments.count == before, "nothing was sent")
+            await #expect(throws: DeviceClientError.fingerprintNotFound(handle: "mentor")) {
+                try await coordinator.verifyKey(of: "mentor", fingerprint: "00000 11111 22222 33333 44444 55555")
+            }
+            // Read aloud over the phone, typed in with spaces: pinned.
+            _ = try await coordinator.verifyKey(of: "mentor", fingerprint: tabletKeys.fingerprint.readAloud.joined(separator: " "))
+            let second = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 2"), payload: CasePayload(contactName: "Kari"), from: coordinatorDevice)
+            // Both of the mentor's devices open it.
+            #expect(try await tablet.open(second.assignment.id, with: tabletKeys).payload.contactName == "Kari")
+            #expect(try await phone.open(second.assignment.id, with: phoneKeys).payload.contactName == "Kari")
+            // A device that is not registered as the sender is refused before anything is sealed.
+            await #expect(throws: DeviceClientError.deviceNotRegistered) {
+                try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 3"), payload: CasePayload(contactName: "Ola"), from: try DeviceKeyPair.generate())
+            }
+            await #expect(throws: DeviceClientError.payloadInvalid("the contact's name is empty")) {
+                try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 3"), payload: CasePayload(contactName: "  "), from: coordinatorDevice)
+            }
+        }
+        }
+    }
+}
