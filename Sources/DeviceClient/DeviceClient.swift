@@ -257,7 +257,8 @@ public struct DeviceClient: Sendable {
 
     /// Sends queued receipts in order, downloads envelopes of new assignments (the delivery
     /// receipt), and wipes assignments that were cancelled, expired or completed from this device.
-    public func sync(device: DeviceKeyPair?) async throws -> SyncReport {
+    /// `device` is this device's key fingerprint (public: no passphrase needed to sync).
+    public func sync(device: KeyFingerprint?) async throws -> SyncReport {
         var report = try await flushReceipts()
         guard report.receiptsWaiting == 0 else { return report }
         let (api, session) = try api()
@@ -267,7 +268,7 @@ public struct DeviceClient: Sendable {
                 let page = try await api.overview(OverviewQuery(limit: 200, cursor: cursor))
                 for item in page.assignments where try folder.cachedEnvelope(item.id) == nil {
                     if item.requiresConsent && item.consentGivenAt == nil { continue }
-                    let bytes = try await api.envelope(item.id, device: device.fingerprint)
+                    let bytes = try await api.envelope(item.id, device: device)
                     let info = try await api.assignment(item.id)
                     try folder.cache(envelope: bytes, info: info)
                     report.downloaded.append(item.id)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceClient
 import Envelope
 import Foundation
 import Logging
@@ -17,6 +18,7 @@ struct CommandEnvironment {
     let postgresBinDirectory: String?
     let keystorePath: String
     let serverKeyPath: String
+    let deviceDirectory: String
     let host: String?
     let port: String?
     let logger: Logger
@@ -37,7 +39,9 @@ struct CommandEnvironment {
         serverKeyPath = Self.absolute(nonEmpty("DISPATCH_SERVER_KEY_FILE") ?? dataDirectory + "/server.key")
         host = nonEmpty("DISPATCH_HOST")
         port = nonEmpty("DISPATCH_PORT")
-        keystorePath = Self.absolute(nonEmpty("DISPATCH_KEYSTORE") ?? (nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/assignment-dispatch/device.keystore")
+        let configuration = (nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/assignment-dispatch"
+        keystorePath = Self.absolute(nonEmpty("DISPATCH_KEYSTORE") ?? configuration + "/device.keystore")
+        deviceDirectory = Self.absolute(nonEmpty("DISPATCH_DEVICE_DIR") ?? configuration + "/device")
 
         let levelName = options.logLevel ?? nonEmpty("DISPATCH_LOG_LEVEL") ?? "notice"
         guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
@@ -79,6 +83,25 @@ struct CommandEnvironment {
             try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
             return try await body(AccountStore(database: database))
         }
+    }
+
+    /// Runs `body` with this device's client (its folder is DISPATCH_DEVICE_DIR), and shuts its HTTP
+    /// client down after.
+    func withDevice<Result>(_ body: (DeviceClient) async throws -> Result) async throws -> Result {
+        let httpClient = DeviceClient.makeHTTPClient()
+        do {
+            let result = try await body(DeviceClient(folder: DeviceFolder(path: deviceDirectory), httpClient: httpClient))
+            try await httpClient.shutdown()
+            return result
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+    }
+
+    /// This device's keys, unlocked with the passphrase (asked for, or from a file or stdin).
+    func unlockKeys(_ passphrase: PassphraseOptions) throws -> DeviceKeyPair {
+        try Keystore.unlock(at: keystorePath, passphrase: try passphrase.read(confirming: false))
     }
 
     /// The embedded cluster; refused when DATABASE_URL points elsewhere, so that `dispatch db`

@@ -1,11 +1,11 @@
 import ArgumentParser
 
-/// `dispatch keys generate|show`: this device's key pair.
+/// `dispatch keys …`: this device's key pair, its registration, and the keys of others it trusts.
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create or show this device's encryption and signing keys.",
+        abstract: "This device's keys, their registration, and the keys of others this device trusts.",
         discussion: "The private keys never leave this device: they are stored encrypted under your passphrase in the keystore (DISPATCH_KEYSTORE).",
-        subcommands: [KeysGenerateCommand.self, KeysShowCommand.self]
+        subcommands: [KeysGenerateCommand.self, KeysShowCommand.self, KeysRegisterCommand.self, KeysListCommand.self, KeysVerifyCommand.self]
     )
 }

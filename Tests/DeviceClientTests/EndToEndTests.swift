@@ -93,7 +93,7 @@ struct EndToEndTests {
 
             // The mentor's device syncs: the download is the delivery receipt.
             clock.advance(by: 60)
-            let sync = try await mentor.sync(device: mentorDevice)
+            let sync = try await mentor.sync(device: mentorDevice.fingerprint)
             #expect(sync.downloaded == [id])
             #expect(try await coordinator.overview().assignments.first { $0.id == id }?.status == .delivered)
 
@@ -109,19 +109,19 @@ struct EndToEndTests {
             }
             let inbox = try await mentor.overview()
             #expect(!inbox.assignments.contains { $0.id == id }, "a completed assignment leaves the open list")
-            #expect(try await mentor.sync(device: mentorDevice).wiped == [id], "completed: wiped from the device")
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).wiped == [id], "completed: wiped from the device")
 
             // Cancel: the coordinator cancels after delivery; the next sync wipes the device's copy.
             let cancelled = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 43"), payload: payload, from: coordinatorDevice).assignment.id
-            #expect(try await mentor.sync(device: mentorDevice).downloaded == [cancelled])
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [cancelled])
             #expect(try await coordinator.cancel(cancelled, reason: "Sent to the wrong person").status == .cancelled)
-            #expect(try await mentor.sync(device: mentorDevice).wiped == [cancelled])
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).wiped == [cancelled])
             await #expect { try await mentor.open(cancelled, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_cancelled" }
 
             // Expiry: once past expires_at, the device will not show it and the server will not hand it out.
             let expiring = try await coordinator.send(
                 AssignmentDraft(recipient: "mentor", title: "Oppdrag 44", expiresAt: clock.now + 3600), payload: payload, from: coordinatorDevice).assignment.id
-            #expect(try await mentor.sync(device: mentorDevice).downloaded == [expiring])
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [expiring])
             clock.advance(by: 3601)
             await #expect { try await mentor.open(expiring, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_expired" }
             #expect(try mentor.folder.cachedEnvelope(expiring) == nil)
@@ -159,7 +159,7 @@ struct EndToEndTests {
             _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
             _ = try await mentor.registerKeys(mentorDevice.publicKeys)
             let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 7"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.id
-            #expect(try await mentor.sync(device: mentorDevice).downloaded == [id])
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [id])
 
             // The network goes away (the session points at a port nobody listens on).
             var session = try mentor.folder.session()
@@ -172,13 +172,13 @@ struct EndToEndTests {
             #expect(try await mentor.report(.acknowledge, on: id) == .queued)
             #expect(try await mentor.report(.contact, on: id) == .queued)
             #expect(try mentor.folder.receipts().map(\.action) == [.read, .acknowledge, .contact])
-            #expect(try await mentor.sync(device: mentorDevice).receiptsWaiting == 3)
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).receiptsWaiting == 3)
             #expect(try mentor.folder.receipts().count == 3, "nothing lost while offline")
 
             // Back online: sent in order (read before acknowledge, as the lifecycle requires).
             session.serverAddress = online
             try mentor.folder.save(session)
-            let sync = try await mentor.sync(device: mentorDevice)
+            let sync = try await mentor.sync(device: mentorDevice.fingerprint)
             #expect(sync.receiptsSent == 3 && sync.receiptsRefused.isEmpty && sync.receiptsWaiting == 0)
             let row = try await coordinator.overview().assignments.first { $0.id == id }
             #expect(row?.status == .acknowledged)
@@ -190,7 +190,7 @@ struct EndToEndTests {
             #expect(try await mentor.report(.acknowledge, on: id) == .queued)
             session.serverAddress = online
             try mentor.folder.save(session)
-            let second = try await mentor.sync(device: mentorDevice)
+            let second = try await mentor.sync(device: mentorDevice.fingerprint)
             #expect(second.receiptsRefused == ["acknowledge \(id): invalid_transition"])
             #expect(try mentor.folder.receipts().isEmpty)
         }

@@ -5,11 +5,11 @@ import Testing
 @Suite("The dispatch command", .serialized)
 struct DispatchCLITests {
 
-    @Test("plain `dispatch` creates the embedded database, migrates it, reports, and stops it again")
+    @Test("`dispatch up` creates the embedded database, migrates it, reports, and stops it again")
     func mainJob() throws {
         let runner = try DispatchRunner()
         defer { runner.cleanUp() }
-        let first = try runner.run([])
+        let first = try runner.run(["up"])
         #expect(first.status == 0, "\(first.errors)")
         #expect(first.output.contains("Database: embedded PostgreSQL"))
         #expect(first.output.contains("Applied now: 0001 initial schema, "))
@@ -39,7 +39,7 @@ struct DispatchCLITests {
         #expect((json?["connectionURI"] as? String)?.hasPrefix("postgresql://dispatch@/dispatch?host=") == true)
         let migrations = try runner.run(["migrate", "--status"])
         #expect(migrations.output.contains("0001 initial schema: applied"))
-        let shared = try runner.run([])
+        let shared = try runner.run(["up"])
         #expect(shared.output.contains("It was already running; this command leaves it running."))
         #expect(try runner.run(["db", "status"]).output.contains("State: running"))
         let again = try runner.run(["db", "start"])
@@ -94,7 +94,7 @@ struct DispatchCLITests {
         let level = try runner.run(["--log-level", "loud"])
         #expect(level.status == 64)
         #expect(level.errors.contains("Unknown log level 'loud'"))
-        let unreachable = try runner.run([], environment: ["DATABASE_URL": "postgresql://dispatch:hunter2-secret@127.0.0.1:1/dispatch?connect_timeout=2"])
+        let unreachable = try runner.run(["up"], environment: ["DATABASE_URL": "postgresql://dispatch:hunter2-secret@127.0.0.1:1/dispatch?connect_timeout=2"])
         #expect(unreachable.status == 1)
         #expect(unreachable.errors.contains("could not connect to PostgreSQL"))
         #expect(!(unreachable.errors + unreachable.output).contains("hunter2"))
@@ -129,7 +129,7 @@ struct DispatchCLITests {
         defer { runner.cleanUp() }
         let help = try runner.run(["--help"])
         #expect(help.status == 0)
-        for command in ["up", "migrate", "db", "keys"] { #expect(help.output.contains("  \(command) "), "\(command)") }
+        for command in ["serve", "up", "migrate", "db", "keys", "login", "send", "status", "inbox", "open", "ack", "contact", "complete", "cancel", "sync"] { #expect(help.output.contains("  \(command) "), "\(command)") }
         #expect(help.output.isPlainText)
     }
 }

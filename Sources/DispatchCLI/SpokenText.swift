@@ -1,0 +1,101 @@
+import AssignmentCore
+import DeviceClient
+import Foundation
+
+/// Linear text for the device commands: sentences, one fact per line, dates written out, nothing
+/// that relies on colour or layout, so that a screen reader reads it well.
+enum SpokenText {
+    static func date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone.current
+        formatter.dateFormat = "EEEE d MMMM yyyy 'at' HH:mm"
+        return formatter.string(from: date)
+    }
+
+    static func plural(_ count: Int, _ singular: String, _ plural: String? = nil) -> String {
+        "\(count) \(count == 1 ? singular : plural ?? singular + "s")"
+    }
+
+    static func status(_ status: AssignmentStatus) -> String {
+        status.rawValue
+    }
+
+    /// The overview (coordinators) or the inbox (peer mentors).
+    static func overview(_ page: OverviewPage, forMentor: Bool) -> String {
+        var lines: [String] = []
+        let total = page.counts.values.reduce(0, +)
+        lines.append(forMentor ? "You have \(plural(total, "open assignment"))." : "Open assignments: \(total). Overdue: \(page.overdueCount).")
+        if !forMentor, total > 0 {
+            let order: [AssignmentStatus] = [.dispatched, .delivered, .read, .acknowledged]
+            lines.append("By status: " + order.map { "\(page.counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + ".")
+        }
+        for (index, item) in page.assignments.enumerated() {
+            var parts = ["\(index + 1). \(item.title)"]
+            if !forMentor { parts.append("to \(item.peerMentorHandle)") }
+            if item.overdue { parts.append("overdue") }
+            if item.isUrgent { parts.append("urgent") }
+            if item.priority != .normal { parts.append("\(item.priority.rawValue) priority") }
+            parts.append("status \(item.status.rawValue)")
+            if item.contactMadeAt == nil {
+                parts.append("make contact by \(date(item.contactDeadline))")
+            } else {
+                parts.append("contact made")
+            }
+            if item.requiresConsent && item.consentGivenAt == nil { parts.append("consent needed before it can be opened") }
+            if !forMentor { parts.append("reminders sent: \(item.reminderCount)") }
+            if let region = item.geographicRegion { parts.append("region \(region)") }
+            parts.append("id \(item.id)")
+            lines.append(parts.joined(separator: ". ") + ".")
+        }
+        if let cursor = page.nextCursor {
+            lines.append("There are more. To see them, run the command again with --cursor \(cursor)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// An opened assignment: the case information, field by field.
+    static func opened(_ opened: OpenedAssignment) -> String {
+        let payload = opened.payload
+        var lines = ["\(opened.info.title). Status \(opened.info.status.rawValue). Id \(opened.info.id)."]
+        lines.append("Contact: \(payload.contactName)")
+        if let address = payload.address { lines.append("Address: \(address)") }
+        if let phone = payload.phone { lines.append("Phone: \(phone)") }
+        if let epikrise = payload.epikrise { lines.append("Epikrise: \(epikrise)") }
+        if let needs = payload.specialNeeds { lines.append("Special needs: \(needs)") }
+        if let instructions = payload.instructions { lines.append("Instructions: \(instructions)") }
+        if let deadline = opened.info.contactDeadlineAt, opened.info.contactMadeAt == nil { lines.append("Make contact by \(date(deadline)).") }
+        switch opened.receipt {
+        case .sent: lines.append("The coordinator has been told you opened it.")
+        case .queued: lines.append("No connection now: the coordinator is told you opened it at the next sync.")
+        case nil: break
+        }
+        lines.append("When you have read it, confirm with: dispatch ack \(opened.info.id)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func receipt(_ outcome: ReceiptOutcome, action: ReceiptAction) -> String {
+        let done: String = switch action {
+        case .consent: "Consent given"
+        case .read: "Marked as read"
+        case .acknowledge: "Acknowledged"
+        case .contact: "Contact recorded"
+        case .complete: "Marked as completed"
+        }
+        switch outcome {
+        case .sent(let info): return "\(done). Status: \(info.status.rawValue)."
+        case .queued: return "No connection now. \(done) on this device; it is sent to the server at the next sync (dispatch sync)."
+        }
+    }
+
+    static func sync(_ report: SyncReport) -> String {
+        var lines = ["Receipts sent: \(report.receiptsSent)."]
+        for refused in report.receiptsRefused { lines.append("A receipt was refused by the server and dropped: \(refused).") }
+        if report.receiptsWaiting > 0 {
+            lines.append("No connection: \(plural(report.receiptsWaiting, "receipt")) still waiting on this device.")
+        }
+        lines.append("New assignments downloaded: \(report.downloaded.count).")
+        if !report.wiped.isEmpty { lines.append("Closed assignments removed from this device: \(report.wiped.count).") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The README's newcomer flow, command by command, against `dispatch` serving on the embedded
+/// default: an organisation, a coordinator and a peer mentor, send, open, acknowledge, status.
+@Suite("The newcomer flow on the command line", .serialized)
+struct NewcomerFlowTests {
+    /// `dispatch` with no subcommand (the main job: serve) on a free port, with its log in a file.
+    struct Server {
+        let process: Process
+        let port: Int
+        let log: URL
+
+        static func start(_ runner: DispatchRunner) async throws -> Server {
+            for _ in 0..<5 {
+                let port = Int.random(in: 20_000..<60_000)
+                let process = Process()
+                process.executableURL = DispatchRunner.executable
+                process.arguments = ["--port", String(port)]
+                var environment = ProcessInfo.processInfo.environment
+                environment.removeValue(forKey: "DATABASE_URL")
+                environment["HOME"] = runner.sandbox.path
+                environment["DISPATCH_DATA_DIR"] = runner.dataDirectory
+                environment["DISPATCH_LOG_LEVEL"] = "debug"
+                process.environment = environment
+                let log = runner.sandbox.appendingPathComponent("server-\(port).log")
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+                process.standardOutput = try FileHandle(forWritingTo: log)
+                process.standardError = try FileHandle(forWritingTo: log)
+                try process.run()
+                for _ in 0..<150 where process.isRunning {
+                    var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/healthz")!)
+                    request.timeoutInterval = 2
+                    if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 {
+                        return Server(process: process, port: port, log: log)
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                if process.isRunning { process.terminate() }
+                process.waitUntilExit()
+            }
+            throw CocoaError(.featureUnsupported)
+        }
+
+        func stop() {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test("organisation, coordinator and peer mentor; send, sync, open, acknowledge, contact, status, complete — all plain text")
+    func flow() async throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let server = try await Server.start(runner)
+        defer { server.stop() }
+        let address = "http://127.0.0.1:\(server.port)"
+        let marker = "MARKER\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+
+        // The admin, on the server.
+        #expect(try runner.run(["org", "create", "--name", "Blindeforbundet"]).status == 0)
+        #expect(try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "kari", "--role", "coordinator"]).status == 0)
+        #expect(try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "ola", "--role", "peer_mentor"]).status == 0)
+        func token(_ handle: String) throws -> String {
+            let issued = try runner.run(["tokens", "issue", "--org", "Blindeforbundet", "--handle", handle])
+            return try #require(issued.output.split(separator: "\n").first { $0.hasPrefix("adt_") }.map(String.init))
+        }
+
+        // Each person's device: its own keystore and folder.
+        let passphrase = runner.sandbox.appendingPathComponent("passphrase")
+        try "a long enough passphrase\n".write(to: passphrase, atomically: true, encoding: .utf8)
+        func device(_ person: String) -> [String: String] {
+            ["DISPATCH_KEYSTORE": runner.sandbox.appendingPathComponent("\(person)/device.keystore").path,
+             "DISPATCH_DEVICE_DIR": runner.sandbox.appendingPathComponent("\(person)/device").path]
+        }
+        var outputs: [String] = []
+        func run(_ person: String, _ arguments: [String], input: String? = nil, expect status: Int32 = 0) throws -> String {
+            let result = try runner.run(arguments, environment: device(person), input: input)
+            #expect(result.status == status, "\(arguments): \(result.errors)")
+            outputs.append(result.output + result.errors)
+            return result.output + result.errors
+        }
+        for (person, handle) in [("kari", "kari"), ("ola", "ola")] {
+            _ = try run(person, ["keys", "generate", "--passphrase-file", passphrase.path, "--kdf-profile", "interactive"])
+            #expect(try run(person, ["login", "--server", address, "--token-stdin"], input: try token(handle) + "\n").contains("Signed in to \(address) as \(handle)"))
+            #expect(try run(person, ["keys", "register"]).contains("Fingerprint to read aloud:"))
+        }
+
+        // Kari sends; the case information comes from a file.
+        let payload = runner.sandbox.appendingPathComponent("case.json")
+        try #"{"contact_name": "Kari Nordmann \#(marker)", "address": "Storgata 1", "epikrise": "Svaksynt etter slag. \#(marker)"}"#
+            .write(to: payload, atomically: true, encoding: .utf8)
+        let sent = try run("kari", ["send", "--to", "ola", "--title", "Oppdrag 1", "--region", "Vest", "--payload", payload.path, "--passphrase-file", passphrase.path])
+        #expect(sent.hasPrefix("Sent. Oppdrag 1, to ola. Status dispatched. Id "))
+        let id = try #require(sent.split(separator: " ").last.map { String($0.dropLast(2)) })
+        #expect(UUID(uuidString: id) != nil, "\(sent)")
+        try FileManager.default.removeItem(at: payload)
+
+        // Ola syncs, reads the inbox, opens, acknowledges and records contact.
+        #expect(try run("ola", ["sync"]).contains("New assignments downloaded: 1."))
+        let inbox = try run("ola", ["inbox"])
+        #expect(inbox.contains("You have 1 open assignment."))
+        #expect(inbox.contains("1. Oppdrag 1. status delivered. make contact by "))
+        let opened = try run("ola", ["open", id, "--passphrase-file", passphrase.path])
+        #expect(opened.contains("Contact: Kari Nordmann \(marker)"))
+        #expect(opened.contains("Address: Storgata 1"))
+        #expect(opened.contains("The coordinator has been told you opened it."))
+        #expect(try run("ola", ["ack", id]) == "Acknowledged. Status: acknowledged.\n")
+        #expect(try run("ola", ["contact", id]) == "Contact recorded. Status: acknowledged.\n")
+
+        // Kari sees it in the status overview, as text and as JSON.
+        let status = try run("kari", ["status"])
+        #expect(status.contains("Open assignments: 1. Overdue: 0."))
+        #expect(status.contains("By status: 0 dispatched, 0 delivered, 0 read, 1 acknowledged."))
+        #expect(status.contains("1. Oppdrag 1. to ola. status acknowledged. contact made. reminders sent: 0. region Vest. id \(id)."))
+        let json = try JSONSerialization.jsonObject(with: Data(try run("kari", ["status", "--json"]).utf8)) as? [String: Any]
+        #expect((json?["assignments"] as? [[String: Any]])?.first?["status"] as? String == "acknowledged")
+        #expect(try run("ola", ["complete", id]) == "Marked as completed. Status: completed.\n")
+        #expect(try run("ola", ["sync"]).contains("Closed assignments removed from this device: 1."))
+
+        // Mistakes get a message a person understands, and a non-zero exit.
+        #expect(try run("ola", ["open", "not-an-id", "--passphrase-file", passphrase.path], expect: 64).contains("is not an assignment id"))
+        #expect(try run("kari", ["send", "--to", "nobody", "--title", "Oppdrag 2", "--payload", "/nonexistent", "--passphrase-file", passphrase.path], expect: 64)
+            .contains("Cannot read the payload file"))
+        #expect(try run("stranger", ["inbox"], expect: 1).contains("This device is not signed in."))
+        #expect(try run("kari", ["cancel", id, "--reason", "Too late"], expect: 1).contains("cannot"))
+        #expect(try run("kari", ["status", "--status", "completed"], expect: 1).contains("status must be one of"))
+
+        for output in outputs { #expect(output.isPlainText, "\(output)") }
+        server.stop()
+        let log = try String(contentsOf: server.log, encoding: .utf8)
+        #expect(log.contains("/v1/assignments"), "the server logged its requests")
+        #expect(!log.contains(marker), "the case information is not in the server's log")
+        #expect(!log.contains("Storgata"))
+    }
+}
