@@ -15,22 +15,7 @@ import Storage
 /// server has stopped taking requests (``DatabaseService``).
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try await Database.openMigrated(configuration.database, logger: logger, now: configuration.now())
-
-    let registry = PrometheusCollectorRegistry()
-    let router = Router(context: DispatchRequestContext.self)
-    // One line per request (method and path: ids only, never a body or a header).
-    router.add(middleware: LogRequestsMiddleware(.info))
-    router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
-    router.add(middleware: ProblemResponseMiddleware())
-    HealthController(database: database).addRoutes(to: router)
-    MetricsController(registry: registry).addRoutes(to: router)
-    let api = router.group("v1")
-        .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
-    MeController().addRoutes(to: api)
-    KeysController(keys: DeviceKeyStore(database: database), accounts: AccountStore(database: database), now: configuration.now).addRoutes(to: api)
-    AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
-        .addRoutes(to: api)
-
+    let router = buildRouter(database: database, configuration: configuration)
     var application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assignment-dispatch"),
@@ -49,4 +34,25 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
                 now: configuration.now, interval: interval, logger: logger))
     }
     return application
+}
+
+/// Every route and middleware of the API, on an open database. ``buildApplication(configuration:logger:)``
+/// serves it; the OpenAPI test lists its routes.
+public func buildRouter(database: Database, configuration: ServerConfiguration) -> Router<DispatchRequestContext> {
+    let registry = PrometheusCollectorRegistry()
+    let router = Router(context: DispatchRequestContext.self)
+    // One line per request (method and path: ids only, never a body or a header).
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
+    router.add(middleware: ProblemResponseMiddleware())
+    HealthController(database: database).addRoutes(to: router)
+    MetricsController(registry: registry).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
+    let api = router.group("v1")
+        .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
+    MeController().addRoutes(to: api)
+    KeysController(keys: DeviceKeyStore(database: database), accounts: AccountStore(database: database), now: configuration.now).addRoutes(to: api)
+    AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
+        .addRoutes(to: api)
+    return router
 }
