@@ -175,9 +175,7 @@ public struct AssignmentStore: Sendable {
     /// coordinators and admins; anyone else gets `not_found`.
     public func assignment(_ id: AssignmentID, as user: UserContext) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            let assignment = try Self.load(id, on: db)
-            guard user.userID == assignment.peerMentorID || user.role >= .coordinator else { throw DomainError.notFound }
-            return assignment
+            try Self.loadVisible(id, to: user, on: db)
         }
     }
 
@@ -186,7 +184,7 @@ public struct AssignmentStore: Sendable {
     /// consent where consent is required, the answer is the matching domain error instead.
     public func downloadEnvelope(_ id: AssignmentID, forDevice fingerprint: KeyFingerprint, by user: UserContext, at time: Date) async throws -> [UInt8] {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            let assignment = try Self.load(id, on: db, forUpdate: true)
+            let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             guard user.userID == assignment.peerMentorID else {
                 throw user.role >= .coordinator ? DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) : DomainError.notFound
             }
@@ -225,7 +223,7 @@ public struct AssignmentStore: Sendable {
     /// Moves the assignment to `status` on behalf of `user`, by the domain's transition table.
     public func transition(_ id: AssignmentID, to status: AssignmentStatus, by user: UserContext, at time: Date, reason: String? = nil) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            let assignment = try Self.load(id, on: db, forUpdate: true)
+            let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             try Self.write(try AssignmentLifecycle.transition(assignment, to: status, by: .user(user), at: time, reason: reason).assignment, on: db)
             let changed = try Self.load(id, on: db)
             try NotificationStore.enqueue(NotificationPlan.statusChanged(changed, from: assignment.status, by: .user(user)), about: changed, at: time, on: db)
@@ -236,7 +234,7 @@ public struct AssignmentStore: Sendable {
     /// Records the peer mentor's consent (audited); the envelope can be downloaded from then on.
     public func giveConsent(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            let assignment = try Self.load(id, on: db, forUpdate: true)
+            let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             let consented = try AssignmentLifecycle.giveConsent(assignment, by: .user(user), at: time)
             if consented.consentGivenAt != assignment.consentGivenAt {
                 try db.execute("UPDATE assignments SET consent_given_at = $2, updated_at = $3 WHERE id = $1", [id, consented.consentGivenAt, consented.updatedAt])
@@ -250,7 +248,7 @@ public struct AssignmentStore: Sendable {
     /// Records the peer mentor's first contact with the person helped (stops reminders).
     public func recordContact(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            let assignment = try Self.load(id, on: db, forUpdate: true)
+            let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             let contacted = try AssignmentLifecycle.recordContact(assignment, by: .user(user), at: time).assignment
             try Self.write(contacted, on: db)
             try NotificationStore.enqueue(NotificationPlan.contactMade(contacted, by: .user(user)), about: contacted, at: time, on: db)
@@ -267,6 +265,13 @@ public struct AssignmentStore: Sendable {
         payload_destroyed_at, reminder_count, reminder_sent_at, next_reminder_at, honorarium_eligible, counted_for_honorarium,
         threshold_sequence_number, created_at, updated_at, last_state_change_at
         """
+
+    /// ``load(_:on:forUpdate:)``, or `not_found` when ``AssignmentVisibility`` hides it from `user`.
+    static func loadVisible(_ id: AssignmentID, to user: UserContext, on db: PostgresConnection, forUpdate: Bool = false) throws -> Assignment {
+        let assignment = try load(id, on: db, forUpdate: forUpdate)
+        guard AssignmentVisibility.isVisible(assignment, to: user) else { throw DomainError.notFound }
+        return assignment
+    }
 
     static func load(_ id: AssignmentID, on db: PostgresConnection, forUpdate: Bool = false) throws -> Assignment {
         guard let row = try db.query("SELECT \(columns) FROM assignments WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", [id]).first else {

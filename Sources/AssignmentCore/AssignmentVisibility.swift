@@ -1,0 +1,25 @@
+/// Who may see that an assignment exists at all. Anyone else is told `not_found`, exactly as for
+/// an id that exists nowhere, so ids cannot be probed.
+///
+/// - its peer mentor;
+/// - a coordinator of a local association: the association's assignments, and those they
+///   dispatched; a coordinator without one: the organisation's;
+/// - organisation and global admins: the organisation's.
+///
+/// Seeing is not acting: what each may *do* is the lifecycle's transition table. The status
+/// overview uses the same scope (in SQL, `AssignmentStore.overview`).
+public enum AssignmentVisibility {
+    public static func isVisible(_ assignment: Assignment, to user: UserContext) -> Bool {
+        guard user.organizationID == assignment.organizationID else { return false }
+        if user.userID == assignment.peerMentorID { return true }
+        switch user.role {
+        case .peerMentor:
+            return false
+        case .coordinator:
+            guard let own = user.localAssociationID else { return true }
+            return assignment.localAssociationID == own || assignment.coordinatorID == user.userID
+        case .organizationAdmin, .globalAdmin:
+            return true
+        }
+    }
+}

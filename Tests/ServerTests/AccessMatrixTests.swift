@@ -1,0 +1,186 @@
+import AssignmentCore
+import DatabaseTestSupport
+import Envelope
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Storage
+import Testing
+
+/// Every endpoint, as every role, in the own organisation and in another: the exact answer each
+/// gets, and that nothing was changed by a refused call. Guessed ids are answered like missing ones.
+@Suite("Access matrix: every endpoint × every role × own and other organisation")
+struct AccessMatrixTests {
+    let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
+
+    /// The people: in organisation A the recipient peer mentor, another peer mentor, the dispatching
+    /// coordinator, another coordinator, an organisation admin and a global admin; in B a coordinator,
+    /// a peer mentor and an organisation admin.
+    static let actors = ["mentor", "mentor2", "coord", "coord2", "admin", "global", "b-coord", "b-mentor", "b-admin"]
+
+    struct Cast {
+        var users: [String: UserRecord] = [:]
+        var tokens: [String: String] = [:]
+        var devices: [String: DeviceKeyPair] = [:]
+        var organization: OrganizationID
+    }
+
+    func cast(_ accounts: AccountStore) async throws -> Cast {
+        let a = try await accounts.createOrganization(name: "A", at: clock.now)
+        let b = try await accounts.createOrganization(name: "B", at: clock.now)
+        var cast = Cast(organization: a.id)
+        let roles: [String: (OrganizationID, Role)] = [
+            "mentor": (a.id, .peerMentor), "mentor2": (a.id, .peerMentor), "coord": (a.id, .coordinator), "coord2": (a.id, .coordinator),
+            "admin": (a.id, .organizationAdmin), "global": (a.id, .globalAdmin),
+            "b-coord": (b.id, .coordinator), "b-mentor": (b.id, .peerMentor), "b-admin": (b.id, .organizationAdmin),
+        ]
+        let keys = DeviceKeyStore(database: accounts.database)
+        for (handle, (organization, role)) in roles {
+            let user = try await accounts.addUser(to: organization, handle: handle, role: role, at: clock.now)
+            cast.users[handle] = user
+            cast.tokens[handle] = try await accounts.issueToken(for: handle, in: organization, lifetime: 86_400, at: clock.now).token
+            let device = try DeviceKeyPair.generate()
+            cast.devices[handle] = device
+            _ = try await keys.register(device.publicKeys, label: nil, for: user.context, at: clock.now)
+        }
+        return cast
+    }
+
+    /// A fresh assignment from coord to mentor, moved on to `status` by the mentor.
+    func assignment(_ cast: Cast, _ store: AssignmentStore, status: AssignmentStatus = .dispatched, consent: Bool = false) async throws -> AssignmentID {
+        let id = AssignmentID(UUID())
+        let envelope = try EnvelopeSealer().seal(
+            payload: Array("{}".utf8), assignmentID: id.uuid, organizationID: cast.organization.uuid, sender: cast.devices["coord"]!,
+            recipients: [cast.devices["mentor"]!.publicKeys])
+        _ = try await store.dispatch(
+            DispatchSubmission(id: id, recipientID: cast.users["mentor"]!.id, title: "Oppdrag", requiresConsent: consent, envelope: envelope.serialized),
+            by: cast.users["coord"]!.context, at: clock.now)
+        let mentor = cast.users["mentor"]!.context
+        let path: [AssignmentStatus] = [.read, .acknowledged]
+        for step in path.prefix(while: { _ in status != .dispatched }) {
+            _ = try await store.transition(id, to: step, by: mentor, at: clock.now)
+            if step == status { break }
+        }
+        return id
+    }
+
+    struct Case: Sendable {
+        var name: String
+        /// Makes what the call needs and returns (method, uri, body) and the id of the assignment it touches, if any.
+        var prepare: @Sendable (String) async throws -> (HTTPRequest.Method, String, String?, AssignmentID?)
+        var expected: [String: HTTPResponse.Status]
+    }
+
+    @Test("each role gets exactly the allowed or refused answer, and refused calls change nothing")
+    func matrix() async throws {
+        let (application, accounts) = try await makeApplication(clock: clock)
+        let cast = try await cast(accounts)
+        let store = AssignmentStore(database: accounts.database)
+        let keys = DeviceKeyStore(database: accounts.database)
+        let clock = self.clock
+        func everyone(_ status: HTTPResponse.Status) -> [String: HTTPResponse.Status] { Dictionary(uniqueKeysWithValues: Self.actors.map { ($0, status) }) }
+        func ownOrg(_ a: HTTPResponse.Status, otherOrg b: HTTPResponse.Status = .notFound) -> [String: HTTPResponse.Status] {
+            Dictionary(uniqueKeysWithValues: Self.actors.map { ($0, $0.hasPrefix("b-") ? b : a) })
+        }
+        func lifecycle(_ allowed: Set<String>, seeing: HTTPResponse.Status = .forbidden) -> [String: HTTPResponse.Status] {
+            // The assignment is visible to its mentor, coordinators and admins of A; hidden (404) from mentor2 and from B.
+            Dictionary(uniqueKeysWithValues: Self.actors.map { actor in
+                if allowed.contains(actor) { return (actor, .ok) }
+                if actor == "mentor2" || actor.hasPrefix("b-") { return (actor, .notFound) }
+                return (actor, seeing)
+            })
+        }
+        @Sendable func newKeyOfMentor() async throws -> DeviceKeyID {
+            try await keys.register(try DeviceKeyPair.generate().publicKeys, label: nil, for: cast.users["mentor"]!.context, at: clock.now).id
+        }
+        @Sendable func keyBody() throws -> String {
+            let device = try DeviceKeyPair.generate()
+            return #"{"encryption_public_key":"\#(Data(device.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(device.publicKeys.signingKey).base64EncodedString())"}"#
+        }
+        let mentorID = cast.users["mentor"]!.id
+        let cases: [Case] = [
+            Case(name: "GET /v1/me", prepare: { _ in (.get, "/v1/me", nil, nil) }, expected: everyone(.ok)),
+            Case(name: "POST /v1/keys", prepare: { _ in (.post, "/v1/keys", try keyBody(), nil) }, expected: everyone(.created)),
+            Case(name: "GET /v1/users/{mentor}/keys", prepare: { _ in (.get, "/v1/users/\(mentorID)/keys", nil, nil) }, expected: ownOrg(.ok)),
+            Case(name: "GET /v1/users/mentor/keys (by handle)", prepare: { _ in (.get, "/v1/users/mentor/keys", nil, nil) }, expected: ownOrg(.ok)),
+            Case(
+                name: "POST /v1/keys/{mentor's key}/retire", prepare: { _ in (.post, "/v1/keys/\(try await newKeyOfMentor())/retire", nil, nil) },
+                expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
+            Case(
+                name: "POST /v1/keys/{mentor's key}/revoke", prepare: { _ in (.post, "/v1/keys/\(try await newKeyOfMentor())/revoke", nil, nil) },
+                expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
+            Case(
+                name: "POST /v1/assignments", prepare: { actor in
+                    let id = AssignmentID(UUID())
+                    let envelope = try EnvelopeSealer().seal(
+                        payload: Array("{}".utf8), assignmentID: id.uuid, organizationID: cast.organization.uuid, sender: cast.devices[actor]!,
+                        recipients: [cast.devices["mentor"]!.publicKeys])
+                    let body = #"{"id":"\#(id)","recipient_id":"\#(mentorID)","title":"Oppdrag","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#
+                    return (.post, "/v1/assignments", body, nil)
+                },
+                expected: ownOrg(.created).merging(["mentor": .forbidden, "mentor2": .forbidden]) { $1 }),
+            Case(name: "GET /v1/assignments/{id}", prepare: { _ in (.get, "/v1/assignments/\(try await assignment(cast, store))", nil, nil) }, expected: lifecycle([], seeing: .ok).merging(["mentor": .ok]) { $1 }),
+            Case(
+                name: "GET /v1/assignments/{id}/envelope", prepare: { actor in
+                    let id = try await assignment(cast, store)
+                    return (.get, "/v1/assignments/\(id)/envelope?device=\(cast.devices[actor]!.fingerprint.hex)", nil, id)
+                }, expected: lifecycle(["mentor"])),
+            Case(name: "POST …/consent", prepare: { _ in let id = try await assignment(cast, store, consent: true); return (.post, "/v1/assignments/\(id)/consent", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST …/read", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/read", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST …/acknowledge", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/acknowledge", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST …/contact", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/contact", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST …/complete", prepare: { _ in let id = try await assignment(cast, store, status: .acknowledged); return (.post, "/v1/assignments/\(id)/complete", nil, id) }, expected: lifecycle(["mentor", "coord"])),
+            Case(
+                name: "POST …/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
+                expected: lifecycle(["coord", "admin", "global"])),
+        ]
+
+        try await application.test(.router) { client in
+            func call(_ actor: String, _ method: HTTPRequest.Method, _ uri: String, _ body: String?) async throws -> TestResponse {
+                var headers = HTTPFields()
+                headers[.authorization] = "Bearer \(cast.tokens[actor]!)"
+                headers[.contentType] = "application/json"
+                return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+            }
+            var checked = 0
+            for testCase in cases {
+                #expect(Set(testCase.expected.keys) == Set(Self.actors), "\(testCase.name) covers every actor")
+                for actor in Self.actors {
+                    let (method, uri, body, touched) = try await testCase.prepare(actor)
+                    var before: Assignment?
+                    if let touched { before = try await store.assignment(touched, as: cast.users["admin"]!.context) }
+                    let response = try await call(actor, method, uri, body)
+                    #expect(response.status == testCase.expected[actor], "\(testCase.name) as \(actor): \(response.status) \(String(buffer: response.body))")
+                    if response.status.code >= 400, let touched, let before {
+                        let after = try await store.assignment(touched, as: cast.users["admin"]!.context)
+                        #expect(after == before, "\(testCase.name) as \(actor) was refused but changed the assignment")
+                    }
+                    checked += 1
+                }
+            }
+            #expect(checked == cases.count * Self.actors.count)
+
+            // The overview: everyone may ask; each sees only their scope.
+            let visible = try await assignment(cast, store)
+            for actor in Self.actors {
+                let response = try await call(actor, .get, "/v1/assignments?limit=200", nil)
+                #expect(response.status == .ok)
+                let sees = String(buffer: response.body).contains(visible.description)
+                #expect(sees == ["mentor", "coord", "coord2", "admin", "global"].contains(actor), "overview as \(actor)")
+            }
+
+            // Guessed ids: the same answer as a missing one, for every actor and every assignment endpoint.
+            let guessed = UUID()
+            for actor in Self.actors {
+                for (method, path) in [(HTTPRequest.Method.get, ""), (.get, "/envelope?device=\(cast.devices[actor]!.fingerprint.hex)"), (.post, "/read"),
+                                       (.post, "/acknowledge"), (.post, "/contact"), (.post, "/complete"), (.post, "/consent")] {
+                    #expect(try await call(actor, method, "/v1/assignments/\(guessed)\(path)", nil).status == .notFound, "\(actor) \(path)")
+                }
+                #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/cancel", #"{"reason":"x"}"#).status == .notFound)
+                #expect(try await call(actor, .post, "/v1/keys/\(guessed)/revoke", nil).status == .notFound)
+                #expect(try await call(actor, .get, "/v1/users/\(guessed)/keys", nil).status == .notFound)
+            }
+        }
+    }
+}
