@@ -74,3 +74,26 @@ public final class LogRecorder: @unchecked Sendable {
         }
     }
 }
+
+/// A fingerprint of every row of every table of the public schema, to show that a refused request
+/// changed nothing (not even a row it should not have written).
+public enum DatabaseSnapshot {
+    public static func take(_ database: Database) async throws -> [String: String] {
+        try await database.withConnection { db in
+            var snapshot: [String: String] = [:]
+            for table in try db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename") {
+                let name: String = try table.decode("tablename")
+                let digest = try db.query(
+                    "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS digest FROM \"\(name)\" t"
+                ).first!.decode("digest", as: String.self)
+                snapshot[name] = digest
+            }
+            return snapshot
+        }
+    }
+
+    /// The tables whose rows differ between two snapshots.
+    public static func changedTables(_ before: [String: String], _ after: [String: String]) -> [String] {
+        Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+    }
+}

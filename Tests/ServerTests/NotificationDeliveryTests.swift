@@ -152,4 +152,30 @@ struct NotificationDeliveryTests {
         #expect(claimed.count == 40)
         #expect(Set(claimed).count == 40, "no notification was taken twice")
     }
+
+    @Test("the server's own delivery service delivers the outbox while it runs")
+    func serviceInsideTheServer() async throws {
+        let databaseConfiguration = try await TestPostgres.databaseConfiguration()
+        let log = LogRecorder()
+        let clock = self.clock
+        let application = try await buildApplication(
+            configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: .milliseconds(50)),
+            logger: log.logger())
+        let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
+        let accounts = AccountStore(database: database)
+        let world = try await DispatchWorld.make(accounts: accounts, clock: clock)
+        try await application.test(.live) { client in
+            try await world.registerDevices(client)
+            #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: AssignmentID(UUID())), as: world.coordinatorToken).status == .created)
+            var delivered: [NotificationRecord] = []
+            for _ in 0..<100 {
+                delivered = try await NotificationStore(database: database).notifications(of: world.organization.id, status: "delivered")
+                if !delivered.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(delivered.map(\.kind) == ["assignment_dispatched"])
+            #expect(log.text.contains("kind=assignment_dispatched"), "no webhook: the log channel")
+        }
+        try await database.close()
+    }
 }

@@ -14,12 +14,13 @@ final class TestClock: @unchecked Sendable {
     func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
-/// The application as `dispatch serve` builds it, on a database of its own and a clock the test
+/// The application as `dispatch serve` builds it (but without the delivery service: tests deliver
+/// notifications themselves), on a database of its own and a clock the test
 /// moves, plus an account store on the same database for the test's own set-up.
 func makeApplication(clock: TestClock) async throws -> (application: some ApplicationProtocol, accounts: AccountStore) {
     let databaseConfiguration = try await TestPostgres.databaseConfiguration()
     let application = try await buildApplication(
-        configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }), logger: TestPostgres.logger)
+        configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil), logger: TestPostgres.logger)
     let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
     return (application, AccountStore(database: database))
 }
