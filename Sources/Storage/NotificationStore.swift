@@ -27,6 +27,15 @@ public struct NotificationRecord: Sendable, Hashable, Codable {
     public var lastError: String?
     public var createdAt: Date
     public var deliveredAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, status, attempts
+        case recipientUserID = "recipient_user_id"
+        case assignmentID = "assignment_id"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case deliveredAt = "delivered_at"
+    }
 }
 
 /// The notification outbox (DESIGN.md §4): rows are written in the same transaction as what they

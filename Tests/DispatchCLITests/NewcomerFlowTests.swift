@@ -130,6 +130,18 @@ struct NewcomerFlowTests {
         #expect(try run("kari", ["cancel", id, "--reason", "Too late"], expect: 1).contains("cannot"))
         #expect(try run("kari", ["status", "--status", "completed"], expect: 1).contains("status must be one of"))
 
+        // The admin's view of notifications and the webhook.
+        let notifications = try run("admin", ["notifications", "list", "--org", "Blindeforbundet"])
+        #expect(notifications.contains("assignment dispatched"), "\(notifications)")
+        #expect(!notifications.contains(marker))
+        let webhook = try run("admin", ["org", "webhook", "--org", "Blindeforbundet", "--url", "https://hooks.example.org/dispatch"])
+        #expect(webhook.contains("Signing secret, version 1: whsec_"))
+        let rotated = try run("admin", ["org", "webhook", "--org", "Blindeforbundet", "--rotate-secret"])
+        #expect(rotated.contains("Signing secret, version 2: whsec_"))
+        #expect(try run("admin", ["org", "webhook", "--org", "Blindeforbundet", "--url", "http://hooks.example.org/x"], expect: 1).contains("https://"))
+        #expect(try run("admin", ["org", "webhook", "--org", "Blindeforbundet", "--remove"]).contains("has no webhook"))
+        #expect(try run("admin", ["notifications", "requeue", "--org", "Blindeforbundet"]).contains("0 dead notifications will be sent again."))
+
         for output in outputs { #expect(output.isPlainText, "\(output)") }
         server.stop()
         let log = try String(contentsOf: server.log, encoding: .utf8)
