@@ -16,9 +16,13 @@ import Storage
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try await Database.openMigrated(configuration.database, logger: logger, now: configuration.now())
     let router = buildRouter(database: database, configuration: configuration)
+    let host = configuration.host
     var application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "assignment-dispatch"),
+        onServerRunning: { channel in
+            logger.notice("serving on http://\(host):\(channel.localAddress?.port ?? 0) (GET /openapi.json describes the API); SIGTERM or Ctrl-C stops")
+        },
         logger: logger)
     // Services stop in the reverse order: delivery first, then the HTTP client, the database last.
     application.addServices(DatabaseService(database: database))
