@@ -6,6 +6,7 @@
 //
 //   DispatchCLI (the `dispatch` executable, thin)
 //   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
+//   Jobs           the scheduler and its jobs (reminders), over Storage
 //   DeviceClient   the device side: login, keys, pins, seal and open, offline cache, receipt queue
 //                  (beside Server, not above it: it speaks to the server only over HTTP)
 //   Storage        libpq, pool, migrations, the managed local cluster, the audit chain
@@ -69,11 +70,21 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Jobs",
+            dependencies: [
+                "AssignmentCore",
+                "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "AssignmentCore",
                 "Envelope",
                 "Storage",
+                "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -97,8 +108,10 @@ let package = Package(
                 "Envelope",
                 "Storage",
                 "Server",
+                "Jobs",
                 "DeviceClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -136,6 +149,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "JobsTests",
+            dependencies: [
+                "Jobs", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "DeviceClientTests",
             dependencies: [
                 "DeviceClient", "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
@@ -150,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DispatchCLITests",
-            dependencies: ["DispatchCLI", "Envelope"]
+            dependencies: ["DispatchCLI", "Envelope", "Storage", "AssignmentCore", "DatabaseTestSupport"]
         ),
     ]
 )

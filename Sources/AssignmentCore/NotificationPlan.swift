@@ -12,6 +12,14 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
     case assignmentCompleted = "assignment_completed"
     case assignmentCancelled = "assignment_cancelled"
     case assignmentExpired = "assignment_expired"
+    /// Reminder to the peer mentor: no contact made yet.
+    case contactReminder = "contact_reminder"
+    /// To the coordinator, with each reminder: the peer mentor has not made contact.
+    case contactOverdue = "contact_overdue"
+    /// To the organisation admins, after the last reminder went unanswered.
+    case contactEscalation = "contact_escalation"
+    /// To the organisation admins: a peer mentor reached an honorarium tier.
+    case honorariumTierReached = "honorarium_tier_reached"
 }
 
 /// One notification to queue: what happened, and who is told.
@@ -86,6 +94,10 @@ extension NotificationKind {
         case .assignmentCompleted: return english ? "An assignment you sent has been completed." : "Et oppdrag du sendte, er fullført."
         case .assignmentCancelled: return english ? "An assignment has been cancelled." : "Et oppdrag er avlyst."
         case .assignmentExpired: return english ? "An assignment has expired." : "Et oppdrag er utløpt."
+        case .contactReminder: return english ? "Reminder: please make contact for your assignment." : "Påminnelse: ta kontakt i oppdraget ditt."
+        case .contactOverdue: return english ? "No contact has been made yet for an assignment you sent." : "Det er ennå ikke tatt kontakt i et oppdrag du sendte."
+        case .contactEscalation: return english ? "An assignment has had no contact after every reminder." : "Et oppdrag har ikke fått kontakt etter alle påminnelsene."
+        case .honorariumTierReached: return english ? "A peer mentor has reached an honorarium tier." : "En likeperson har nådd et honorarnivå."
         }
     }
 }

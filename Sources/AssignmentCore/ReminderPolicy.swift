@@ -63,4 +63,45 @@ public struct ReminderPolicy: Sendable, Hashable {
         let deadline = assignment.contactDeadlineAt ?? dueDate(ofReminder: 1, dispatchedAt: dispatchedAt)
         return time >= deadline
     }
+
+    /// The step due at `time` for an assignment with `reminderCount` reminders sent: the most
+    /// advanced one that has fallen due, so that a runner catching up after an outage sends one
+    /// step, not a burst. `nil` when nothing is due (or reminders no longer apply).
+    public func dueStep(for assignment: Assignment, at time: Date) -> ReminderStep? {
+        guard applies(to: assignment), let dispatchedAt = assignment.dispatchedAt else { return nil }
+        let escalation = dueDate(ofReminder: maximumReminders + 1, dispatchedAt: dispatchedAt)
+        if time >= escalation {
+            return .escalation(number: maximumReminders + 1, dueAt: escalation)
+        }
+        guard assignment.reminderCount < maximumReminders else { return nil }
+        let due = ((assignment.reminderCount + 1)...maximumReminders).last { dueDate(ofReminder: $0, dispatchedAt: dispatchedAt) <= time }
+        return due.map { .reminder(number: $0, dueAt: dueDate(ofReminder: $0, dispatchedAt: dispatchedAt)) }
+    }
+
+    /// When the step after `step` falls due: the next reminder, then the escalation, then nothing.
+    public func nextDue(after step: ReminderStep, dispatchedAt: Date) -> Date? {
+        switch step {
+        case .reminder(let number, _): dueDate(ofReminder: number + 1, dispatchedAt: dispatchedAt)
+        case .escalation: nil
+        }
+    }
+}
+
+/// One step of the reminder schedule: reminder *n* (to the peer mentor, with the coordinator told),
+/// or the escalation to the organisation admins after the last reminder (numbered M + 1).
+public enum ReminderStep: Sendable, Hashable {
+    case reminder(number: Int, dueAt: Date)
+    case escalation(number: Int, dueAt: Date)
+
+    public var number: Int {
+        switch self {
+        case .reminder(let number, _), .escalation(let number, _): number
+        }
+    }
+
+    public var dueAt: Date {
+        switch self {
+        case .reminder(_, let dueAt), .escalation(_, let dueAt): dueAt
+        }
+    }
 }

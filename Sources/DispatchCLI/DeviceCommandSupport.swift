@@ -15,6 +15,18 @@ struct AssignmentArgument: ParsableArguments {
     }
 }
 
+/// `--assignment ID`, for the admin commands that name one assignment.
+struct AssignmentArgumentOption: ParsableArguments {
+    @Option(name: .customLong("assignment"), help: "The assignment's id.") var id: String
+
+    func parsed() throws -> AssignmentID {
+        guard let uuid = UUID(uuidString: id.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("'\(id)' is not an assignment id.")
+        }
+        return AssignmentID(uuid)
+    }
+}
+
 /// What a receipt command prints with `--json`.
 struct ReceiptReport: Encodable {
     var assignmentID: AssignmentID

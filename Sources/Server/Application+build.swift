@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Envelope
 import Foundation
 import Hummingbird
+import Jobs
 import Logging
 import Metrics
 import Prometheus
@@ -37,6 +38,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
                     log: LogNotificationChannel(logger: logger)),
                 now: configuration.now, interval: interval, logger: logger))
     }
+    if let interval = configuration.jobInterval {
+        application.addServices(JobRunner(database: database, now: configuration.now, interval: interval, logger: logger))
+    }
     return application
 }
 
@@ -58,5 +62,6 @@ public func buildRouter(database: Database, configuration: ServerConfiguration) 
     KeysController(keys: DeviceKeyStore(database: database), accounts: AccountStore(database: database), now: configuration.now).addRoutes(to: api)
     AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
         .addRoutes(to: api)
+    HonorariumController(honorarium: HonorariumStore(database: database), now: configuration.now).addRoutes(to: api)
     return router
 }

@@ -7,10 +7,12 @@ import Storage
 ///
 /// It is added to the application's service group before the HTTP server, so the server stops
 /// first (requests in flight finish) and the database last.
-struct DatabaseService: Service {
+public struct DatabaseService: Service {
     let database: Database
 
-    func run() async throws {
+    public init(database: Database) { self.database = database }
+
+    public func run() async throws {
         // Returns on graceful shutdown; throws only if the task is cancelled, which must also close.
         try? await gracefulShutdown()
         try await database.close()

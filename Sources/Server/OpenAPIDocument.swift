@@ -178,6 +178,32 @@ enum OpenAPIDocument {
       "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" }, "403": { "$ref": "#/components/responses/Problem" },
       "404": { "$ref": "#/components/responses/Problem" }, "409": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" }
     } } },
+    "/v1/honorarium/{user}": {
+      "get": {
+        "operationId": "honorarium", "summary": "A peer mentor's honorarium count, tier and history for a period (peer mentors: their own only).",
+        "parameters": [
+          { "name": "user", "in": "path", "required": true, "description": "A user id or handle.", "schema": { "type": "string", "maxLength": 64 } },
+          { "name": "period", "in": "query", "description": "A year; default the current one in the organisation's time zone.", "schema": { "type": "string", "pattern": "^[0-9]{4}$" } }
+        ],
+        "responses": {
+          "200": { "description": "The statement.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HonorariumStatement" } } } },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" },
+          "404": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/v1/assignments/{id}/honorarium/void": {
+      "post": {
+        "operationId": "voidHonorarium", "summary": "An organisation admin takes a counted assignment out of the count; tiers no longer reached are marked reversed.",
+        "parameters": [{ "$ref": "#/components/parameters/ID" }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Cancellation" } } } },
+        "responses": {
+          "200": { "description": "The statement after the correction.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HonorariumStatement" } } } },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" }, "403": { "$ref": "#/components/responses/Problem" },
+          "409": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
     "/v1/assignments/{id}/cancel": {
       "post": {
         "operationId": "cancel", "summary": "Cancel with a reason (coordinators and admins); the ciphertext and sealed keys are destroyed at once.",
@@ -287,6 +313,20 @@ enum OpenAPIDocument {
           "contact_deadline": { "type": "string", "format": "date-time", "description": "The contact deadline, or without one the first reminder time." },
           "overdue": { "type": "boolean" }, "reminder_count": { "type": "integer" }, "reminder_sent_at": { "type": ["string", "null"], "format": "date-time" },
           "next_reminder_at": { "type": ["string", "null"], "format": "date-time" }, "expires_at": { "type": ["string", "null"], "format": "date-time" }
+        }
+      },
+      "HonorariumStatement": {
+        "type": "object",
+        "properties": {
+          "user_id": { "type": "string", "format": "uuid" }, "handle": { "type": "string" }, "period": { "type": "string" },
+          "counted": { "type": "integer" }, "tier_reached": { "type": ["integer", "null"] }, "next_tier": { "type": ["integer", "null"] },
+          "tiers": { "type": "array", "items": { "type": "integer" } },
+          "entries": { "type": "array", "items": { "type": "object", "properties": {
+            "assignment_id": { "type": "string", "format": "uuid" }, "number": { "type": "integer" }, "counted_at": { "type": "string", "format": "date-time" },
+            "voided_at": { "type": ["string", "null"], "format": "date-time" }, "void_reason": { "type": ["string", "null"] } } } },
+          "tier_events": { "type": "array", "items": { "type": "object", "properties": {
+            "tier": { "type": "integer" }, "assignment_id": { "type": ["string", "null"], "format": "uuid" }, "crossed_at": { "type": "string", "format": "date-time" },
+            "reversed_at": { "type": ["string", "null"], "format": "date-time" }, "reversal_reason": { "type": ["string", "null"] } } } }
         }
       },
       "Overview": {

@@ -33,6 +33,7 @@ public struct ProblemDetails: Codable, Sendable, Hashable {
 /// - ``RequestError`` (a body or parameter of the wrong shape): 400 or 422.
 /// - ``DeviceKeyError``: 409, or 403 for someone else's key.
 /// - ``AssignmentError``: 409 for an id or nonce used before, 422 for an unknown sender key.
+/// - ``HonorariumError``: 403 for a non-admin correction, 409 for nothing (left) to void, 422 for a bad period.
 /// - ``IdempotencyError``: 400 for a malformed key, 409 while the first request runs, 422 for a key
 ///   reused with another request.
 /// - ``AccountError``: 404, 409 or 422.
@@ -84,6 +85,13 @@ public enum ProblemMapping {
             return ProblemDetails(status: status, code: code, detail: detail)
         case let error as AssignmentError:
             let status: HTTPResponse.Status = if case .senderKeyUnknown = error { .unprocessableContent } else { .conflict }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
+        case let error as HonorariumError:
+            let status: HTTPResponse.Status = switch error {
+            case .adminRequired: .forbidden
+            case .notCounted, .alreadyVoided: .conflict
+            case .periodInvalid: .unprocessableContent
+            }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as IdempotencyError:
             let status: HTTPResponse.Status = switch error {

@@ -18,10 +18,13 @@ public struct ServerConfiguration: Sendable {
     /// How often the outbox is checked for notifications to deliver; `nil` leaves delivery to the
     /// caller (tests call ``NotificationDeliveryService/deliverDue()`` themselves).
     public var notificationInterval: Duration?
+    /// How often the scheduled jobs (reminders) run; `nil` leaves them to the caller (tests call
+    /// the jobs themselves, with their own clock).
+    public var jobInterval: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
-        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5)
+        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -29,5 +32,6 @@ public struct ServerConfiguration: Sendable {
         self.now = now
         self.serverKey = serverKey
         self.notificationInterval = notificationInterval
+        self.jobInterval = jobInterval
     }
 }

@@ -280,6 +280,11 @@ public struct AccountStore: Sendable {
         """
 
     static func organizationRecord(_ row: PostgresRow) throws -> OrganizationRecord {
+        OrganizationRecord(id: try row.decode("id"), name: try row.decode("name"), settings: try organizationSettings(row))
+    }
+
+    /// The settings from a row that holds ``organizationColumns`` (possibly beside other columns).
+    static func organizationSettings(_ row: PostgresRow) throws -> OrganizationSettings {
         let tiers = try row.decode("tiers", as: String.self).split(separator: ",").compactMap { Int($0) }
         let settings = OrganizationSettings(
             encryptedAssignmentsEnabled: try row.decode("encrypted_assignments_enabled"), timeZoneIdentifier: try row.decode("time_zone"),
@@ -287,7 +292,7 @@ public struct AccountStore: Sendable {
             reminderMaximumCount: try row.decode("reminder_maximum_count"), honorariumTiers: tiers,
             honorariumCountingStatus: AssignmentStatus(rawValue: try row.decode("honorarium_counting_status")) ?? .completed,
             retentionDays: try row.decode("retention_days"))
-        return OrganizationRecord(id: try row.decode("id"), name: try row.decode("name"), settings: settings)
+        return settings
     }
 
     static func userRecord(_ row: PostgresRow) throws -> UserRecord {

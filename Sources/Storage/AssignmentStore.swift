@@ -225,6 +225,7 @@ public struct AssignmentStore: Sendable {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             try Self.write(try AssignmentLifecycle.transition(assignment, to: status, by: .user(user), at: time, reason: reason).assignment, on: db)
+            try HonorariumStore.countIfDue(assignment, reaching: status, at: time, on: db)
             let changed = try Self.load(id, on: db)
             try NotificationStore.enqueue(NotificationPlan.statusChanged(changed, from: assignment.status, by: .user(user)), about: changed, at: time, on: db)
             return changed
@@ -273,10 +274,20 @@ public struct AssignmentStore: Sendable {
         return assignment
     }
 
+    /// ``columns`` with each name prefixed (`a.id, a.organization_id, …`), for joins.
+    static func columns(prefixedWith prefix: String) -> String {
+        columns.split(separator: ",").map { prefix + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+    }
+
     static func load(_ id: AssignmentID, on db: PostgresConnection, forUpdate: Bool = false) throws -> Assignment {
         guard let row = try db.query("SELECT \(columns) FROM assignments WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", [id]).first else {
             throw DomainError.notFound
         }
+        return try assignment(from: row)
+    }
+
+    /// An assignment from a row that holds ``columns``.
+    static func assignment(from row: PostgresRow) throws -> Assignment {
         var assignment = Assignment(
             id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
             coordinatorID: try row.decode("coordinator_id"), peerMentorID: try row.decode("peer_mentor_id"), contactID: try row.decodeIfPresent("contact_id"),

@@ -33,6 +33,7 @@ public enum MigrationCatalog {
         InitialSchema.migration,
         AccountTokens.migration,
         DispatchDelivery.migration,
+        ScheduledWork.migration,
     ]
 }
 
