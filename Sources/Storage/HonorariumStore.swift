@@ -220,6 +220,9 @@ public struct HonorariumStore: Sendable {
     static func void(_ id: AssignmentID, in organization: OrganizationID, reason text: String, at time: Date, on db: PostgresConnection) throws -> HonorariumStatement {
         let reason = try FreeText.reason.validate(text)
         _ = try PersonalDataScreen().require(reason, isFreeOf: FreeText.reason.fieldName)
+        guard try db.query("SELECT 1 FROM assignments WHERE id = $1 AND organization_id = $2", [id, organization]).count == 1 else {
+            throw DomainError.notFound
+        }
         guard let entry = try db.query(
             "SELECT peer_mentor_id, period, voided_at FROM honorarium_entries WHERE assignment_id = $1 AND organization_id = $2 FOR UPDATE", [id, organization]
         ).first else { throw HonorariumError.notCounted }

@@ -122,6 +122,15 @@ struct NewcomerFlowTests {
         #expect(try run("ola", ["complete", id]) == "Marked as completed. Status: completed.\n")
         #expect(try run("ola", ["sync"]).contains("Closed assignments removed from this device: 1."))
 
+        // The completion counted towards Ola's honorarium; an admin can see it and correct it.
+        let honorarium = try run("admin", ["honorarium", "show", "--org", "Blindeforbundet", "--mentor", "ola"])
+        #expect(honorarium.contains(": 1 counted assignment."), "\(honorarium)")
+        #expect(honorarium.contains("No tier reached yet.\nNext tier: 3, 2 to go."))
+        let voided = try run("admin", ["honorarium", "void", "--org", "Blindeforbundet", "--assignment", id, "--reason", "Counted by mistake"])
+        #expect(voided.contains("Voided.") && voided.contains(": 0 counted assignments."), "\(voided)")
+        #expect(voided.contains("voided ") && voided.contains(": Counted by mistake."))
+        #expect(try run("admin", ["honorarium", "void", "--org", "Blindeforbundet", "--assignment", id, "--reason", "Again"], expect: 1).contains("voided already"))
+
         // Mistakes get a message a person understands, and a non-zero exit.
         #expect(try run("ola", ["open", "not-an-id", "--passphrase-file", passphrase.path], expect: 64).contains("is not an assignment id"))
         #expect(try run("kari", ["send", "--to", "nobody", "--title", "Oppdrag 2", "--payload", "/nonexistent", "--passphrase-file", passphrase.path], expect: 64)

@@ -132,6 +132,16 @@ struct AccessMatrixTests {
             Case(name: "POST …/contact", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/contact", nil, id) }, expected: lifecycle(["mentor"])),
             Case(name: "POST …/complete", prepare: { _ in let id = try await assignment(cast, store, status: .acknowledged); return (.post, "/v1/assignments/\(id)/complete", nil, id) }, expected: lifecycle(["mentor", "coord"])),
             Case(
+                name: "GET /v1/honorarium/mentor", prepare: { _ in (.get, "/v1/honorarium/mentor", nil, nil) },
+                expected: ownOrg(.ok).merging(["mentor2": .notFound]) { $1 }),
+            Case(
+                name: "POST …/honorarium/void", prepare: { _ in
+                    let id = try await assignment(cast, store, status: .acknowledged)
+                    _ = try await store.transition(id, to: .completed, by: cast.users["mentor"]!.context, at: clock.now)
+                    return (.post, "/v1/assignments/\(id)/honorarium/void", #"{"reason":"Counted by mistake"}"#, id)
+                },
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .notFound]) { $1 }),
+            Case(
                 name: "POST …/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
                 expected: lifecycle(["coord", "admin", "global"])),
         ]

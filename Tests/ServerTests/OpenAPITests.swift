@@ -98,6 +98,9 @@ struct OpenAPITests {
             _ = try await check(.post, "/v1/assignments/\(id)/cancel", template: "/v1/assignments/{id}/cancel", token: world.coordinatorToken, body: #"{"reason":"x"}"#)
             _ = try await check(.post, "/v1/assignments/\(id)/consent", template: "/v1/assignments/{id}/consent", token: world.mentorToken)
             _ = try await check(.get, "/v1/assignments/\(UUID())", template: "/v1/assignments/{id}", token: world.mentorToken)
+            _ = try await check(.get, "/v1/honorarium/mentor", template: "/v1/honorarium/{user}", token: world.mentorToken)
+            _ = try await check(.get, "/v1/honorarium/mentor?period=20x6", template: "/v1/honorarium/{user}", token: world.mentorToken)
+            _ = try await check(.post, "/v1/assignments/\(id)/honorarium/void", template: "/v1/assignments/{id}/honorarium/void", token: world.mentorToken, body: #"{"reason":"x"}"#)
         }
     }
 

@@ -1,0 +1,68 @@
+import AssignmentCore
+import DatabaseTestSupport
+import Foundation
+import Storage
+import Testing
+
+/// `dispatch jobs run --once`, as cron runs it, on a database shared with the test.
+@Suite("dispatch jobs run", .serialized)
+struct JobsCommandTests {
+    func counts(_ database: Database) async throws -> (reminders: Int, notifications: Int, remindedAssignments: Int) {
+        try await database.withConnection { db in
+            (try db.query("SELECT count(*) AS n FROM assignment_reminders").first!.decode("n", as: Int.self),
+             try db.query("SELECT count(*) AS n FROM notifications WHERE kind IN ('contact_reminder', 'contact_overdue')").first!.decode("n", as: Int.self),
+             try db.query("SELECT count(*) AS n FROM assignments WHERE reminder_count = 1").first!.decode("n", as: Int.self))
+        }
+    }
+
+    @Test("a runner killed with SIGKILL in the middle of its batches, then run again: nothing lost, nothing doubled")
+    func killedAndRestarted() async throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let configuration = try await TestPostgres.databaseConfiguration()
+        guard case .external(let url) = configuration.location else { Issue.record("test databases are external"); return }
+        let database = try await Database.open(configuration, logger: TestPostgres.logger)
+        // The command uses the wall clock: these fell due yesterday.
+        let now = Date()
+        let organization = try await BulkSeed.organization(in: database, at: now - 20 * 86_400)
+        let total = 4000
+        try await BulkSeed.dispatchedAssignments(total, in: database, organization: organization, dispatchedAt: now - 11 * 86_400, reminderDueAt: now - 86_400)
+
+        let process = Process()
+        process.executableURL = DispatchRunner.executable
+        process.arguments = ["jobs", "run", "--once", "--batch-size", "2"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = url
+        environment["HOME"] = runner.sandbox.path
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var progress = 0
+        for _ in 0..<2000 where process.isRunning {
+            progress = try await counts(database).reminders
+            if progress >= 50 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the runner was killed, not finished")
+        let afterKill = try await counts(database)
+        #expect(afterKill.reminders > 0 && afterKill.reminders < total, "killed in the middle: \(afterKill.reminders) of \(total)")
+        #expect(afterKill.notifications == 2 * afterKill.reminders, "every recorded reminder has both its notifications, and no more")
+        #expect(afterKill.remindedAssignments == afterKill.reminders)
+
+        let rerun = try runner.run(["jobs", "run", "--once"], environment: ["DATABASE_URL": url])
+        #expect(rerun.status == 0, "\(rerun.errors)")
+        #expect(rerun.output.contains("Reminders sent: \(total - afterKill.reminders). Escalations to admins: 0."), "\(rerun.output)")
+        #expect(rerun.output.isPlainText)
+        let final = try await counts(database)
+        #expect(final.reminders == total)
+        #expect(final.notifications == 2 * total)
+        #expect(final.remindedAssignments == total)
+        let again = try runner.run(["jobs", "run", "--once", "--json"], environment: ["DATABASE_URL": url])
+        let json = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
+        #expect((json?["reminders"] as? [String: Any])?["reminders"] as? Int == 0, "a third run finds nothing due")
+        try await database.close()
+    }
+}
