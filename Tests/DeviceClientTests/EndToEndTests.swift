@@ -57,7 +57,7 @@ struct EndToEndTests {
             coordinatorToken: try await accounts.issueToken(for: "coord", in: org.id, lifetime: 86_400 * 30, at: clock.now).token,
             mentorToken: try await accounts.issueToken(for: "mentor", in: org.id, lifetime: 86_400 * 30, at: clock.now).token,
             folders: NSTemporaryDirectory() + "devices-\(UUID().uuidString)")
-        let server = ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil)
+        let server = ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil)
         return (server, setup)
     }
 

@@ -178,4 +178,30 @@ struct NotificationDeliveryTests {
         }
         try await database.close()
     }
+
+    @Test("the server's own job runner sends reminders that fall due while it runs")
+    func jobsInsideTheServer() async throws {
+        let databaseConfiguration = try await TestPostgres.databaseConfiguration()
+        let clock = self.clock
+        let application = try await buildApplication(
+            configuration: ServerConfiguration(
+                port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: .milliseconds(50)),
+            logger: TestPostgres.logger)
+        let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
+        let world = try await DispatchWorld.make(accounts: AccountStore(database: database), clock: clock)
+        try await application.test(.live) { client in
+            try await world.registerDevices(client)
+            let id = AssignmentID(UUID())
+            #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
+            clock.advance(by: 10 * 86_400)
+            var reminded = 0
+            for _ in 0..<100 {
+                reminded = try await AssignmentStore(database: database).assignment(id, as: world.coordinator).reminderCount
+                if reminded > 0 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(reminded == 1)
+        }
+        try await database.close()
+    }
 }

@@ -20,7 +20,8 @@ final class TestClock: @unchecked Sendable {
 func makeApplication(clock: TestClock) async throws -> (application: some ApplicationProtocol, accounts: AccountStore) {
     let databaseConfiguration = try await TestPostgres.databaseConfiguration()
     let application = try await buildApplication(
-        configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil), logger: TestPostgres.logger)
+        configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
+        logger: TestPostgres.logger)
     let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
     return (application, AccountStore(database: database))
 }
