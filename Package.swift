@@ -128,7 +128,7 @@ let package = Package(
         ),
         .target(
             name: "DatabaseTestSupport",
-            dependencies: ["Storage", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Storage", "Envelope", "AssignmentCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/DatabaseTestSupport"
         ),
         .testTarget(

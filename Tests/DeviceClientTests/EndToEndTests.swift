@@ -5,19 +5,12 @@ import DeviceClient
 import Envelope
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Server
 import Storage
 import Testing
 
-/// A clock the test moves by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date { lock.withLock { current } }
-    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
 
 /// Runs `body` with an HTTP client that is shut down afterwards, also when `body` throws.
 func withHTTPClient<Result>(_ body: (HTTPClient) async throws -> Result) async throws -> Result {
@@ -61,21 +54,41 @@ struct EndToEndTests {
         return (server, setup)
     }
 
-    @Test("dispatch → delivered → read → acknowledged → contact → completed; cancel and expiry wipe the device; the marker is nowhere but the opened view")
-    func walk() async throws {
+    /// The server on a free port, an HTTP client, and a way to make devices that talk to it.
+    struct Live: Sendable {
+        let server: String
+        let httpClient: HTTPClient
+        let setup: Setup
+        let clock: TestClock
+
+        func device(_ name: String) -> DeviceClient {
+            let clock = self.clock
+            return DeviceClient(folder: DeviceFolder(path: setup.folders + "/" + name), httpClient: httpClient, now: { clock.now })
+        }
+    }
+
+    func live(logger: Logger = TestPostgres.logger, _ body: @Sendable (Live) async throws -> Void) async throws {
         let clock = self.clock
         let (configuration, setup) = try await setUp(clock)
-        let log = LogRecorder()
-        let application = try await buildApplication(configuration: configuration, logger: log.logger())
+        let application = try await buildApplication(configuration: configuration, logger: logger)
         defer { try? FileManager.default.removeItem(atPath: setup.folders) }
         try await withHTTPClient { httpClient in
+            try await application.test(.live) { client in
+                try await body(Live(server: "http://127.0.0.1:\(try #require(client.port))", httpClient: httpClient, setup: setup, clock: clock))
+            }
+        }
+    }
+
+    @Test("dispatch → delivered → read → acknowledged → contact → completed; cancel and expiry wipe the device; the marker is nowhere but the opened view")
+    func walk() async throws {
+        let log = LogRecorder()
         let marker = "MARKER\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
         let payload = CasePayload(contactName: "Kari \(marker)", address: "Storgata 1 \(marker)", phone: "41234567", epikrise: "Epikrise \(marker)")
 
-        try await application.test(.live) { client in
-            let server = "http://127.0.0.1:\(try #require(client.port))"
-            let coordinator = DeviceClient(folder: DeviceFolder(path: setup.folders + "/coordinator"), httpClient: httpClient, now: { clock.now })
-            let mentor = DeviceClient(folder: DeviceFolder(path: setup.folders + "/mentor"), httpClient: httpClient, now: { clock.now })
+        try await live(logger: log.logger()) { world in
+            let (server, setup, clock, httpClient) = (world.server, world.setup, world.clock, world.httpClient)
+            let coordinator = world.device("coordinator")
+            let mentor = world.device("mentor")
             let coordinatorDevice = try DeviceKeyPair.generate()
             let mentorDevice = try DeviceKeyPair.generate()
             #expect(try await coordinator.login(server: server, token: setup.coordinatorToken).user.role == .coordinator)
@@ -138,20 +151,14 @@ struct EndToEndTests {
             #expect(PlaintextSearch.files(containing: marker, under: setup.folders).isEmpty)
             #expect(PlaintextSearch.files(containing: "Storgata", under: setup.folders).isEmpty)
         }
-        }
     }
 
     @Test("offline: a cached assignment opens without the network, receipts queue and are sent in order on the next sync")
     func offline() async throws {
-        let clock = self.clock
-        let (configuration, setup) = try await setUp(clock)
-        let application = try await buildApplication(configuration: configuration, logger: TestPostgres.logger)
-        defer { try? FileManager.default.removeItem(atPath: setup.folders) }
-        try await withHTTPClient { httpClient in
-        try await application.test(.live) { client in
-            let server = "http://127.0.0.1:\(try #require(client.port))"
-            let coordinator = DeviceClient(folder: DeviceFolder(path: setup.folders + "/coordinator"), httpClient: httpClient, now: { clock.now })
-            let mentor = DeviceClient(folder: DeviceFolder(path: setup.folders + "/mentor"), httpClient: httpClient, now: { clock.now })
+        try await live { world in
+            let (server, setup) = (world.server, world.setup)
+            let coordinator = world.device("coordinator")
+            let mentor = world.device("mentor")
             let coordinatorDevice = try DeviceKeyPair.generate()
             let mentorDevice = try DeviceKeyPair.generate()
             try await coordinator.login(server: server, token: setup.coordinatorToken)
@@ -194,21 +201,15 @@ struct EndToEndTests {
             #expect(second.receiptsRefused == ["acknowledge \(id): invalid_transition"])
             #expect(try mentor.folder.receipts().isEmpty)
         }
-        }
     }
 
     @Test("a changed key is refused until verified aloud; then the envelope is sealed to every device")
     func pinning() async throws {
-        let clock = self.clock
-        let (configuration, setup) = try await setUp(clock)
-        let application = try await buildApplication(configuration: configuration, logger: TestPostgres.logger)
-        defer { try? FileManager.default.removeItem(atPath: setup.folders) }
-        try await withHTTPClient { httpClient in
-        try await application.test(.live) { client in
-            let server = "http://127.0.0.1:\(try #require(client.port))"
-            let coordinator = DeviceClient(folder: DeviceFolder(path: setup.folders + "/coordinator"), httpClient: httpClient, now: { clock.now })
-            let phone = DeviceClient(folder: DeviceFolder(path: setup.folders + "/phone"), httpClient: httpClient, now: { clock.now })
-            let tablet = DeviceClient(folder: DeviceFolder(path: setup.folders + "/tablet"), httpClient: httpClient, now: { clock.now })
+        try await live { world in
+            let (server, setup) = (world.server, world.setup)
+            let coordinator = world.device("coordinator")
+            let phone = world.device("phone")
+            let tablet = world.device("tablet")
             let coordinatorDevice = try DeviceKeyPair.generate()
             let phoneKeys = try DeviceKeyPair.generate()
             let tabletKeys = try DeviceKeyPair.generate()
@@ -244,7 +245,6 @@ struct EndToEndTests {
             await #expect(throws: DeviceClientError.payloadInvalid("the contact's name is empty")) {
                 try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 3"), payload: CasePayload(contactName: "  "), from: coordinatorDevice)
             }
-        }
         }
     }
 }

@@ -13,42 +13,14 @@ struct ReminderJobTests {
     let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
     let day: TimeInterval = 86_400
 
-    struct World {
-        var database: Database
-        var store: AssignmentStore
-        var organization: OrganizationID
-        var coordinator: UserContext
-        var mentor: UserContext
-        var admin: UserContext
-        var coordinatorDevice: DeviceKeyPair
-        var mentorDevice: DeviceKeyPair
-    }
+    typealias World = TestOrganization
 
     func world() async throws -> World {
-        let database = try await TestPostgres.database()
-        let accounts = AccountStore(database: database)
-        let keys = DeviceKeyStore(database: database)
-        let org = try await accounts.createOrganization(name: "Blindeforbundet", at: start)
-        let coordinator = try await accounts.addUser(to: org.id, handle: "coord", role: .coordinator, at: start).context
-        let mentor = try await accounts.addUser(to: org.id, handle: "mentor", role: .peerMentor, at: start).context
-        let admin = try await accounts.addUser(to: org.id, handle: "admin", role: .organizationAdmin, at: start).context
-        let coordinatorDevice = try DeviceKeyPair.generate()
-        let mentorDevice = try DeviceKeyPair.generate()
-        _ = try await keys.register(coordinatorDevice.publicKeys, label: nil, for: coordinator, at: start)
-        _ = try await keys.register(mentorDevice.publicKeys, label: nil, for: mentor, at: start)
-        return World(
-            database: database, store: AssignmentStore(database: database), organization: org.id, coordinator: coordinator, mentor: mentor,
-            admin: admin, coordinatorDevice: coordinatorDevice, mentorDevice: mentorDevice)
+        try await TestOrganization.make(in: try await TestPostgres.database(), at: start)
     }
 
     func dispatch(_ world: World, at time: Date) async throws -> AssignmentID {
-        let id = AssignmentID(UUID())
-        let envelope = try EnvelopeSealer().seal(
-            payload: Array("{}".utf8), assignmentID: id.uuid, organizationID: world.organization.uuid, sender: world.coordinatorDevice,
-            recipients: [world.mentorDevice.publicKeys])
-        _ = try await world.store.dispatch(
-            DispatchSubmission(id: id, recipientID: world.mentor.userID, title: "Oppdrag", envelope: envelope.serialized), by: world.coordinator, at: time)
-        return id
+        try await world.dispatch(at: time)
     }
 
     /// (kind, recipient) of every reminder notification, in order.
@@ -144,13 +116,11 @@ struct ReminderJobTests {
 
     @Test("the organisation's own settings: after 3 days, every 2, at most 2 reminders")
     func settings() async throws {
-        let world = try await world()
-        let accounts = AccountStore(database: world.database)
-        var settings = try await accounts.organization(world.organization.description).settings
-        settings.reminderAfterDays = 3
-        settings.reminderRepeatDays = 2
-        settings.reminderMaximumCount = 2
-        _ = try await accounts.updateSettings(of: world.organization, to: settings, at: start)
+        let world = try await TestOrganization.make(in: try await TestPostgres.database(), at: start) { settings in
+            settings.reminderAfterDays = 3
+            settings.reminderRepeatDays = 2
+            settings.reminderMaximumCount = 2
+        }
         _ = try await dispatch(world, at: start)
         #expect(try await ReminderJob.run(database: world.database, now: start + 2.9 * day).steps == 0)
         #expect(try await ReminderJob.run(database: world.database, now: start + 3 * day).reminders == 1)

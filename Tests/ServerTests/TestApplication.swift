@@ -5,14 +5,6 @@ import Hummingbird
 import Server
 import Storage
 
-/// A clock the test moves by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    init(_ start: Date) { current = start }
-    var now: Date { lock.withLock { current } }
-    func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
 
 /// The application as `dispatch serve` builds it (but without the delivery service: tests deliver
 /// notifications themselves), on a database of its own and a clock the test
