@@ -60,6 +60,17 @@ public enum PrivateFile {
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        _ = try write(bytes, to: path, replacing: true)
+    }
+
+    /// Writes the file only if there is none yet (an exclusive link of the finished temporary
+    /// file, so two processes creating it at once cannot both win). Returns `false` when a file was
+    /// already there; it is left as it is.
+    public static func create(_ bytes: [UInt8], at path: String) throws -> Bool {
+        try write(bytes, to: path, replacing: false)
+    }
+
+    private static func write(_ bytes: [UInt8], to path: String, replacing: Bool) throws -> Bool {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         if !FileManager.default.fileExists(atPath: folder) {
@@ -77,11 +88,22 @@ public enum PrivateFile {
         if written != bytes.count { failure = "the disk did not take the whole file" }
         if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
         close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        var created = true
+        if failure == nil {
+            if replacing {
+                if rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+            } else {
+                if link(temporary, path) != 0 {
+                    if errno == EEXIST { created = false } else { failure = String(cString: strerror(errno)) }
+                }
+                unlink(temporary)
+            }
+        }
         if let failure {
             unlink(temporary)
             throw PrivateFileError.unusable(path: path, reason: failure)
         }
+        return created
     }
 
     /// Overwrites the file with zeros before removing it (best effort: a journaling or

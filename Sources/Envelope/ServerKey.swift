@@ -32,12 +32,14 @@ public struct ServerKey: Sendable {
             return ServerKey(try SecretBytes(copying: bytes))
         } catch PrivateFileError.missing {
             let key = try generate(random: random)
+            let created: Bool
             do {
-                try key.secret.withUnsafeBytes { try PrivateFile.write(Array($0), to: path) }
+                created = try key.secret.withUnsafeBytes { try PrivateFile.create(Array($0), at: path) }
             } catch let error as PrivateFileError {
                 throw EnvelopeError.serverKeyUnusable(path: path, reason: error.reason)
             }
-            return key
+            // Another process made it first: everyone uses the one on disk.
+            return created ? key : try loadOrCreate(at: path, random: random)
         } catch let error as PrivateFileError {
             throw EnvelopeError.serverKeyUnusable(path: path, reason: error.reason)
         }

@@ -32,6 +32,21 @@ struct ServerKeyTests {
         #expect { try ServerKey.loadOrCreate(at: path) } throws: { ($0 as? EnvelopeError)?.code == "server_key_unusable" }
     }
 
+    @Test("servers starting at the same moment all end up with the one key on disk")
+    func concurrentCreation() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/server.key"
+        let organization = UUID()
+        let secrets = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try ServerKey.loadOrCreate(at: path).webhookSecret(organization: organization, version: 1) } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(secrets.count == 1)
+        #expect(secrets.first == (try ServerKey.loadOrCreate(at: path)).webhookSecret(organization: organization, version: 1))
+        #expect((try FileManager.default.contentsOfDirectory(atPath: folder)) == ["server.key"], "no temporary files left behind")
+    }
+
     @Test("secrets differ per organisation, version and server key")
     func secrets() throws {
         let key = try ServerKey.generate()
