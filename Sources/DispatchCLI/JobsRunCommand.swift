@@ -9,7 +9,7 @@ import Storage
 struct JobsRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Send due reminders and escalations: once (for cron or a systemd timer), or every interval until stopped.",
+        abstract: "Send due reminders and escalations and run the GDPR sweeps: once (for cron or a systemd timer), or every interval until stopped.",
         discussion: """
             Safe to run beside dispatch serve and beside other runners: each reminder is sent exactly once. \
             What fell due while nothing ran is caught up, one step per assignment (docs/reminders.md).
@@ -34,7 +34,10 @@ struct JobsRunCommand: AsyncParsableCommand {
                 return try await JobRunner(database: database, now: { Date() }, batchSize: batchSize, logger: environment.logger).runOnce()
             }
             try Output.print(report, json: json) { report in
-                "Reminders sent: \(report.reminders.reminders). Escalations to admins: \(report.reminders.escalations). Notifications queued: \(report.reminders.notifications)."
+                """
+                Reminders sent: \(report.reminders.reminders). Escalations to admins: \(report.reminders.escalations). Notifications queued: \(report.reminders.notifications).
+                Expired: \(report.expiry.expired.count). Payloads destroyed: \(report.expiry.done). Sealed keys destroyed: \(report.expiry.sealedKeysDestroyed + report.keys.sealedKeysDestroyed).
+                """
             }
         } else {
             try await runForever(environment)

@@ -7,15 +7,17 @@ import Storage
 /// What one pass of the jobs did.
 public struct JobRunReport: Sendable, Hashable, Codable {
     public var reminders: ReminderBatchReport
+    public var expiry: SweepReport
+    public var keys: SweepReport
     public var startedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case reminders
+        case reminders, expiry, keys
         case startedAt = "started_at"
     }
 }
 
-/// The scheduler: runs every job on an interval, inside `dispatch serve` (a `Service` in its group)
+/// The scheduler: runs every job (reminders, the expiry sweep, the key sweep) on an interval, inside `dispatch serve` (a `Service` in its group)
 /// or on its own (`dispatch jobs run`), or once (`dispatch jobs run --once`, for cron or a systemd
 /// timer). Everything it knows about what is due is in the database, so any number of runners may
 /// run against one database, and a runner that stops loses nothing.
@@ -37,11 +39,17 @@ public struct JobRunner: Service {
     /// Runs every job once, at the current time.
     public func runOnce() async throws -> JobRunReport {
         let time = now()
-        let reminders = try await ReminderJob.run(database: database, now: time, batchSize: batchSize) { Task.isShuttingDownGracefully || Task.isCancelled }
+        let stop: @Sendable () -> Bool = { Task.isShuttingDownGracefully || Task.isCancelled }
+        let reminders = try await ReminderJob.run(database: database, now: time, batchSize: batchSize, shouldStop: stop)
         if reminders.steps > 0 {
             logger.info("reminders sent", metadata: ["reminders": "\(reminders.reminders)", "escalations": "\(reminders.escalations)"])
         }
-        return JobRunReport(reminders: reminders, startedAt: time)
+        let expiry = try await SweepJob.expiry(database: database, now: time, batchSize: batchSize, shouldStop: stop)
+        let keys = try await SweepJob.keys(database: database, now: time, batchSize: batchSize, shouldStop: stop)
+        if expiry.done + keys.done > 0 {
+            logger.info("sweeps done", metadata: ["expired": "\(expiry.done)", "sealed_keys_destroyed": "\(expiry.sealedKeysDestroyed + keys.sealedKeysDestroyed)"])
+        }
+        return JobRunReport(reminders: reminders, expiry: expiry, keys: keys, startedAt: time)
     }
 
     public func run() async throws {

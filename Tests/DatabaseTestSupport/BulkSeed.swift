@@ -33,19 +33,19 @@ public enum BulkSeed {
     /// their first reminder due at `reminderDueAt`. The envelopes are placeholders of the right
     /// sizes (nobody opens them).
     public static func dispatchedAssignments(
-        _ count: Int, in database: Database, organization: Organization, dispatchedAt: Date, reminderDueAt: Date
+        _ count: Int, in database: Database, organization: Organization, dispatchedAt: Date, reminderDueAt: Date, expiresAt: Date? = nil
     ) async throws {
         try await database.transaction(.tenant(organization.id, actor: .user(organization.coordinator))) { db in
             try db.execute(
                 """
                 INSERT INTO assignments (id, organization_id, coordinator_id, peer_mentor_id, title, status, algorithm, ciphertext, nonce,
-                    sender_signature, sender_key_fingerprint, dispatched_at, next_reminder_at, created_at, updated_at, last_state_change_at)
+                    sender_signature, sender_key_fingerprint, dispatched_at, next_reminder_at, expires_at, created_at, updated_at, last_state_change_at)
                 SELECT gen_random_uuid(), $1, $2, $3, 'Oppdrag ' || i, 'dispatched', 'placeholder', decode(repeat('00', 272), 'hex'),
                        substring(sha256(convert_to($7 || ':' || i, 'UTF8')) FROM 1 FOR 24), decode(repeat('00', 64), 'hex'),
-                       decode(repeat('00', 32), 'hex'), $4, $5, $4, $4, $4
+                       decode(repeat('00', 32), 'hex'), $4, $5, $8, $4, $4, $4
                   FROM generate_series(1, $6) AS i
                 """,
-                [organization.id, organization.coordinator.userID, organization.peerMentor.userID, dispatchedAt, reminderDueAt, count, UUID().uuidString])
+                [organization.id, organization.coordinator.userID, organization.peerMentor.userID, dispatchedAt, reminderDueAt, count, UUID().uuidString, expiresAt])
         }
     }
 }

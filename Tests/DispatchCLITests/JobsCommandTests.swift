@@ -65,4 +65,43 @@ struct JobsCommandTests {
         #expect((json?["reminders"] as? [String: Any])?["reminders"] as? Int == 0, "a third run finds nothing due")
         try await database.close()
     }
+
+    @Test("dispatch sweep expiry: a dry run reports and changes nothing; the real run destroys, reports in text, JSON and a file, with progress lines")
+    func sweepCommand() async throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let configuration = try await TestPostgres.databaseConfiguration()
+        guard case .external(let url) = configuration.location else { Issue.record("test databases are external"); return }
+        let database = try await Database.open(configuration, logger: TestPostgres.logger)
+        let now = Date()
+        let organization = try await BulkSeed.organization(in: database, at: now - 20 * 86_400)
+        try await BulkSeed.dispatchedAssignments(
+            30, in: database, organization: organization, dispatchedAt: now - 11 * 86_400, reminderDueAt: now + 86_400, expiresAt: now - 86_400)
+        let environment = ["DATABASE_URL": url]
+
+        let before = try await DatabaseSnapshot.take(database)
+        let dry = try runner.run(["sweep", "expiry", "--dry-run", "--batch-size", "10"], environment: environment)
+        #expect(dry.status == 0, "\(dry.errors)")
+        #expect(dry.output.contains("Dry run: nothing was changed.\nAssignments past their expiry time: 30.\nOpen assignments that would be expired: 30."))
+        #expect(dry.errors.contains("Swept 10 of 30.\nSwept 20 of 30.\nSwept 30 of 30."), "plain progress lines when not on a terminal")
+        #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(database)).isEmpty)
+
+        let reportFile = runner.sandbox.appendingPathComponent("sweep.json").path
+        let real = try runner.run(["sweep", "expiry", "--report", reportFile, "--json"], environment: environment)
+        #expect(real.status == 0, "\(real.errors)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(real.output.utf8)) as? [String: Any])
+        #expect((json["expired"] as? [String])?.count == 30)
+        #expect(json["dry_run"] as? Bool == false && json["complete"] as? Bool == true)
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportFile))) as? [String: Any])
+        #expect((file["expired"] as? [String])?.count == 30)
+        #expect(try await database.withConnection { try $0.query("SELECT count(*) AS n FROM assignments WHERE ciphertext IS NOT NULL").first!.decode("n", as: Int.self) } == 0)
+
+        let again = try runner.run(["sweep", "expiry"], environment: environment)
+        #expect(again.output.contains("Sweep finished.\nAssignments past their expiry time: 0."))
+        let keys = try runner.run(["sweep", "keys"], environment: environment)
+        #expect(keys.output.contains("Assignments with sealed keys to destroy: 0."))
+        for output in [dry.output, again.output, keys.output] { #expect(output.isPlainText) }
+        #expect(try runner.run(["sweep", "expiry", "--batch-size", "0"], environment: environment).status == 64)
+        try await database.close()
+    }
 }

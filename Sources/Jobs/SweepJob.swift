@@ -1,0 +1,95 @@
+import AssignmentCore
+import Foundation
+import Storage
+
+/// What a sweep did, or in a dry run would do: ids and counts only, never personal data.
+public struct SweepReport: Sendable, Hashable, Codable {
+    public enum Sweep: String, Sendable, Hashable, Codable {
+        case expiry, keys
+    }
+
+    public var sweep: Sweep
+    public var dryRun: Bool
+    public var startedAt: Date
+    public var finishedAt: Date
+    /// How many assignments were due when the sweep started.
+    public var due: Int
+    public var expired: [AssignmentID] = []
+    public var payloadsDestroyed: [AssignmentID] = []
+    public var sealedKeysDestroyed = 0
+    /// Assignments whose sealed keys the key sweep destroyed (or would).
+    public var keysDestroyedFor: [AssignmentID] = []
+    public var batches = 0
+    /// `false` when the sweep was stopped before it finished (run it again to continue).
+    public var complete = false
+
+    public var done: Int { sweep == .expiry ? expired.count + payloadsDestroyed.count : keysDestroyedFor.count }
+
+    enum CodingKeys: String, CodingKey {
+        case sweep, due, expired, batches, complete
+        case dryRun = "dry_run"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case payloadsDestroyed = "payloads_destroyed"
+        case sealedKeysDestroyed = "sealed_keys_destroyed"
+        case keysDestroyedFor = "keys_destroyed_for"
+    }
+}
+
+/// The GDPR sweeps as jobs (docs/sweeps.md): plain functions of the database and the time, run by
+/// `dispatch sweep expiry|keys` and by the scheduler.
+public enum SweepJob {
+    /// Destroys the ciphertext and sealed keys of every assignment past its `expires_at`, moving
+    /// open ones to expired (notified and audited by the lifecycle), in batches; then vacuums, so
+    /// the old row versions go too.
+    public static func expiry(
+        database: Database, now: Date, batchSize: Int = 100, dryRun: Bool = false,
+        progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
+    ) async throws -> SweepReport {
+        let store = SweepStore(database: database)
+        var report = SweepReport(sweep: .expiry, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await store.expiryDue(at: now))
+        var position: SweepPosition?
+        while !shouldStop() {
+            let batch = try await store.expireBatch(at: now, limit: batchSize, dryRun: dryRun, after: position)
+            if batch.examined.isEmpty {
+                report.complete = true
+                break
+            }
+            report.batches += 1
+            report.expired += batch.expired
+            report.payloadsDestroyed += batch.payloadsDestroyed
+            report.sealedKeysDestroyed += batch.sealedKeysDestroyed
+            position = dryRun ? batch.last : nil
+            progress(report.done, report.due)
+        }
+        if !dryRun && report.done > 0 { try await store.vacuum() }
+        report.finishedAt = Date()
+        return report
+    }
+
+    /// Destroys sealed keys addressed to revoked device keys, and any left of closed or destroyed
+    /// assignments (key invalidation), in batches; then vacuums.
+    public static func keys(
+        database: Database, now: Date, batchSize: Int = 100, dryRun: Bool = false,
+        progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
+    ) async throws -> SweepReport {
+        let store = SweepStore(database: database)
+        var report = SweepReport(sweep: .keys, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await store.keysDue())
+        var position: SweepPosition?
+        while !shouldStop() {
+            let batch = try await store.keysBatch(at: now, limit: batchSize, dryRun: dryRun, after: position)
+            if batch.examined.isEmpty {
+                report.complete = true
+                break
+            }
+            report.batches += 1
+            report.keysDestroyedFor += batch.examined
+            report.sealedKeysDestroyed += batch.sealedKeysDestroyed
+            position = dryRun ? batch.last : nil
+            progress(report.done, report.due)
+        }
+        if !dryRun && report.done > 0 { try await store.vacuum() }
+        report.finishedAt = Date()
+        return report
+    }
+}

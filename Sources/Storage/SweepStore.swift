@@ -1,0 +1,149 @@
+import AssignmentCore
+import Foundation
+
+/// What one sweep batch did (or, in a dry run, would do): ids and counts only.
+public struct SweepBatch: Sendable, Hashable {
+    /// Open assignments moved to expired (their payload destroyed by the lifecycle trigger).
+    public var expired: [AssignmentID] = []
+    /// Closed assignments whose remaining payload was destroyed.
+    public var payloadsDestroyed: [AssignmentID] = []
+    /// Sealed content keys destroyed (revoked devices, leftovers of closed assignments).
+    public var sealedKeysDestroyed = 0
+    /// The assignments the batch looked at, in order (the next dry-run page starts after the last).
+    public var examined: [AssignmentID] = []
+    /// The sort key of the last assignment examined (dry-run paging).
+    public var last: SweepPosition?
+
+    public init() {}
+}
+
+/// Where a dry run continues: after this (time, id).
+public struct SweepPosition: Sendable, Hashable {
+    public var time: Date
+    public var id: UUID
+}
+
+/// The GDPR sweeps (docs/sweeps.md) as stored, batched work.
+///
+/// Each batch is one transaction over rows taken with `FOR UPDATE SKIP LOCKED`: two sweeps at once
+/// do each row once, an interrupted sweep has committed whole batches only and simply continues,
+/// and a row done leaves the set of due rows, so running again is a no-op. A dry run reads the same
+/// rows page by page without locking or writing anything.
+public struct SweepStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    // MARK: Expiry
+
+    /// How many assignments are past `expires_at` with their payload still present.
+    public func expiryDue(at time: Date) async throws -> Int {
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.query("SELECT count(*) AS n FROM assignments WHERE expires_at <= $1 AND payload_destroyed_at IS NULL", [time])
+                .first!.decode("n", as: Int.self)
+        }
+    }
+
+    /// Expires (open) or destroys the payload of (closed) up to `limit` assignments past their
+    /// `expires_at`; in a dry run, only says which it would, starting after `position`.
+    public func expireBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
+        try await database.transaction(.system(actor: .system)) { db in
+            var batch = SweepBatch()
+            let rows = try db.query(
+                """
+                SELECT \(AssignmentStore.columns) FROM assignments
+                 WHERE expires_at <= $1 AND payload_destroyed_at IS NULL
+                   AND ($3::timestamptz IS NULL OR (expires_at, id) > ($3, $4))
+                 ORDER BY expires_at, id
+                 LIMIT $2
+                \(dryRun ? "" : "FOR UPDATE SKIP LOCKED")
+                """, [time, limit, position?.time, position?.id])
+            for row in rows {
+                let assignment = try AssignmentStore.assignment(from: row)
+                batch.examined.append(assignment.id)
+                batch.last = SweepPosition(time: assignment.expiresAt ?? time, id: assignment.id.uuid)
+                if assignment.status.isOpen {
+                    batch.expired.append(assignment.id)
+                    guard !dryRun else { continue }
+                    let at = max(time, assignment.lastStateChangeAt)
+                    let expired = try AssignmentLifecycle.transition(assignment, to: .expired, by: .system, at: at).assignment
+                    try AssignmentStore.write(expired, on: db)
+                    try NotificationStore.enqueue(NotificationPlan.statusChanged(expired, from: assignment.status, by: .system), about: expired, at: at, on: db)
+                } else {
+                    batch.payloadsDestroyed.append(assignment.id)
+                    guard !dryRun else { continue }
+                    try db.execute(
+                        "UPDATE assignments SET ciphertext = NULL, payload_destroyed_at = $2, updated_at = greatest(updated_at, $2) WHERE id = $1",
+                        [assignment.id, time])
+                    let keys = try db.query(
+                        "UPDATE assignment_recipients SET sealed_key = NULL, destroyed_at = $2 WHERE assignment_id = $1 AND sealed_key IS NOT NULL RETURNING 1 AS k",
+                        [assignment.id, time]).count
+                    batch.sealedKeysDestroyed += keys
+                    try AccountStore.audit(
+                        db, organization: assignment.organizationID, at: time, action: "assignment.payload_destroyed", subjectType: "assignment",
+                        subject: assignment.id.uuid, details: #"{"reason":"expired","sealed_keys":\#(keys)}"#)
+                }
+            }
+            return batch
+        }
+    }
+
+    // MARK: Key invalidation
+
+    static let keysDue = """
+        sealed_key IS NOT NULL AND (
+            device_key_id IN (SELECT id FROM device_keys WHERE status = 'revoked')
+            OR assignment_id IN (SELECT id FROM assignments WHERE status IN ('cancelled', 'expired') OR payload_destroyed_at IS NOT NULL))
+        """
+
+    /// How many assignments hold sealed keys that must go: for revoked devices, or left over from
+    /// closed or destroyed assignments.
+    public func keysDue() async throws -> Int {
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.query("SELECT count(DISTINCT assignment_id) AS n FROM assignment_recipients WHERE \(Self.keysDue)").first!.decode("n", as: Int.self)
+        }
+    }
+
+    /// Destroys those sealed keys, for up to `limit` assignments (audited per assignment).
+    public func keysBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
+        try await database.transaction(.system(actor: .system)) { db in
+            var batch = SweepBatch()
+            let rows = try db.query(
+                """
+                SELECT r.assignment_id, r.organization_id, count(*) AS keys FROM assignment_recipients r
+                 WHERE r.assignment_id IN (
+                       SELECT a.id FROM assignments a
+                        WHERE a.id IN (SELECT assignment_id FROM assignment_recipients WHERE \(Self.keysDue))
+                          AND ($2::uuid IS NULL OR a.id > $2)
+                        ORDER BY a.id LIMIT $1
+                        \(dryRun ? "" : "FOR UPDATE SKIP LOCKED"))
+                   AND \(Self.keysDue)
+                 GROUP BY r.assignment_id, r.organization_id
+                 ORDER BY r.assignment_id
+                """, [limit, position?.id])
+            for row in rows {
+                let id: AssignmentID = try row.decode("assignment_id")
+                let organization: OrganizationID = try row.decode("organization_id")
+                batch.examined.append(id)
+                batch.last = SweepPosition(time: time, id: id.uuid)
+                let count: Int = try row.decode("keys")
+                batch.sealedKeysDestroyed += count
+                guard !dryRun else { continue }
+                try db.execute(
+                    "UPDATE assignment_recipients SET sealed_key = NULL, destroyed_at = $2 WHERE assignment_id = $1 AND \(Self.keysDue)", [id, time])
+                try AccountStore.audit(
+                    db, organization: organization, at: time, action: "assignment.sealed_keys_destroyed", subjectType: "assignment", subject: id.uuid,
+                    details: #"{"sealed_keys":\#(count)}"#)
+            }
+            return batch
+        }
+    }
+
+    /// Lets PostgreSQL reclaim the old row versions that still hold destroyed ciphertext and keys.
+    public func vacuum() async throws {
+        try await database.withConnection { db in
+            try db.execute("VACUUM (ANALYZE) assignments")
+            try db.execute("VACUUM (ANALYZE) assignment_recipients")
+        }
+    }
+}
