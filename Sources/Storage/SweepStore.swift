@@ -90,10 +90,15 @@ public struct SweepStore: Sendable {
 
     // MARK: Key invalidation
 
+    /// A sealed key that must go (a condition on `assignment_recipients`): its device is revoked, or
+    /// its assignment is closed for good or its payload destroyed. Starts from the live sealed keys
+    /// (a partial index) and looks each assignment up by its key, rather than scanning assignments.
     static let keysDue = """
         sealed_key IS NOT NULL AND (
             device_key_id IN (SELECT id FROM device_keys WHERE status = 'revoked')
-            OR assignment_id IN (SELECT id FROM assignments WHERE status IN ('cancelled', 'expired') OR payload_destroyed_at IS NOT NULL))
+            OR EXISTS (SELECT 1 FROM assignments closed
+                        WHERE closed.id = assignment_id
+                          AND (closed.status IN ('cancelled', 'expired') OR closed.payload_destroyed_at IS NOT NULL)))
         """
 
     /// How many assignments hold sealed keys that must go: for revoked devices, or left over from
