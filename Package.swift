@@ -6,7 +6,8 @@
 //
 //   DispatchCLI (the `dispatch` executable, thin)
 //   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
-//   Jobs           the scheduler and its jobs (reminders), over Storage
+//   Jobs           the scheduler and its jobs (reminders, sweeps), over Storage
+//   Exports        reports streamed from Storage: the honorarium CSV
 //   DeviceClient   the device side: login, keys, pins, seal and open, offline cache, receipt queue
 //                  (beside Server, not above it: it speaks to the server only over HTTP)
 //   Storage        libpq, pool, migrations, the managed local cluster, the audit chain
@@ -79,12 +80,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Exports",
+            dependencies: ["AssignmentCore", "Storage"]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "AssignmentCore",
                 "Envelope",
                 "Storage",
                 "Jobs",
+                "Exports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -109,6 +115,7 @@ let package = Package(
                 "Storage",
                 "Server",
                 "Jobs",
+                "Exports",
                 "DeviceClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,6 +154,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
+        ),
+        .testTarget(
+            name: "ExportsTests",
+            dependencies: ["Exports", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport"]
         ),
         .testTarget(
             name: "JobsTests",

@@ -63,5 +63,6 @@ public func buildRouter(database: Database, configuration: ServerConfiguration) 
     AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
         .addRoutes(to: api)
     HonorariumController(honorarium: HonorariumStore(database: database), now: configuration.now).addRoutes(to: api)
+    ReportsController(database: database).addRoutes(to: api)
     return router
 }

@@ -192,6 +192,20 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/reports/honorarium": {
+      "get": {
+        "operationId": "honorariumReport", "summary": "The organisation's honorarium report for a year, as CSV (organisation admins).",
+        "parameters": [
+          { "name": "period", "in": "query", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{4}$" } },
+          { "name": "format", "in": "query", "description": "excel: semicolons and a byte order mark.", "schema": { "type": "string", "enum": ["csv", "excel"] } }
+        ],
+        "responses": {
+          "200": { "description": "RFC 4180 CSV, UTF-8; columns in docs/honorarium.md.", "content": { "text/csv": { "schema": { "type": "string" } } } },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
     "/v1/assignments/{id}/honorarium/void": {
       "post": {
         "operationId": "voidHonorarium", "summary": "An organisation admin takes a counted assignment out of the count; tiers no longer reached are marked reversed.",

@@ -142,6 +142,9 @@ struct AccessMatrixTests {
                 },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .notFound]) { $1 }),
             Case(
+                name: "GET /v1/reports/honorarium", prepare: { _ in (.get, "/v1/reports/honorarium?period=2026", nil, nil) },
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+            Case(
                 name: "POST …/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
                 expected: lifecycle(["coord", "admin", "global"])),
         ]

@@ -92,6 +92,7 @@ struct HostileInputTests {
                 ("cancel without a reason", .post, "/v1/assignments/\(first)/cancel", "{}", world.coordinatorToken, .badRequest, "malformed_request"),
                 ("cancel with a phone number as reason", .post, "/v1/assignments/\(first)/cancel", #"{"reason":"Ring 41234567"}"#, world.coordinatorToken, .unprocessableContent, "personal_data_in_text"),
                 ("cancel with an oversized reason", .post, "/v1/assignments/\(first)/cancel", #"{"reason":"\#(String(repeating: "x", count: 600))"}"#, world.coordinatorToken, .unprocessableContent, "text_invalid"),
+                ("report: not an admin", .get, "/v1/reports/honorarium?period=2026", nil, world.coordinatorToken, .forbidden, "organization_admin_required"),
                 ("unknown route", .get, "/v1/everything", nil, world.coordinatorToken, .notFound, "not_found"),
                 ("a method the address does not take", .delete, "/v1/assignments/\(first)", nil, world.coordinatorToken, .notFound, "not_found"),
             ]

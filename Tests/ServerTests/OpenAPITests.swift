@@ -99,6 +99,7 @@ struct OpenAPITests {
             _ = try await check(.post, "/v1/assignments/\(id)/consent", template: "/v1/assignments/{id}/consent", token: world.mentorToken)
             _ = try await check(.get, "/v1/assignments/\(UUID())", template: "/v1/assignments/{id}", token: world.mentorToken)
             _ = try await check(.get, "/v1/honorarium/mentor", template: "/v1/honorarium/{user}", token: world.mentorToken)
+            _ = try await check(.get, "/v1/reports/honorarium?period=2026", template: "/v1/reports/honorarium", token: world.coordinatorToken)
             _ = try await check(.get, "/v1/honorarium/mentor?period=20x6", template: "/v1/honorarium/{user}", token: world.mentorToken)
             _ = try await check(.post, "/v1/assignments/\(id)/honorarium/void", template: "/v1/assignments/{id}/honorarium/void", token: world.mentorToken, body: #"{"reason":"x"}"#)
         }

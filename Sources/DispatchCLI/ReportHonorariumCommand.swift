@@ -1,0 +1,50 @@
+import ArgumentParser
+import Exports
+import Foundation
+import Storage
+
+/// `dispatch report honorarium --org NAME --period 2026 [--excel] [--out FILE]`
+struct ReportHonorariumCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "honorarium",
+        abstract: "The honorarium report of an organisation for a year, as CSV (docs/honorarium.md lists the columns).",
+        discussion: "Without --out the CSV goes to standard output. With --out the file appears only when it is complete.")
+
+    @OptionGroup var options: GlobalOptions
+    @OptionGroup var organization: OrganizationOption
+    @Option(help: "The year, such as 2026.") var period: String
+    @Flag(help: "For Excel: semicolons and a byte order mark, so Norwegian Excel opens it cleanly.") var excel = false
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func validate() throws {
+        do { try HonorariumReport.validate(period: period) } catch { throw ValidationError("--period takes a year, such as 2026.") }
+    }
+
+    func run() async throws {
+        let environment = try CommandEnvironment(options: options)
+        let format: CSVFormat = excel ? .excel : .standard
+        try await environment.withAccounts { accounts in
+            let found = try await accounts.organization(organization.organization)
+            let report = HonorariumReport(database: accounts.database)
+            guard let out else {
+                try await report.write(organization: found.id, period: period, format: format) { FileHandle.standardOutput.write(Data($0.utf8)) }
+                return
+            }
+            let path = CommandEnvironment.absolute(out)
+            let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
+            guard FileManager.default.createFile(atPath: temporary, contents: nil), let handle = FileHandle(forWritingAtPath: temporary) else {
+                throw ValidationError("Cannot write \(path): check that the folder exists and is writable.")
+            }
+            do {
+                try await report.write(organization: found.id, period: period, format: format) { try handle.write(contentsOf: Data($0.utf8)) }
+                try handle.close()
+                _ = try? FileManager.default.removeItem(atPath: path)
+                try FileManager.default.moveItem(atPath: temporary, toPath: path)
+            } catch {
+                try? handle.close()
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// How a CSV file is written (RFC 4180): a separator, CRLF line ends, fields quoted when they
+/// hold the separator, a quote or a line break, quotes doubled inside. Every cell that a
+/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return) is neutralised with a leading apostrophe, so a crafted value cannot execute.
+public struct CSVFormat: Sendable, Hashable {
+    public var separator: Character
+    /// A UTF-8 byte order mark first, which Excel needs to read UTF-8 (æ, ø, å).
+    public var byteOrderMark: Bool
+
+    /// Plain RFC 4180: commas, UTF-8 without a BOM.
+    public static let standard = CSVFormat(separator: ",", byteOrderMark: false)
+    /// What Norwegian Excel opens cleanly: semicolons (the comma is the decimal sign) and a BOM.
+    public static let excel = CSVFormat(separator: ";", byteOrderMark: true)
+
+    public init(separator: Character, byteOrderMark: Bool) {
+        self.separator = separator
+        self.byteOrderMark = byteOrderMark
+    }
+
+    /// One record, with its CRLF.
+    public func line(_ fields: [String]) -> String {
+        fields.map(cell).joined(separator: String(separator)) + "\r\n"
+    }
+
+    public func cell(_ value: String) -> String {
+        var text = value
+        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+            text = "'" + text
+        }
+        let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
+        return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}

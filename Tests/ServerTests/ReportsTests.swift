@@ -1,0 +1,51 @@
+import AssignmentCore
+import DatabaseTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Storage
+import Testing
+
+@Suite("Honorarium report over HTTP")
+struct ReportsTests {
+    let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
+
+    @Test("an organisation admin gets the CSV (and the Excel variant); bad parameters are 4xx before any byte of CSV")
+    func report() async throws {
+        let (application, accounts) = try await makeApplication(clock: clock)
+        let world = try await DispatchWorld.make(accounts: accounts, clock: clock)
+        _ = try await accounts.addUser(to: world.organization.id, handle: "admin", role: .organizationAdmin, at: clock.now)
+        let adminToken = try await accounts.issueToken(for: "admin", in: world.organization.id, lifetime: 86_400, at: clock.now).token
+        try await application.test(.router) { client in
+            try await world.registerDevices(client)
+            let id = AssignmentID(UUID())
+            #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
+            for step in ["read", "acknowledge", "complete"] {
+                #expect(try await world.post(client, "/v1/assignments/\(id)/\(step)", body: "", as: world.mentorToken).status == .ok)
+            }
+            func get(_ uri: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(adminToken)"])
+            }
+            let csv = try await get("/v1/reports/honorarium?period=2026")
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.headers[.contentDisposition] == "attachment; filename=\"honorarium-2026.csv\"")
+            let text = String(buffer: csv.body)
+            #expect(text.hasPrefix("organisation,period,peer_mentor_id,peer_mentor_handle,"))
+            #expect(text.contains(",mentor,,1,,,,2026-11-18,2026-11-18,0\r\n"), "\(text)")
+            let excel = try await get("/v1/reports/honorarium?period=2026&format=excel")
+            #expect(String(buffer: excel.body).hasPrefix("\u{FEFF}organisation;period;"))
+            for (uri, status, code) in [
+                ("/v1/reports/honorarium", HTTPResponse.Status.unprocessableContent, "invalid_value"),
+                ("/v1/reports/honorarium?period=twenty", .unprocessableContent, "period_invalid"),
+                ("/v1/reports/honorarium?period=2026&format=xlsx", .unprocessableContent, "invalid_value"),
+                ("/v1/reports/honorarium?period=2026&sort=name", .badRequest, "unknown_member"),
+            ] {
+                let response = try await get(uri)
+                #expect(response.status == status, "\(uri)")
+                #expect(problemCode(response) == code, "\(uri)")
+            }
+        }
+    }
+}
