@@ -171,8 +171,7 @@ public struct AssignmentStore: Sendable {
         }
     }
 
-    /// The assignment as `user` may see it: its coordinator, its peer mentor, and the organisation's
-    /// coordinators and admins; anyone else gets `not_found`.
+    /// The assignment, for those ``AssignmentVisibility`` lets see it; anyone else gets `not_found`.
     public func assignment(_ id: AssignmentID, as user: UserContext) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             try Self.loadVisible(id, to: user, on: db)
@@ -220,7 +219,9 @@ public struct AssignmentStore: Sendable {
         }
     }
 
-    /// Moves the assignment to `status` on behalf of `user`, by the domain's transition table.
+    /// Moves the assignment to `status` on behalf of `user`, by the domain's transition table; in the
+    /// same transaction counts it for the honorarium where that status counts, and queues the
+    /// notifications for the other side.
     public func transition(_ id: AssignmentID, to status: AssignmentStatus, by user: UserContext, at time: Date, reason: String? = nil) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
