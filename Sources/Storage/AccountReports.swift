@@ -8,7 +8,7 @@ extension Database {
     public static func openMigrated(_ configuration: DatabaseConfiguration, logger: Logger, now: Date) async throws -> Database {
         let database = try await open(configuration, logger: logger)
         do {
-            try await database.withConnection { try Migrator().migrate(on: $0, now: now) }
+            _ = try await database.withConnection { try Migrator().migrate(on: $0, now: now) }
         } catch {
             try? await database.close()
             throw error

@@ -92,7 +92,9 @@ struct AccessMatrixTests {
             })
         }
         @Sendable func newKeyOfMentor() async throws -> DeviceKeyID {
-            try await keys.register(try DeviceKeyPair.generate().publicKeys, label: nil, for: cast.users["mentor"]!.context, at: clock.now).id
+            let device = try DeviceKeyPair.generate()
+            let registered = try await keys.register(device.publicKeys, label: nil, for: cast.users["mentor"]!.context, at: clock.now)
+            return registered.id
         }
         @Sendable func keyBody() throws -> String {
             let device = try DeviceKeyPair.generate()

@@ -47,7 +47,6 @@ struct HostileInputTests {
 
             let before = try await DatabaseSnapshot.take(database)
             typealias Attempt = (name: String, method: HTTPRequest.Method, uri: String, body: String?, token: String?, status: HTTPResponse.Status, code: String)
-            let fingerprint = world.mentorDevice.fingerprint.hex
             let attempts: [Attempt] = [
                 // Authentication.
                 ("no token", .get, "/v1/me", nil, nil, .unauthorized, "unauthorized"),

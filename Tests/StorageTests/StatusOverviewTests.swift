@@ -138,7 +138,11 @@ struct StatusOverviewTests {
             seen += page.assignments.map(\.id)
             pages += 1
             guard let next = page.nextCursor else { break }
-            query.cursor = try #require(OverviewCursor(encoded: next))
+            guard let cursor = OverviewCursor(encoded: next) else {
+                Issue.record("the server's own cursor does not decode")
+                break
+            }
+            query.cursor = cursor
         } while pages < 10
         #expect(pages == 3)
         #expect(seen == whole.assignments.map(\.id))
