@@ -279,6 +279,21 @@ public struct AccountStore: Sendable {
         array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days
         """
 
+    /// The organisation's settings, read inside the caller's transaction.
+    static func settings(of organization: OrganizationID, on db: PostgresConnection) throws -> OrganizationSettings {
+        guard let row = try db.query("SELECT \(organizationColumns) FROM organizations WHERE id = $1", [organization]).first else {
+            throw DomainError.notFound
+        }
+        return try organizationSettings(row)
+    }
+
+    /// The organisation's active organisation and global admins: who hears of escalations and tiers.
+    static func activeAdmins(of organization: OrganizationID, on db: PostgresConnection) throws -> [UserID] {
+        try db.query(
+            "SELECT id FROM users WHERE organization_id = $1 AND role IN ('org_admin', 'global_admin') AND status = 'active' ORDER BY id", [organization]
+        ).map { try $0.decode("id") }
+    }
+
     static func organizationRecord(_ row: PostgresRow) throws -> OrganizationRecord {
         OrganizationRecord(id: try row.decode("id"), name: try row.decode("name"), settings: try organizationSettings(row))
     }

@@ -97,9 +97,7 @@ public struct HonorariumStore: Sendable {
 
     /// Counts `before` (the assignment as it was) if moving it to `status` makes it count.
     static func countIfDue(_ before: Assignment, reaching status: AssignmentStatus, at time: Date, on db: PostgresConnection) throws {
-        guard let organization = try db.query("SELECT \(AccountStore.organizationColumns) FROM organizations WHERE id = $1", [before.organizationID]).first
-        else { return }
-        let policy = try AccountStore.organizationSettings(organization).honorariumPolicy
+        let policy = try AccountStore.settings(of: before.organizationID, on: db).honorariumPolicy
         guard policy.counts(before, reaching: status) else { return }
         let period = policy.period(containing: time)
         let counted = try db.query(
@@ -132,13 +130,9 @@ public struct HonorariumStore: Sendable {
             try AccountStore.audit(
                 db, organization: before.organizationID, at: time, action: "honorarium.tier_reached", subjectType: "honorarium_tier", subject: id,
                 details: #"{"period":"\#(period)","tier":\#(tier)}"#)
-            for admin in try db.query(
-                "SELECT id FROM users WHERE organization_id = $1 AND role IN ('org_admin', 'global_admin') AND status = 'active' ORDER BY id",
-                [before.organizationID])
-            {
-                try NotificationStore.enqueue(
-                    [PlannedNotification(kind: .honorariumTierReached, recipient: try admin.decode("id"))], about: before, at: time, on: db)
-            }
+            try NotificationStore.enqueue(
+                try AccountStore.activeAdmins(of: before.organizationID, on: db).map { PlannedNotification(kind: .honorariumTierReached, recipient: $0) },
+                about: before, at: time, on: db)
         }
     }
 
@@ -166,9 +160,7 @@ public struct HonorariumStore: Sendable {
         guard let user = try db.query(
             "SELECT id, handle FROM users WHERE organization_id = $1 AND (handle = lower($2) OR id::text = lower($2))", [organization, mentor]).first
         else { throw AccountError.userNotFound(mentor) }
-        guard let organizationRow = try db.query("SELECT \(AccountStore.organizationColumns) FROM organizations WHERE id = $1", [organization]).first
-        else { throw DomainError.notFound }
-        let policy = try AccountStore.organizationSettings(organizationRow).honorariumPolicy
+        let policy = try AccountStore.settings(of: organization, on: db).honorariumPolicy
         let period = requested ?? policy.period(containing: time)
         let userID: UserID = try user.decode("id")
         let counted = try db.query(
@@ -236,9 +228,7 @@ public struct HonorariumStore: Sendable {
             """, [organization, mentor, period, time]).first!.decode("counted", as: Int.self)
         try db.execute("UPDATE honorarium_entries SET voided_at = $2, void_reason = $3 WHERE assignment_id = $1", [id, time, reason])
         try db.execute("UPDATE assignments SET counted_for_honorarium = false WHERE id = $1", [id])
-        guard let organizationRow = try db.query("SELECT \(AccountStore.organizationColumns) FROM organizations WHERE id = $1", [organization]).first
-        else { throw DomainError.notFound }
-        let policy = try AccountStore.organizationSettings(organizationRow).honorariumPolicy
+        let policy = try AccountStore.settings(of: organization, on: db).honorariumPolicy
         let reversed = policy.tiersReversed(from: counted + 1, to: counted)
         if !reversed.isEmpty {
             try db.execute(

@@ -66,12 +66,7 @@ public struct ReminderStore: Sendable {
                     recipients = [(.contactReminder, assignment.peerMentorID), (.contactOverdue, assignment.coordinatorID)]
                 case .escalation:
                     kind = "escalation"
-                    for admin in try db.query(
-                        "SELECT id FROM users WHERE organization_id = $1 AND role IN ('org_admin', 'global_admin') AND status = 'active' ORDER BY id",
-                        [assignment.organizationID])
-                    {
-                        recipients.append((.contactEscalation, try admin.decode("id")))
-                    }
+                    recipients = try AccountStore.activeAdmins(of: assignment.organizationID, on: db).map { (.contactEscalation, $0) }
                 }
                 let recorded = try db.query(
                     """
