@@ -7,7 +7,8 @@
 //   DispatchCLI (the `dispatch` executable, thin)
 //   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
 //   Jobs           the scheduler and its jobs (reminders, sweeps), over Storage
-//   Exports        reports streamed from Storage: the honorarium CSV
+//   Exports        reports streamed from Storage: honorarium CSV, calendar feeds (libical), audit extracts
+//   Templates      every human-facing text, nb and en (Templates/*.texts, compiled in)
 //   DeviceClient   the device side: login, keys, pins, seal and open, offline cache, receipt queue
 //                  (beside Server, not above it: it speaks to the server only over HTTP)
 //   Storage        libpq, pool, migrations, the managed local cluster, the audit chain
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
     ],
     targets: [
         // MARK: System libraries (Debian: libsodium-dev, libpq-dev, libical-dev)
@@ -80,8 +82,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Templates",
+            dependencies: ["AssignmentCore", .product(name: "Mustache", package: "swift-mustache")],
+            path: "Templates",
+            exclude: ["README.md"],
+            sources: ["Swift"],
+            // Compiled into the binary: an installed `dispatch` has no resource bundle beside it.
+            resources: [.embedInCode("nb.texts"), .embedInCode("en.texts")]
+        ),
+        .target(
             name: "Exports",
-            dependencies: ["AssignmentCore", "Storage"]
+            dependencies: ["AssignmentCore", "Envelope", "Storage", "Templates", "CLibical"]
         ),
         .target(
             name: "Server",
@@ -91,6 +102,7 @@ let package = Package(
                 "Storage",
                 "Jobs",
                 "Exports",
+                "Templates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -116,6 +128,7 @@ let package = Package(
                 "Server",
                 "Jobs",
                 "Exports",
+                "Templates",
                 "DeviceClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,6 +140,10 @@ let package = Package(
         .testTarget(
             name: "AssignmentCoreTests",
             dependencies: ["AssignmentCore"]
+        ),
+        .testTarget(
+            name: "TemplatesTests",
+            dependencies: ["Templates", "AssignmentCore"]
         ),
         .testTarget(
             name: "EnvelopeTests",
@@ -157,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExportsTests",
-            dependencies: ["Exports", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport"]
+            dependencies: ["Exports", "Storage", "AssignmentCore", "Envelope", "Templates", "CLibical", "DatabaseTestSupport"]
         ),
         .testTarget(
             name: "JobsTests",

@@ -79,29 +79,6 @@ public enum NotificationPlan {
     }
 }
 
-extension NotificationKind {
-    /// The generic sentence a notification of this kind shows: no title, no name, nothing about the
-    /// case. `language` is `nb` (default) or `en`.
-    public func genericText(language: String) -> String {
-        let english = language == "en"
-        switch self {
-        case .assignmentDispatched: return english ? "You have a new assignment. Open the app to read it." : "Du har fått et nytt oppdrag. Åpne appen for å lese det."
-        case .assignmentDelivered: return english ? "An assignment you sent has reached the peer mentor's device." : "Et oppdrag du sendte, har kommet fram til likepersonens enhet."
-        case .assignmentRead: return english ? "An assignment you sent has been opened." : "Et oppdrag du sendte, er åpnet."
-        case .assignmentAcknowledged: return english ? "An assignment you sent has been acknowledged." : "Et oppdrag du sendte, er bekreftet."
-        case .assignmentConsentGiven: return english ? "Consent has been given for an assignment you sent." : "Det er gitt samtykke til et oppdrag du sendte."
-        case .assignmentContactMade: return english ? "Contact has been made for an assignment you sent." : "Det er tatt kontakt i et oppdrag du sendte."
-        case .assignmentCompleted: return english ? "An assignment you sent has been completed." : "Et oppdrag du sendte, er fullført."
-        case .assignmentCancelled: return english ? "An assignment has been cancelled." : "Et oppdrag er avlyst."
-        case .assignmentExpired: return english ? "An assignment has expired." : "Et oppdrag er utløpt."
-        case .contactReminder: return english ? "Reminder: please make contact for your assignment." : "Påminnelse: ta kontakt i oppdraget ditt."
-        case .contactOverdue: return english ? "No contact has been made yet for an assignment you sent." : "Det er ennå ikke tatt kontakt i et oppdrag du sendte."
-        case .contactEscalation: return english ? "An assignment has had no contact after every reminder." : "Et oppdrag har ikke fått kontakt etter alle påminnelsene."
-        case .honorariumTierReached: return english ? "A peer mentor has reached an honorarium tier." : "En likeperson har nådd et honorarnivå."
-        }
-    }
-}
-
 /// Where an organisation's notifications may be posted: `https://`, or `http://` only to this
 /// machine (`localhost`, `127.0.0.1`, `[::1]`) for a receiver running beside the server.
 public enum WebhookAddress {

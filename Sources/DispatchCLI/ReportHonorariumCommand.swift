@@ -2,6 +2,9 @@ import ArgumentParser
 import Exports
 import Foundation
 import Storage
+import Templates
+
+extension Language: ExpressibleByArgument {}
 
 /// `dispatch report honorarium --org NAME --period 2026 [--excel] [--out FILE]`
 struct ReportHonorariumCommand: AsyncParsableCommand {
@@ -14,6 +17,7 @@ struct ReportHonorariumCommand: AsyncParsableCommand {
     @OptionGroup var organization: OrganizationOption
     @Option(help: "The year, such as 2026.") var period: String
     @Flag(help: "For Excel: semicolons and a byte order mark, so Norwegian Excel opens it cleanly.") var excel = false
+    @Option(help: "Column headings: en (the stable identifiers a payroll import maps) or nb (Norwegian).") var language: Language = .en
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func validate() throws {
@@ -27,7 +31,7 @@ struct ReportHonorariumCommand: AsyncParsableCommand {
             let found = try await accounts.organization(organization.organization)
             let report = HonorariumReport(database: accounts.database)
             guard let out else {
-                try await report.write(organization: found.id, period: period, format: format) { FileHandle.standardOutput.write(Data($0.utf8)) }
+                try await report.write(organization: found.id, period: period, format: format, language: language) { FileHandle.standardOutput.write(Data($0.utf8)) }
                 return
             }
             let path = CommandEnvironment.absolute(out)
@@ -36,7 +40,7 @@ struct ReportHonorariumCommand: AsyncParsableCommand {
                 throw ValidationError("Cannot write \(path): check that the folder exists and is writable.")
             }
             do {
-                try await report.write(organization: found.id, period: period, format: format) { try handle.write(contentsOf: Data($0.utf8)) }
+                try await report.write(organization: found.id, period: period, format: format, language: language) { try handle.write(contentsOf: Data($0.utf8)) }
                 try handle.close()
                 _ = try? FileManager.default.removeItem(atPath: path)
                 try FileManager.default.moveItem(atPath: temporary, toPath: path)

@@ -1,6 +1,7 @@
 import AssignmentCore
 import Foundation
 import Storage
+import Templates
 
 /// The per-organisation honorarium report for payroll (docs/honorarium.md): one row per peer mentor
 /// with counted assignments in the period. Written in pages of rows straight to a sink (a file, the
@@ -21,7 +22,9 @@ public struct HonorariumReport: Sendable {
 
     /// Writes the report; returns how many peer mentor rows it wrote.
     @discardableResult
-    public func write(organization id: OrganizationID, period: String, format: CSVFormat, to sink: (String) async throws -> Void) async throws -> Int {
+    public func write(
+        organization id: OrganizationID, period: String, format: CSVFormat, language: Language = .en, to sink: (String) async throws -> Void
+    ) async throws -> Int {
         try Self.validate(period: period)
         let organization = try await store.organization(id)
         let tiers = organization.settings.honorariumTiers
@@ -32,9 +35,13 @@ public struct HonorariumReport: Sendable {
             let parts = calendar.dateComponents([.year, .month, .day], from: date)
             return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
         }
-        var header = ["organisation", "period", "peer_mentor_id", "peer_mentor_handle", "local_association", "counted_assignments", "tier_reached"]
-        header += tiers.map { "tier_\($0)_reached_on" }
-        header += ["first_counted_on", "last_counted_on", "voided_corrections"]
+        // The headings come from Templates/: in English they are the stable column identifiers a
+        // payroll import maps; in Norwegian they are for people reading the file.
+        let header = TextKey.honorariumColumns.flatMap { column in
+            column == "tier_reached_on"
+                ? tiers.map { TextCatalog.bundled.text(.honorariumColumn(column), language, values: ["tier": String($0)]) }
+                : [TextCatalog.bundled.text(.honorariumColumn(column), language)]
+        }
         try await sink((format.byteOrderMark ? "\u{FEFF}" : "") + format.line(header))
         var after: String?
         var written = 0

@@ -6,6 +6,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import Storage
+import Templates
 
 /// A way to hand a notification to the outside world. Throws ``NotificationChannelFailure`` when
 /// the attempt failed and may be retried.
@@ -39,7 +40,10 @@ struct NotificationMessage: Codable, Sendable {
         createdAt = delivery.createdAt
         attempt = delivery.attempt
         let known = NotificationKind(rawValue: delivery.kind)
-        text = ["nb": known?.genericText(language: "nb") ?? "", "en": known?.genericText(language: "en") ?? ""]
+        text = [:]
+        for language in Language.allCases {
+            text[language.rawValue] = known.map { TextCatalog.bundled.text(.notification($0), language) } ?? ""
+        }
     }
 
     enum CodingKeys: String, CodingKey {

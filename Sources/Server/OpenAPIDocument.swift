@@ -197,7 +197,8 @@ enum OpenAPIDocument {
         "operationId": "honorariumReport", "summary": "The organisation's honorarium report for a year, as CSV (organisation admins).",
         "parameters": [
           { "name": "period", "in": "query", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{4}$" } },
-          { "name": "format", "in": "query", "description": "excel: semicolons and a byte order mark.", "schema": { "type": "string", "enum": ["csv", "excel"] } }
+          { "name": "format", "in": "query", "description": "excel: semicolons and a byte order mark.", "schema": { "type": "string", "enum": ["csv", "excel"] } },
+          { "name": "language", "in": "query", "description": "Column headings: en (stable identifiers, the default) or nb.", "schema": { "type": "string", "enum": ["en", "nb"] } }
         ],
         "responses": {
           "200": { "description": "RFC 4180 CSV, UTF-8; columns in docs/honorarium.md.", "content": { "text/csv": { "schema": { "type": "string" } } } },

@@ -3,8 +3,9 @@ import Exports
 import Foundation
 import Hummingbird
 import Storage
+import Templates
 
-/// `GET /v1/reports/honorarium?period=2026[&format=excel]`: the honorarium CSV of the caller's
+/// `GET /v1/reports/honorarium?period=2026[&format=excel][&language=nb]`: the honorarium CSV of the caller's
 /// organisation, streamed page by page; organisation admins only.
 struct ReportsController {
     let database: Database
@@ -14,7 +15,7 @@ struct ReportsController {
             let user = try context.requireUser()
             guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
             let parameters = request.uri.queryParameters
-            let unknown = Set(parameters.map { String($0.key) }).subtracting(["period", "format"])
+            let unknown = Set(parameters.map { String($0.key) }).subtracting(["period", "format", "language"])
             guard unknown.isEmpty else { throw RequestError.unknownMembers(unknown.sorted()) }
             guard let period = parameters.get("period") else { throw RequestError.invalidValue(member: "period", problem: "is needed: a year, such as 2026") }
             try HonorariumReport.validate(period: period)
@@ -23,6 +24,9 @@ struct ReportsController {
             case nil, "csv": format = .standard
             case "excel": format = .excel
             default: throw RequestError.invalidValue(member: "format", problem: "must be csv or excel")
+            }
+            guard let language = Language(rawValue: parameters.get("language") ?? "en") else {
+                throw RequestError.invalidValue(member: "language", problem: "must be en or nb")
             }
             let report = HonorariumReport(database: database)
             let organization = user.organizationID
@@ -33,7 +37,7 @@ struct ReportsController {
                     .contentDisposition: "attachment; filename=\"honorarium-\(period).csv\"",
                 ],
                 body: ResponseBody { writer in
-                    try await report.write(organization: organization, period: period, format: format) { try await writer.write(ByteBuffer(string: $0)) }
+                    try await report.write(organization: organization, period: period, format: format, language: language) { try await writer.write(ByteBuffer(string: $0)) }
                     try await writer.finish(nil)
                 })
         }

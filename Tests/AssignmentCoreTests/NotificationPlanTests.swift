@@ -41,17 +41,6 @@ struct NotificationPlanTests {
         #expect(NotificationPlan.statusChanged(expired, from: .expired, by: .system).isEmpty, "no change, no notification")
     }
 
-    @Test("the generic texts name nothing about the case")
-    func genericTexts() {
-        for kind in NotificationKind.allCases {
-            for language in ["nb", "en"] {
-                let text = kind.genericText(language: language)
-                #expect(!text.isEmpty)
-                #expect(PersonalDataScreen().screen(text).blocking.isEmpty, "\(kind) \(language)")
-            }
-        }
-    }
-
     @Test("retries back off and give up after the last attempt")
     func retries() {
         let policy = NotificationRetryPolicy()

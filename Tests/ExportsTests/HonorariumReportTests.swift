@@ -54,6 +54,10 @@ struct HonorariumReportTests {
         _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026", format: .excel) { excel += $0 }
         #expect(excel.hasPrefix("\u{FEFF}organisation;period;"))
         #expect(excel.contains(";mentor;;3;3;2026-11-20;;"))
+        var norwegian = ""
+        _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026", format: .standard, language: .nb) { norwegian += $0 }
+        #expect(norwegian.hasPrefix("organisasjon,periode,likeperson_id,likeperson_brukernavn,lokallag,tellende_oppdrag,nivå_nådd,nivå_3_nådd_dato,nivå_15_nådd_dato,"))
+        #expect(norwegian.components(separatedBy: "\r\n")[1] == lines[1], "only the headings change")
         var empty = ""
         #expect(try await HonorariumReport(database: database).write(organization: world.id, period: "2025", format: .standard) { empty += $0 } == 0)
         #expect(empty.components(separatedBy: "\r\n").count == 2, "the header only")
