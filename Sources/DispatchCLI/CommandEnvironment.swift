@@ -18,6 +18,8 @@ struct CommandEnvironment {
     let postgresBinDirectory: String?
     let keystorePath: String
     let serverKeyPath: String
+    /// DISPATCH_PUBLIC_URL: where people reach the server, for the calendar feed addresses.
+    let publicURL: String?
     let deviceDirectory: String
     let host: String?
     let port: String?
@@ -39,6 +41,15 @@ struct CommandEnvironment {
         serverKeyPath = Self.absolute(nonEmpty("DISPATCH_SERVER_KEY_FILE") ?? dataDirectory + "/server.key")
         host = nonEmpty("DISPATCH_HOST")
         port = nonEmpty("DISPATCH_PORT")
+        if let url = nonEmpty("DISPATCH_PUBLIC_URL") {
+            let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+            guard let parsed = URL(string: trimmed), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false, parsed.query == nil else {
+                throw ValidationError("DISPATCH_PUBLIC_URL must be an address such as https://dispatch.example.org, not '\(url)'.")
+            }
+            publicURL = trimmed
+        } else {
+            publicURL = nil
+        }
         let configuration = (nonEmpty("XDG_CONFIG_HOME") ?? home + "/.config") + "/assignment-dispatch"
         keystorePath = Self.absolute(nonEmpty("DISPATCH_KEYSTORE") ?? configuration + "/device.keystore")
         deviceDirectory = Self.absolute(nonEmpty("DISPATCH_DEVICE_DIR") ?? configuration + "/device")
@@ -68,7 +79,12 @@ struct CommandEnvironment {
         }
         guard (0...65535).contains(port) else { throw ValidationError("The port must be between 0 and 65535.") }
         return ServerConfiguration(
-            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration, serverKey: try serverKey())
+            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration, serverKey: try serverKey(), publicURL: publicURL)
+    }
+
+    /// The address calendar feeds are served at: DISPATCH_PUBLIC_URL, or the local server's.
+    var feedBaseURL: String {
+        publicURL ?? "http://\(host ?? "127.0.0.1"):\(port ?? "8080")"
     }
 
     /// The server's key (DISPATCH_SERVER_KEY_FILE, default `<data dir>/server.key`), made on first use.

@@ -57,6 +57,19 @@ public struct ServerKey: Sendable {
     }
 }
 
+extension ServerKey {
+    /// The UID of one event of one calendar feed: 128 bits of HMAC under a key derived from the
+    /// server key, over the feed's id, the assignment's id and the event's kind. Stable for as long
+    /// as the feed lives (a calendar app updates the event instead of duplicating it), different in
+    /// every other feed (two feeds cannot be joined on their UIDs), and meaningless without the
+    /// server key (the assignment id cannot be read back out of it).
+    public func calendarEventUID(feed: UUID, assignment: UUID, event: String) -> String {
+        let key = derive("dispatch.calendar-uid.v1")
+        let message = Array("\(feed.uuidString.lowercased())/\(assignment.uuidString.lowercased())/\(event)".utf8)
+        return Hex.encode(Array(HMACSHA256.authenticate(message, key: key).prefix(16))) + "@assignment-dispatch"
+    }
+}
+
 /// HMAC-SHA-256 (libsodium's `crypto_auth_hmacsha256`, which takes keys of any length).
 public enum HMACSHA256 {
     public static func authenticate(_ message: some Collection<UInt8>, key: some Collection<UInt8>) -> [UInt8] {

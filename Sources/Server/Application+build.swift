@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Envelope
+import Exports
 import Foundation
 import Hummingbird
 import Jobs
@@ -16,7 +17,8 @@ import Storage
 /// server has stopped taking requests (``DatabaseService``).
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try await Database.openMigrated(configuration.database, logger: logger, now: configuration.now())
-    let router = buildRouter(database: database, configuration: configuration)
+    let serverKey = try configuration.serverKey ?? ServerKey.generate()
+    let router = buildRouter(database: database, configuration: configuration, serverKey: serverKey)
     let host = configuration.host
     var application = Application(
         router: router,
@@ -34,7 +36,7 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             NotificationDeliveryService(
                 notifications: NotificationStore(database: database),
                 channel: OrganizationNotificationChannel(
-                    webhook: WebhookNotificationChannel(httpClient: httpClient, serverKey: try configuration.serverKey ?? ServerKey.generate()),
+                    webhook: WebhookNotificationChannel(httpClient: httpClient, serverKey: serverKey),
                     log: LogNotificationChannel(logger: logger)),
                 now: configuration.now, interval: interval, logger: logger))
     }
@@ -46,11 +48,10 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 
 /// Every route and middleware of the API, on an open database. ``buildApplication(configuration:logger:)``
 /// serves it; the OpenAPI test lists its routes.
-public func buildRouter(database: Database, configuration: ServerConfiguration) -> Router<DispatchRequestContext> {
+public func buildRouter(database: Database, configuration: ServerConfiguration, serverKey: ServerKey) -> Router<DispatchRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let router = Router(context: DispatchRequestContext.self)
-    // One line per request (method and path: ids only, never a body or a header).
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemResponseMiddleware())
     HealthController(database: database).addRoutes(to: router)
@@ -64,5 +65,7 @@ public func buildRouter(database: Database, configuration: ServerConfiguration) 
         .addRoutes(to: api)
     HonorariumController(honorarium: HonorariumStore(database: database), now: configuration.now).addRoutes(to: api)
     ReportsController(database: database).addRoutes(to: api)
+    FeedsController(feeds: FeedStore(database: database), calendar: CalendarFeed(serverKey: serverKey), publicURL: configuration.publicURL, now: configuration.now)
+        .addRoutes(to: router, api: api)
     return router
 }

@@ -40,6 +40,49 @@ enum OpenAPIDocument {
         "responses": { "200": { "description": "The OpenAPI document.", "content": { "application/json": { "schema": { "type": "object" } } } } }
       }
     },
+    "/feeds/{file}": {
+      "get": {
+        "operationId": "calendarFeed", "security": [], "summary": "A masked calendar feed (docs/feeds.md); the secret token in the address is the only credential.",
+        "parameters": [
+          { "name": "file", "in": "path", "required": true, "description": "The feed's token and .ics.", "schema": { "type": "string", "pattern": "^cal_[A-Za-z0-9_-]{43}\\.ics$" } },
+          { "name": "If-None-Match", "in": "header", "schema": { "type": "string" } },
+          { "name": "If-Modified-Since", "in": "header", "schema": { "type": "string" } }
+        ],
+        "responses": {
+          "200": { "description": "RFC 5545 iCalendar, with ETag and Last-Modified.", "content": { "text/calendar": { "schema": { "type": "string" } } } },
+          "304": { "description": "Unchanged since the ETag or date given." },
+          "404": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
+    "/v1/users/{user}/feed": {
+      "get": {
+        "operationId": "showFeed", "parameters": [{ "$ref": "#/components/parameters/FeedUser" }], "summary": "The user's live calendar feed (never its address).",
+        "responses": {
+          "200": { "description": "The feed.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Feed" } } } },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" }, "404": { "$ref": "#/components/responses/Problem" }
+        }
+      },
+      "post": {
+        "operationId": "issueFeed", "parameters": [{ "$ref": "#/components/parameters/FeedUser" }], "summary": "Make the user's calendar feed, or rotate it (the old address stops at once). The answer is the only one that holds the address.",
+        "requestBody": { "required": false, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/FeedSettings" } } } },
+        "responses": {
+          "201": { "description": "The feed and its address.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/IssuedFeed" } } } },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" }, "404": { "$ref": "#/components/responses/Problem" },
+          "422": { "$ref": "#/components/responses/Problem" }
+        }
+      },
+      "delete": {
+        "operationId": "revokeFeed", "parameters": [{ "$ref": "#/components/parameters/FeedUser" }], "summary": "Revoke the user's calendar feed: its address answers 404 from now on.",
+        "responses": {
+          "204": { "description": "Revoked." },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" }, "404": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
     "/v1/me": {
       "get": {
         "operationId": "me", "summary": "The signed-in user.",
@@ -234,7 +277,10 @@ enum OpenAPIDocument {
   },
   "components": {
     "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "A token from 'dispatch tokens issue' (adt_…)." } },
-    "parameters": { "ID": { "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } } },
+    "parameters": {
+      "ID": { "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } },
+      "FeedUser": { "name": "user", "in": "path", "required": true, "description": "me, a user id or a handle; someone else's feed needs an organisation admin.", "schema": { "type": "string", "maxLength": 64 } }
+    },
     "responses": {
       "Problem": { "description": "An RFC 9457 problem; code is stable.", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } }
     },
@@ -251,6 +297,25 @@ enum OpenAPIDocument {
           "local_association_id": { "type": ["string", "null"], "format": "uuid" }, "handle": { "type": "string" },
           "role": { "type": "string", "enum": ["peer_mentor", "coordinator", "org_admin", "global_admin"] },
           "status": { "type": "string", "enum": ["active", "paused", "deactivated"] }
+        }
+      },
+      "Feed": {
+        "type": "object", "required": ["id", "organization_id", "user_id", "handle", "language", "created_at"],
+        "properties": {
+          "id": { "type": "string", "format": "uuid" }, "organization_id": { "type": "string", "format": "uuid" },
+          "user_id": { "type": "string", "format": "uuid" }, "handle": { "type": "string" },
+          "language": { "type": "string", "enum": ["nb", "en"] }, "created_at": { "type": "string", "format": "date-time" }
+        }
+      },
+      "FeedSettings": {
+        "type": "object", "additionalProperties": false,
+        "properties": { "language": { "type": "string", "enum": ["nb", "en"], "description": "Default: the replaced feed's, or nb." } }
+      },
+      "IssuedFeed": {
+        "type": "object", "required": ["feed", "url", "webcal_url", "replaced"],
+        "properties": {
+          "feed": { "$ref": "#/components/schemas/Feed" }, "url": { "type": "string" }, "webcal_url": { "type": "string" },
+          "replaced": { "type": "boolean", "description": "Whether an earlier address was revoked to make this one." }
         }
       },
       "KeyRegistration": {

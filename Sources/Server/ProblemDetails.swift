@@ -34,6 +34,8 @@ public struct ProblemDetails: Codable, Sendable, Hashable {
 /// - ``DeviceKeyError``: 409, or 403 for someone else's key.
 /// - ``AssignmentError``: 409 for an id or nonce used before, 422 for an unknown sender key.
 /// - ``HonorariumError``: 403 for a non-admin correction, 409 for nothing (left) to void, 422 for a bad period.
+/// - ``FeedError``: 404 for a feed that does not exist (or a token that opens none), 403 for someone
+///   else's feed without being an admin, 422 for a bad language or a deactivated user.
 /// - ``IdempotencyError``: 400 for a malformed key, 409 while the first request runs, 422 for a key
 ///   reused with another request.
 /// - ``AccountError``: 404, 409 or 422.
@@ -91,6 +93,13 @@ public enum ProblemMapping {
             case .adminRequired: .forbidden
             case .notCounted, .alreadyVoided: .conflict
             case .periodInvalid: .unprocessableContent
+            }
+            return ProblemDetails(status: status, code: error.code, detail: error.description)
+        case let error as FeedError:
+            let status: HTTPResponse.Status = switch error {
+            case .adminRequired: .forbidden
+            case .noFeed: .notFound
+            case .languageInvalid, .userDeactivated: .unprocessableContent
             }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as IdempotencyError:

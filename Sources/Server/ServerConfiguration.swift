@@ -21,11 +21,15 @@ public struct ServerConfiguration: Sendable {
     /// How often the scheduled jobs (reminders) run; `nil` leaves them to the caller (tests call
     /// the jobs themselves, with their own clock).
     public var jobInterval: Duration?
+    /// The address people reach the server at (`https://dispatch.example.org`), for the calendar
+    /// feed addresses it hands out; `nil` uses the address each request came to.
+    public var publicURL: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
-        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60)
+        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60), publicURL: String? = nil
     ) {
+        self.publicURL = publicURL
         self.host = host
         self.port = port
         self.database = database

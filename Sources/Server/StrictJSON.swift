@@ -49,6 +49,15 @@ extension Request {
         try await decodeStrictlyKeepingBytes(as: type, context: context).body
     }
 
+    /// ``decodeStrictly(as:context:)`` for a body that may be left out: `nil` for an empty body.
+    func decodeStrictlyIfPresent<Body: StrictRequestBody>(as type: Body.Type, context: some RequestContext) async throws -> Body? {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        var copy = self
+        copy.body = RequestBody(buffer: buffer)
+        return try await copy.decodeStrictly(as: type, context: context)
+    }
+
     /// ``decodeStrictly(as:context:)``, also returning the bytes it decoded (for an idempotency hash).
     func decodeStrictlyKeepingBytes<Body: StrictRequestBody>(as type: Body.Type, context: some RequestContext) async throws -> (body: Body, bytes: Data) {
         let buffer = try await body.collect(upTo: context.maxUploadSize)

@@ -257,7 +257,7 @@ public struct AccountStore: Sendable {
     /// user is deactivated. Anything that does not look like a token is not looked up at all.
     public func authenticate(token: String, at time: Date) async throws -> UserRecord? {
         guard token.hasPrefix(Self.tokenPrefix), token.utf8.count == Self.tokenPrefix.utf8.count + 43,
-            token.utf8.allSatisfy({ $0.isBase64URL })
+            token.utf8.dropFirst(Self.tokenPrefix.utf8.count).allSatisfy(\.isBase64URLCharacter)
         else { return nil }
         let hash = SHA256.hash(Array(token.utf8))
         return try await database.transaction(.system(actor: .system)) { db in
@@ -327,11 +327,5 @@ public struct AccountStore: Sendable {
             INSERT INTO audit_entries (organization_id, occurred_at, actor_id, actor_role, action, subject_type, subject_id, details)
             VALUES ($1, $2, nullif(current_setting('dispatch.actor_id', true), '')::uuid, current_setting('dispatch.actor_role', true), $3, $4, $5, $6)
             """, [organization, time, action, subjectType, subject, details])
-    }
-}
-
-extension UInt8 {
-    fileprivate var isBase64URL: Bool {
-        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x2D || self == 0x5F
     }
 }

@@ -78,6 +78,7 @@ struct AccessMatrixTests {
         let cast = try await cast(accounts)
         let store = AssignmentStore(database: accounts.database)
         let keys = DeviceKeyStore(database: accounts.database)
+        let feeds = FeedStore(database: accounts.database)
         let clock = self.clock
         func everyone(_ status: HTTPResponse.Status) -> [String: HTTPResponse.Status] { Dictionary(uniqueKeysWithValues: Self.actors.map { ($0, status) }) }
         func ownOrg(_ a: HTTPResponse.Status, otherOrg b: HTTPResponse.Status = .notFound) -> [String: HTTPResponse.Status] {
@@ -146,6 +147,22 @@ struct AccessMatrixTests {
             Case(
                 name: "GET /v1/reports/honorarium", prepare: { _ in (.get, "/v1/reports/honorarium?period=2026", nil, nil) },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+            Case(name: "POST /v1/users/me/feed", prepare: { _ in (.post, "/v1/users/me/feed", nil, nil) }, expected: everyone(.created)),
+            Case(
+                name: "POST /v1/users/mentor/feed", prepare: { _ in (.post, "/v1/users/mentor/feed", nil, nil) },
+                expected: ownOrg(.forbidden).merging(["mentor": .created, "admin": .created, "global": .created]) { $1 }),
+            Case(
+                name: "GET /v1/users/mentor/feed", prepare: { _ in
+                    _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, at: clock.now)
+                    return (.get, "/v1/users/mentor/feed", nil, nil)
+                },
+                expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
+            Case(
+                name: "DELETE /v1/users/mentor/feed", prepare: { _ in
+                    _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, at: clock.now)
+                    return (.delete, "/v1/users/mentor/feed", nil, nil)
+                },
+                expected: ownOrg(.forbidden).merging(["mentor": .noContent, "admin": .noContent, "global": .noContent]) { $1 }),
             Case(
                 name: "POST …/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
                 expected: lifecycle(["coord", "admin", "global"])),

@@ -24,7 +24,7 @@ struct OpenAPITests {
     @Test("every route of the router is described with its method, and every described operation is routed")
     func routesMatch() async throws {
         let database = try await TestPostgres.database()
-        let router = buildRouter(database: database, configuration: ServerConfiguration(database: database.configuration, now: { self.clock.now }))
+        let router = buildRouter(database: database, configuration: ServerConfiguration(database: database.configuration, now: { self.clock.now }), serverKey: try ServerKey.generate())
         let routed = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
         let (application, _) = try await makeApplication(clock: clock)
         try await application.test(.router) { client in

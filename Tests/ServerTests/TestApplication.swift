@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DatabaseTestSupport
 import Foundation
 import Hummingbird
+import Logging
 import Server
 import Storage
 
@@ -9,11 +10,11 @@ import Storage
 /// The application as `dispatch serve` builds it (but without the delivery service: tests deliver
 /// notifications themselves), on a database of its own and a clock the test
 /// moves, plus an account store on the same database for the test's own set-up.
-func makeApplication(clock: TestClock) async throws -> (application: some ApplicationProtocol, accounts: AccountStore) {
+func makeApplication(clock: TestClock, logger: Logger = TestPostgres.logger) async throws -> (application: some ApplicationProtocol, accounts: AccountStore) {
     let databaseConfiguration = try await TestPostgres.databaseConfiguration()
     let application = try await buildApplication(
         configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
-        logger: TestPostgres.logger)
+        logger: logger)
     let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
     return (application, AccountStore(database: database))
 }

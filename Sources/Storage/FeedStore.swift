@@ -1,0 +1,299 @@
+import AssignmentCore
+import Envelope
+import Foundation
+
+/// A user's calendar feed (docs/feeds.md). The secret token is not here: only its hash is stored,
+/// and the token is shown once, when the feed is made.
+public struct FeedRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var organizationID: OrganizationID
+    public var userID: UserID
+    public var handle: String
+    /// `nb` or `en`: the language of the event texts.
+    public var language: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, handle, language
+        case organizationID = "organization_id"
+        case userID = "user_id"
+        case createdAt = "created_at"
+    }
+}
+
+/// A feed made just now, with the token that is shown only this once.
+public struct IssuedFeed: Sendable, Hashable {
+    public var feed: FeedRecord
+    public var token: String
+    /// Whether an earlier feed of the user was revoked to make this one (a rotation).
+    public var replaced: Bool
+}
+
+/// What a feed request resolves to: the feed and its organisation's time zone.
+public struct FeedSubject: Sendable, Hashable {
+    public var feed: FeedRecord
+    public var timeZone: String
+}
+
+/// What changes whenever a feed's content may change; cheap to read (one indexed aggregate), so a
+/// conditional request is answered without building the feed.
+public struct FeedVersion: Sendable, Hashable {
+    /// Every assignment of the user, open or not: one leaving by retention changes the count.
+    public var assignmentCount: Int
+    /// The latest change of any of them, of the organisation's settings, or of the feed itself.
+    public var lastChange: Date
+    public var timeZone: String
+}
+
+/// One event source of a feed: an open assignment the user receives or sent.
+public struct FeedAssignment: Sendable, Hashable {
+    public var assignmentID: AssignmentID
+    /// `true` when the user is the peer mentor, `false` when they dispatched it.
+    public var isRecipient: Bool
+    /// When contact should be made: the deadline set at dispatch, or else the day the first
+    /// reminder is due; `nil` once contact has been made.
+    public var contactDeadline: Date?
+    public var expiresAt: Date?
+    public var updatedAt: Date
+}
+
+/// Why a feed could not be made, changed or shown.
+public enum FeedError: Error, Sendable, Hashable, CustomStringConvertible {
+    case adminRequired
+    case noFeed
+    case languageInvalid
+    case userDeactivated
+
+    public var code: String {
+        switch self {
+        case .adminRequired: "organization_admin_required"
+        case .noFeed: "feed_not_found"
+        case .languageInvalid: "language_invalid"
+        case .userDeactivated: "user_deactivated"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .adminRequired: "Only the user themselves or an organisation admin can manage a user's calendar feed."
+        case .noFeed: "This user has no calendar feed."
+        case .languageInvalid: "The language is nb or en."
+        case .userDeactivated: "This user is deactivated and cannot have a calendar feed."
+        }
+    }
+}
+
+/// Calendar feed tokens and what a feed shows (docs/feeds.md).
+///
+/// A user has at most one live feed (a partial unique index). Making a feed when one exists
+/// rotates it: the old token is revoked in the same transaction, so the old URL answers 404 from
+/// the moment the new one exists. Tokens are 256 random bits; the database keeps their SHA-256.
+public struct FeedStore: Sendable {
+    public static let tokenPrefix = "cal_"
+    /// More open assignments than this in one feed is not a calendar a person reads; the feed
+    /// shows the ones with the nearest dates.
+    public static let maximumAssignments = 2_000
+
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    // MARK: Managing feeds
+
+    /// Makes (or rotates) the feed of `user` (a handle or an id), as a signed-in user: themselves,
+    /// or an organisation admin for anyone in the organisation. `language` defaults to the
+    /// replaced feed's, or `nb`.
+    public func issue(
+        for user: String, language: String?, as actor: UserContext, at time: Date, random: some RandomSource = SystemRandomSource()
+    ) async throws -> IssuedFeed {
+        try await database.transaction(.tenant(actor.organizationID, actor: .user(actor))) { db in
+            let target = try Self.target(user, in: actor.organizationID, as: actor, on: db)
+            return try Self.issue(for: target, in: actor.organizationID, language: language, at: time, random: random, on: db)
+        }
+    }
+
+    /// The same, for the operator on the server (`dispatch feed create|rotate`).
+    public func issue(
+        for user: String, in organization: OrganizationID, language: String?, at time: Date, random: some RandomSource = SystemRandomSource()
+    ) async throws -> IssuedFeed {
+        try await database.transaction(.system(actor: .system)) { db in
+            let target = try Self.target(user, in: organization, as: nil, on: db)
+            return try Self.issue(for: target, in: organization, language: language, at: time, random: random, on: db)
+        }
+    }
+
+    /// Revokes the live feed of `user`: its URL answers 404 from now on.
+    public func revoke(for user: String, as actor: UserContext, at time: Date) async throws {
+        try await database.transaction(.tenant(actor.organizationID, actor: .user(actor))) { db in
+            let target = try Self.target(user, in: actor.organizationID, as: actor, on: db)
+            try Self.revoke(target, in: actor.organizationID, at: time, on: db)
+        }
+    }
+
+    public func revoke(for user: String, in organization: OrganizationID, at time: Date) async throws {
+        try await database.transaction(.system(actor: .system)) { db in
+            let target = try Self.target(user, in: organization, as: nil, on: db)
+            try Self.revoke(target, in: organization, at: time, on: db)
+        }
+    }
+
+    /// The live feed of `user` (never its token), or ``FeedError/noFeed``.
+    public func live(for user: String, as actor: UserContext) async throws -> FeedRecord {
+        try await database.transaction(.tenant(actor.organizationID, actor: .user(actor))) { db in
+            let target = try Self.target(user, in: actor.organizationID, as: actor, on: db)
+            guard let feed = try Self.live(of: target.id, in: actor.organizationID, on: db) else { throw FeedError.noFeed }
+            return feed
+        }
+    }
+
+    public func live(for user: String, in organization: OrganizationID) async throws -> FeedRecord {
+        try await database.transaction(.system(actor: .system)) { db in
+            let target = try Self.target(user, in: organization, as: nil, on: db)
+            guard let feed = try Self.live(of: target.id, in: organization, on: db) else { throw FeedError.noFeed }
+            return feed
+        }
+    }
+
+    // MARK: Serving feeds
+
+    /// The feed a token opens, or `nil` when the token is malformed, unknown, revoked, or its user is
+    /// deactivated. A malformed token is not looked up at all.
+    public func resolve(token: String) async throws -> FeedSubject? {
+        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count == Self.tokenPrefix.utf8.count + 43,
+            token.utf8.dropFirst(Self.tokenPrefix.utf8.count).allSatisfy(\.isBase64URLCharacter)
+        else { return nil }
+        let hash = SHA256.hash(Array(token.utf8))
+        return try await database.transaction(.system(actor: .system)) { db in
+            try db.query(
+                """
+                SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at, o.time_zone
+                  FROM feed_tokens f
+                  JOIN users u ON u.id = f.user_id AND u.organization_id = f.organization_id
+                  JOIN organizations o ON o.id = f.organization_id
+                 WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.status <> 'deactivated'
+                """, [hash]
+            ).first.map { row in FeedSubject(feed: try Self.feedRecord(row), timeZone: try row.decode("time_zone")) }
+        }
+    }
+
+    /// What the feed's ETag and Last-Modified are made of.
+    public func version(of subject: FeedSubject) async throws -> FeedVersion {
+        let feed = subject.feed
+        return try await database.transaction(.tenant(feed.organizationID, actor: .system)) { db in
+            guard
+                let row = try db.query(
+                    """
+                    SELECT (SELECT count(*) FROM assignments WHERE organization_id = $1 AND (peer_mentor_id = $2 OR coordinator_id = $2)) AS assignments,
+                           greatest((SELECT max(updated_at) FROM assignments WHERE organization_id = $1 AND (peer_mentor_id = $2 OR coordinator_id = $2)),
+                                    o.updated_at, $3::timestamptz) AS last_change,
+                           o.time_zone
+                      FROM organizations o WHERE o.id = $1
+                    """, [feed.organizationID, feed.userID, feed.createdAt]
+                ).first
+            else { throw DomainError.notFound }
+            return FeedVersion(
+                assignmentCount: try row.decode("assignments"), lastChange: try row.decode("last_change"), timeZone: try row.decode("time_zone"))
+        }
+    }
+
+    /// The open assignments (dispatched, delivered, read, acknowledged) the feed shows, the
+    /// nearest dates first, at most ``maximumAssignments``.
+    public func assignments(of subject: FeedSubject) async throws -> [FeedAssignment] {
+        let feed = subject.feed
+        return try await database.transaction(.tenant(feed.organizationID, actor: .system)) { db in
+            try db.query(
+                """
+                SELECT a.id, a.peer_mentor_id = $2 AS is_recipient, a.expires_at, a.updated_at,
+                       CASE WHEN a.contact_made_at IS NULL
+                            THEN coalesce(a.contact_deadline_at, a.dispatched_at + make_interval(days => o.reminder_after_days)) END AS contact_deadline
+                  FROM assignments a JOIN organizations o ON o.id = a.organization_id
+                 WHERE a.organization_id = $1 AND (a.peer_mentor_id = $2 OR a.coordinator_id = $2)
+                   AND a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
+                 ORDER BY least(a.expires_at, a.contact_deadline_at, a.dispatched_at + make_interval(days => o.reminder_after_days)), a.id
+                 LIMIT $3
+                """, [feed.organizationID, feed.userID, Self.maximumAssignments]
+            ).map { row in
+                FeedAssignment(
+                    assignmentID: try row.decode("id"), isRecipient: try row.decode("is_recipient"),
+                    contactDeadline: try row.decodeIfPresent("contact_deadline"), expiresAt: try row.decodeIfPresent("expires_at"),
+                    updatedAt: try row.decode("updated_at"))
+            }
+        }
+    }
+
+    // MARK: In a transaction
+
+    /// The user whose feed is meant. With an `actor`, a user other than themselves needs an
+    /// organisation admin; an unknown user is `userNotFound` either way.
+    static func target(_ reference: String, in organization: OrganizationID, as actor: UserContext?, on db: PostgresConnection) throws -> UserRecord {
+        guard UUID(uuidString: reference) != nil || AccountStore.isValidHandle(reference.lowercased()) else { throw AccountError.userNotFound(reference) }
+        guard
+            let user = try db.query(
+                "SELECT id, organization_id, local_association_id, handle, role, status FROM users WHERE organization_id = $1 AND (handle = lower($2) OR id::text = lower($2))",
+                [organization, reference]
+            ).first.map(AccountStore.userRecord)
+        else { throw AccountError.userNotFound(reference) }
+        if let actor, actor.userID != user.id, actor.role < .organizationAdmin { throw FeedError.adminRequired }
+        return user
+    }
+
+    static func issue(
+        for user: UserRecord, in organization: OrganizationID, language requested: String?, at time: Date, random: some RandomSource,
+        on db: PostgresConnection
+    ) throws -> IssuedFeed {
+        guard user.status != .deactivated else { throw FeedError.userDeactivated }
+        if let requested, !["nb", "en"].contains(requested) { throw FeedError.languageInvalid }
+        let previous = try live(of: user.id, in: organization, on: db)
+        if let previous {
+            try db.execute("UPDATE feed_tokens SET revoked_at = $2 WHERE id = $1", [previous.id, time])
+        }
+        var secret = [UInt8](repeating: 0, count: 32)
+        secret.withUnsafeMutableBytes { random.fill($0) }
+        let token = tokenPrefix + Data(secret).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let language = requested ?? previous?.language ?? "nb"
+        let id = UUID()
+        try db.execute(
+            "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            [id, organization, user.id, SHA256.hash(Array(token.utf8)), language, time])
+        var details = #"{"feed_id":"\#(id.uuidString.lowercased())""#
+        if let previous { details += #","replaced_feed_id":"\#(previous.id.uuidString.lowercased())""# }
+        try AccountStore.audit(
+            db, organization: organization, at: time, action: previous == nil ? "feed.created" : "feed.rotated", subjectType: "user", subject: user.id.uuid,
+            details: details + "}")
+        let feed = FeedRecord(
+            id: id, organizationID: organization, userID: user.id, handle: user.handle, language: language,
+            createdAt: PostgresTimestamp.truncatedToMicroseconds(time))
+        return IssuedFeed(feed: feed, token: token, replaced: previous != nil)
+    }
+
+    static func revoke(_ user: UserRecord, in organization: OrganizationID, at time: Date, on db: PostgresConnection) throws {
+        guard let feed = try live(of: user.id, in: organization, on: db) else { throw FeedError.noFeed }
+        try db.execute("UPDATE feed_tokens SET revoked_at = $2 WHERE id = $1", [feed.id, time])
+        try AccountStore.audit(
+            db, organization: organization, at: time, action: "feed.revoked", subjectType: "user", subject: user.id.uuid,
+            details: #"{"feed_id":"\#(feed.id.uuidString.lowercased())"}"#)
+    }
+
+    static func live(of user: UserID, in organization: OrganizationID, on db: PostgresConnection) throws -> FeedRecord? {
+        try db.query(
+            """
+            SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at
+              FROM feed_tokens f JOIN users u ON u.id = f.user_id AND u.organization_id = f.organization_id
+             WHERE f.organization_id = $1 AND f.user_id = $2 AND f.revoked_at IS NULL
+            """, [organization, user]
+        ).first.map(feedRecord)
+    }
+
+    static func feedRecord(_ row: PostgresRow) throws -> FeedRecord {
+        FeedRecord(
+            id: try row.decode("id"), organizationID: try row.decode("organization_id"), userID: try row.decode("user_id"),
+            handle: try row.decode("handle"), language: try row.decode("language"), createdAt: try row.decode("created_at"))
+    }
+}
+
+extension UInt8 {
+    var isBase64URLCharacter: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x2D || self == 0x5F
+    }
+}
