@@ -58,6 +58,15 @@ public struct ServerKey: Sendable {
 }
 
 extension ServerKey {
+    /// The Ed25519 key that signs audit extract manifests (docs/audit.md), derived from the server
+    /// key: every server sharing the key file signs with the same key, and `dispatch audit key`
+    /// prints its public half for anyone who verifies extracts. Only the signing half is used.
+    public func auditSigningKey() throws -> DeviceKeyPair {
+        try DeviceKeyPair(
+            encryptionSeed: try SecretBytes(copying: derive("dispatch.audit-unused-box.v1")),
+            signingSeed: try SecretBytes(copying: derive("dispatch.audit-signing.v1")))
+    }
+
     /// The UID of one event of one calendar feed: 128 bits of HMAC under a key derived from the
     /// server key, over the feed's id, the assignment's id and the event's kind. Stable for as long
     /// as the feed lives (a calendar app updates the event instead of duplicating it), different in

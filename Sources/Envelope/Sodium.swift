@@ -28,6 +28,31 @@ public enum SHA256 {
         return output
     }
 
+    /// SHA-256 over data that arrives in pieces (a file or a response being streamed), in
+    /// constant memory.
+    public struct Hasher: Sendable {
+        private var state = crypto_hash_sha256_state()
+
+        public init() {
+            crypto_hash_sha256_init(&state)
+        }
+
+        public mutating func update(_ bytes: some Collection<UInt8>) {
+            let input = Array(bytes)
+            input.withUnsafeBufferPointer { buffer in
+                _ = crypto_hash_sha256_update(&state, buffer.baseAddress, UInt64(buffer.count))
+            }
+        }
+
+        public mutating func finalize() -> [UInt8] {
+            var output = [UInt8](repeating: 0, count: SHA256.byteCount)
+            output.withUnsafeMutableBufferPointer { buffer in
+                _ = crypto_hash_sha256_final(&state, buffer.baseAddress!)
+            }
+            return output
+        }
+    }
+
     /// Lowercase hex of the hash.
     public static func hexHash(_ bytes: some Collection<UInt8>) -> String {
         Hex.encode(hash(bytes))

@@ -6,15 +6,22 @@ public struct CSVFormat: Sendable, Hashable {
     public var separator: Character
     /// A UTF-8 byte order mark first, which Excel needs to read UTF-8 (æ, ø, å).
     public var byteOrderMark: Bool
+    /// Whether formula-like cells get a leading apostrophe. Off only for the audit extract, whose
+    /// cells must stay byte for byte what was hashed (none of its columns can start with a formula
+    /// character: ids, timestamps, lowercase names and JSON).
+    public var neutralisesFormulas: Bool
 
     /// Plain RFC 4180: commas, UTF-8 without a BOM.
     public static let standard = CSVFormat(separator: ",", byteOrderMark: false)
     /// What Norwegian Excel opens cleanly: semicolons (the comma is the decimal sign) and a BOM.
     public static let excel = CSVFormat(separator: ";", byteOrderMark: true)
+    /// The audit extract's CSV: RFC 4180, values exactly as hashed.
+    public static let audit = CSVFormat(separator: ",", byteOrderMark: false, neutralisesFormulas: false)
 
-    public init(separator: Character, byteOrderMark: Bool) {
+    public init(separator: Character, byteOrderMark: Bool, neutralisesFormulas: Bool = true) {
         self.separator = separator
         self.byteOrderMark = byteOrderMark
+        self.neutralisesFormulas = neutralisesFormulas
     }
 
     /// One record, with its CRLF.
@@ -24,7 +31,7 @@ public struct CSVFormat: Sendable, Hashable {
 
     public func cell(_ value: String) -> String {
         var text = value
-        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+        if neutralisesFormulas, let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
             text = "'" + text
         }
         let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")

@@ -65,6 +65,7 @@ public func buildRouter(database: Database, configuration: ServerConfiguration, 
         .addRoutes(to: api)
     HonorariumController(honorarium: HonorariumStore(database: database), now: configuration.now).addRoutes(to: api)
     ReportsController(database: database).addRoutes(to: api)
+    AuditController(database: database, serverKey: serverKey, now: configuration.now).addRoutes(to: api)
     FeedsController(feeds: FeedStore(database: database), calendar: CalendarFeed(serverKey: serverKey), publicURL: configuration.publicURL, now: configuration.now)
         .addRoutes(to: router, api: api)
     return router

@@ -250,6 +250,20 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/v1/audit/extract": {
+      "get": {
+        "operationId": "auditExtract", "summary": "The organisation's audit extract for a time range (organisation and global admins): entries as JSON Lines, then the manifest line, then the signature line (docs/audit.md).",
+        "parameters": [
+          { "name": "from", "in": "query", "required": true, "description": "A day (in the organisation's time zone) or an exact ISO 8601 time.", "schema": { "type": "string", "maxLength": 40 } },
+          { "name": "to", "in": "query", "required": true, "description": "The last day, included (or an exact end time, excluded).", "schema": { "type": "string", "maxLength": 40 } }
+        ],
+        "responses": {
+          "200": { "description": "The extract; check it with dispatch audit verify FILE.", "content": { "application/x-ndjson": { "schema": { "type": "string" } } } },
+          "400": { "$ref": "#/components/responses/Problem" }, "401": { "$ref": "#/components/responses/Problem" },
+          "403": { "$ref": "#/components/responses/Problem" }, "422": { "$ref": "#/components/responses/Problem" }
+        }
+      }
+    },
     "/v1/assignments/{id}/honorarium/void": {
       "post": {
         "operationId": "voidHonorarium", "summary": "An organisation admin takes a counted assignment out of the count; tiers no longer reached are marked reversed.",

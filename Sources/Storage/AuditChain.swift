@@ -85,37 +85,60 @@ public enum AuditChain {
     /// Checks entries of one organisation in sequence order, starting from `previousHash` (the
     /// genesis hash when the entries start at sequence 1). Returns every break found.
     public static func verify(_ entries: [Entry], startingAfter previousHash: [UInt8] = genesisHash) -> [Break] {
-        var breaks: [Break] = []
-        var expectedPrevious = previousHash
-        var expectedSequence = entries.first?.sequence ?? 1
-        for entry in entries {
+        var verifier = Verifier(startingAfter: previousHash, firstSequence: entries.first?.sequence ?? 1)
+        for entry in entries { verifier.check(entry) }
+        return verifier.breaks
+    }
+
+    /// The same check, one entry at a time, so a chain of any length verifies in constant memory.
+    public struct Verifier: Sendable {
+        public private(set) var breaks: [Break] = []
+        public private(set) var count = 0
+        /// The hash recorded on the last entry checked (the start hash before any).
+        public private(set) var lastHash: [UInt8]
+        public private(set) var lastSequence: Int?
+        private var expectedSequence: Int
+
+        public init(startingAfter previousHash: [UInt8], firstSequence: Int) {
+            lastHash = previousHash
+            expectedSequence = firstSequence
+        }
+
+        public mutating func check(_ entry: Entry) {
             if entry.sequence != expectedSequence {
                 breaks.append(.gap(expected: expectedSequence, found: entry.sequence))
             }
-            if Hex.decode(entry.previousHash) != expectedPrevious {
+            if Hex.decode(entry.previousHash) != lastHash {
                 breaks.append(.unlinked(sequence: entry.sequence))
             }
             let recorded = Hex.decode(entry.entryHash) ?? []
-            if hash(of: entry, previousHash: Hex.decode(entry.previousHash) ?? []) != recorded {
+            if AuditChain.hash(of: entry, previousHash: Hex.decode(entry.previousHash) ?? []) != recorded {
                 breaks.append(.altered(sequence: entry.sequence))
             }
-            expectedPrevious = recorded
+            lastHash = recorded
+            lastSequence = entry.sequence
             expectedSequence = entry.sequence + 1
+            count += 1
         }
-        return breaks
     }
 
     /// Reads one organisation's entries in chain order, in canonical form.
     public static func entries(of organizationID: OrganizationID, on connection: PostgresConnection) throws -> [Entry] {
+        try entries(of: organizationID, after: 0, through: Int.max, limit: Int.max, on: connection)
+    }
+
+    /// One page of an organisation's entries: sequence numbers after `after`, up to `through`.
+    static func entries(of organizationID: OrganizationID, after: Int, through: Int, limit: Int, on connection: PostgresConnection) throws -> [Entry] {
         try connection.query(
             """
             SELECT organization_id::text AS organization_id, sequence, audit_timestamp(occurred_at) AS occurred_at,
                    actor_id::text AS actor_id, actor_role, action, subject_type, subject_id::text AS subject_id, details,
                    encode(previous_hash, 'hex') AS previous_hash, encode(entry_hash, 'hex') AS entry_hash
               FROM audit_entries
-             WHERE organization_id = $1
+             WHERE organization_id = $1 AND sequence > $2 AND sequence <= $3
              ORDER BY sequence
-            """, [organizationID]
+             LIMIT $4
+            """, [organizationID, after, through, limit]
         ).map { row in
             Entry(
                 organizationID: try row.decode("organization_id"), sequence: try row.decode("sequence"),

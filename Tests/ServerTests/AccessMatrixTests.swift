@@ -147,6 +147,9 @@ struct AccessMatrixTests {
             Case(
                 name: "GET /v1/reports/honorarium", prepare: { _ in (.get, "/v1/reports/honorarium?period=2026", nil, nil) },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+            Case(
+                name: "GET /v1/audit/extract", prepare: { _ in (.get, "/v1/audit/extract?from=2026-01-01&to=2026-12-31", nil, nil) },
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
             Case(name: "POST /v1/users/me/feed", prepare: { _ in (.post, "/v1/users/me/feed", nil, nil) }, expected: everyone(.created)),
             Case(
                 name: "POST /v1/users/mentor/feed", prepare: { _ in (.post, "/v1/users/mentor/feed", nil, nil) },

@@ -1,0 +1,186 @@
+import AssignmentCore
+import DatabaseTestSupport
+import Envelope
+import Exports
+import Foundation
+import Storage
+import Testing
+
+@Suite("Audit extracts and verification")
+struct AuditExtractTests {
+    let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
+
+    /// An organisation with some history: three assignments walked through their lifecycle.
+    func history() async throws -> (TestOrganization, Database) {
+        let database = try await TestPostgres.database()
+        let world = try await TestOrganization.make(in: database, at: start)
+        for index in 0..<3 {
+            let id = try await world.acknowledged(at: start + Double(index) * 3600)
+            _ = try await world.store.transition(id, to: .completed, by: world.mentor, at: start + Double(index) * 3600 + 600)
+        }
+        return (world, database)
+    }
+
+    func folder() -> String { NSTemporaryDirectory() + "audit-extract-\(UUID().uuidString)" }
+
+    @Test("a clean extract verifies, in JSON Lines and CSV, as a folder and as the API's single file; pages of any size give the same bytes")
+    func clean() async throws {
+        let (world, database) = try await history()
+        let key = try ServerKey.generate().auditSigningKey()
+        let total = try await world.count("SELECT count(*) AS n FROM audit_entries WHERE organization_id = '\(world.id)'")
+        var outputs: [String] = []
+        for format in AuditExtractFormat.allCases {
+            let path = folder()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let signed = try await AuditExtract(database: database, signingKey: key)
+                .writeFolder(at: path, organization: world.id, from: start - 86_400, to: start + 86_400, format: format, generatedAt: start + 86_400)
+            #expect(signed.manifest.entryCount == total && signed.manifest.firstSequence == 1 && signed.manifest.lastSequence == total)
+            #expect(signed.manifest.previousHash == String(repeating: "0", count: 64))
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: path)) == ["manifest.json", "manifest.sig", format.fileName])
+            let result = try AuditExtractVerifier.verify(path: path, trustedKey: key.publicKeys.signingKey)
+            #expect(result.intact, "\(result.problems)")
+            #expect(result.entryCount == total)
+            #expect(result.plainText(subject: "The extract").hasPrefix("The extract is intact: \(total) entries (entries 1 to \(total))"))
+            outputs.append(try String(contentsOfFile: path + "/" + format.fileName, encoding: .utf8))
+        }
+        #expect(outputs[0].split(separator: "\n").count == total)
+        #expect(outputs[1].components(separatedBy: "\r\n").first == "organization_id,sequence,occurred_at,actor_id,actor_role,action,subject_type,subject_id,details,previous_hash,entry_hash")
+
+        var paged = ""
+        _ = try await AuditExtract(database: database, signingKey: key, pageSize: 2)
+            .write(organization: world.id, from: start - 86_400, to: start + 86_400, format: .jsonl, generatedAt: start) { paged += $0 }
+        #expect(paged == outputs[0])
+
+        let bundle = NSTemporaryDirectory() + "audit-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: bundle) }
+        var text = ""
+        try await AuditExtract(database: database, signingKey: key).writeBundle(organization: world.id, from: start - 86_400, to: start + 86_400, generatedAt: start) { text += $0 }
+        try text.write(toFile: bundle, atomically: true, encoding: .utf8)
+        #expect(try AuditExtractVerifier.verify(path: bundle).intact)
+        #expect(try AuditExtractVerifier.verify(path: bundle, trustedKey: try ServerKey.generate().auditSigningKey().publicKeys.signingKey).problems
+            .contains { $0.contains("not by the key you trust") })
+    }
+
+    @Test("a time range is a contiguous run of the chain; an empty range is a valid, empty extract")
+    func ranges() async throws {
+        let (world, database) = try await history()
+        let key = try ServerKey.generate().auditSigningKey()
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // The second assignment's entries only (it started an hour in).
+        let signed = try await AuditExtract(database: database, signingKey: key)
+            .writeFolder(at: path, organization: world.id, from: start + 3600, to: start + 7200, format: .jsonl, generatedAt: start)
+        let expected = try await world.count(
+            "SELECT count(*) AS n FROM audit_entries WHERE organization_id = '\(world.id)' AND occurred_at >= '\(PostgresTimestamp.format(start + 3600))' AND occurred_at < '\(PostgresTimestamp.format(start + 7200))'")
+        #expect(signed.manifest.entryCount == expected && expected > 0)
+        #expect((signed.manifest.firstSequence ?? 0) > 1 && signed.manifest.previousHash != String(repeating: "0", count: 64))
+        #expect(try AuditExtractVerifier.verify(path: path).intact, "a run from the middle of the chain verifies on its own")
+
+        let empty = folder()
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let none = try await AuditExtract(database: database, signingKey: key)
+            .writeFolder(at: empty, organization: world.id, from: start - 10 * 86_400, to: start - 9 * 86_400, format: .csv, generatedAt: start)
+        #expect(none.manifest.entryCount == 0 && none.manifest.firstSequence == nil)
+        #expect(try AuditExtractVerifier.verify(path: empty).intact)
+
+        await #expect(throws: AuditExtractError.folderNotEmpty(path)) {
+            _ = try await AuditExtract(database: database, signingKey: key).writeFolder(at: path, organization: world.id, from: start, to: start + 1, format: .jsonl, generatedAt: start)
+        }
+        #expect(throws: AuditExtractError.rangeInvalid) { try AuditExtract.range(from: "2026-02-01", to: "2026-01-01", timeZone: TimeZone(identifier: "Europe/Oslo")!) }
+        #expect(throws: AuditExtractError.dateInvalid("2026-02-30")) { try AuditExtract.range(from: "2026-02-30", to: "2026-03-01", timeZone: .gmt) }
+        let days = try AuditExtract.range(from: "2026-01-01", to: "2026-01-01", timeZone: TimeZone(identifier: "Europe/Oslo")!)
+        #expect(PostgresTimestamp.format(days.from) == "2025-12-31T23:00:00.000000Z" && days.to.timeIntervalSince(days.from) == 86_400, "a whole day in Oslo")
+    }
+
+    @Test("every kind of tampering is found and located: a changed, removed or inserted entry, a cut end, a changed manifest, another signer")
+    func tampering() async throws {
+        let (world, database) = try await history()
+        let key = try ServerKey.generate().auditSigningKey()
+        let original = folder()
+        defer { try? FileManager.default.removeItem(atPath: original) }
+        _ = try await AuditExtract(database: database, signingKey: key)
+            .writeFolder(at: original, organization: world.id, from: start - 86_400, to: start + 86_400, format: .jsonl, generatedAt: start)
+        let lines = try String(contentsOfFile: original + "/entries.jsonl", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+
+        func tampered(entries: (inout [String]) -> Void = { _ in }, manifest: ((String) -> String)? = nil, signature: String? = nil) throws -> [String] {
+            let path = folder()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.copyItem(atPath: original, toPath: path)
+            var changed = lines
+            entries(&changed)
+            try changed.joined(separator: "\n").write(toFile: path + "/entries.jsonl", atomically: true, encoding: .utf8)
+            if let manifest {
+                let text = try String(contentsOfFile: path + "/manifest.json", encoding: .utf8)
+                try manifest(text).write(toFile: path + "/manifest.json", atomically: true, encoding: .utf8)
+            }
+            if let signature { try signature.write(toFile: path + "/manifest.sig", atomically: true, encoding: .utf8) }
+            return try AuditExtractVerifier.verify(path: path).problems
+        }
+
+        #expect(try tampered().isEmpty, "an untouched copy is intact")
+        let changed = try tampered { $0[4] = $0[4].replacingOccurrences(of: "\"actor_role\":\"[a-z_]+\"", with: "\"actor_role\":\"intruder\"", options: .regularExpression) }
+        #expect(changed.contains("Line 5: Entry 5 was changed after it was written."), "\(changed)")
+        let removed = try tampered { $0.remove(at: 2) }
+        #expect(removed.contains { $0.hasPrefix("Line 3: Expected entry 3, found entry 4") }, "\(removed)")
+        #expect(removed.contains { $0.contains("the manifest says \(lines.count - 1)") })
+        let inserted = try tampered { $0.insert($0[1], at: 2) }
+        #expect(inserted.contains { $0.hasPrefix("Line 3:") }, "\(inserted)")
+        let cut = try tampered { $0.removeLast(2) }
+        #expect(cut.contains { $0.contains("entries at the end were changed, removed or added") }, "\(cut)")
+        let reordered = try tampered { $0.swapAt(1, 2) }
+        #expect(reordered.contains { $0.hasPrefix("Line 2:") }, "\(reordered)")
+        let manifest = try tampered(manifest: { $0.replacingOccurrences(of: "\"entry_count\":", with: "\"entry_count\":1") })
+        #expect(manifest.contains { $0.contains("signature does not match") }, "\(manifest)")
+        let forged = try tampered(signature: Hex.encode(try ServerKey.generate().auditSigningKey().sign(Array(try String(contentsOfFile: original + "/manifest.json", encoding: .utf8).dropLast().utf8))))
+        #expect(forged.contains { $0.contains("signature does not match") })
+        let garbage = try tampered { $0[0] = "not json" }
+        #expect(garbage.contains("Line 1: not an audit entry."))
+
+        #expect(throws: AuditVerifyError.missing("/nonexistent/extract")) { try AuditExtractVerifier.verify(path: "/nonexistent/extract") }
+        let noManifest = folder()
+        try FileManager.default.createDirectory(atPath: noManifest, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: noManifest) }
+        #expect(throws: AuditVerifyError.self) { try AuditExtractVerifier.verify(path: noManifest) }
+    }
+
+    @Test("CSV extracts: a changed cell is found; quoted commas, quotes and line breaks in details come back exactly")
+    func csvTampering() async throws {
+        let (world, database) = try await history()
+        // Details with every character CSV must quote.
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.execute(
+                "INSERT INTO audit_entries (organization_id, occurred_at, actor_role, action, subject_type, details) VALUES ($1, $2, 'system', 'test.quoting', 'organization', $3)",
+                [world.id, start + 100, "{\"note\":\"a, \\\"quoted\\\"\nline\"}"])
+        }
+        let key = try ServerKey.generate().auditSigningKey()
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await AuditExtract(database: database, signingKey: key)
+            .writeFolder(at: path, organization: world.id, from: start - 86_400, to: start + 86_400, format: .csv, generatedAt: start)
+        #expect(try AuditExtractVerifier.verify(path: path).intact)
+        var text = try String(contentsOfFile: path + "/entries.csv", encoding: .utf8)
+        #expect(text.contains("\"\"completed\"\"}"))
+        text = text.replacingOccurrences(of: "\"\"completed\"\"}", with: "\"\"cancelled\"\"}")
+        try text.write(toFile: path + "/entries.csv", atomically: true, encoding: .utf8)
+        let problems = try AuditExtractVerifier.verify(path: path).problems
+        #expect(problems.contains { $0.contains("was changed after it was written") }, "\(problems)")
+    }
+
+    @Test("verify --live: a clean chain says so; a row changed or deleted behind the triggers' back is found by its sequence")
+    func live() async throws {
+        let (world, database) = try await history()
+        let store = AuditExtractStore(database: database)
+        let clean = try await AuditExtractVerifier.verifyLive(store, organization: world.id, pageSize: 3)
+        #expect(clean.intact && clean.entryCount > 10)
+        try await database.withConnection { db in
+            try db.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only")
+            try db.execute("UPDATE audit_entries SET details = '{\"from\":\"read\",\"to\":\"cancelled\"}' WHERE organization_id = $1 AND sequence = 7", [world.id])
+            try db.execute("DELETE FROM audit_entries WHERE organization_id = $1 AND sequence = 9", [world.id])
+            try db.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only")
+        }
+        let broken = try await AuditExtractVerifier.verifyLive(store, organization: world.id, pageSize: 3)
+        #expect(broken.problems.contains("entry 7 was changed after it was written"), "\(broken.problems)")
+        #expect(broken.problems.contains("expected entry 9, found entry 10 (entries are missing or repeated)"))
+        #expect(broken.problems.contains { $0.hasPrefix("entry 10 does not follow") })
+    }
+}
