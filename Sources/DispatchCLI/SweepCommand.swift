@@ -6,7 +6,7 @@ struct SweepCommand: AsyncParsableCommand {
         commandName: "sweep",
         abstract: "Destroy what must not be kept: expired case information, keys of lost devices.",
         discussion: "Both also run from the scheduler. docs/sweeps.md explains them.",
-        subcommands: [SweepExpiryCommand.self, SweepKeysCommand.self])
+        subcommands: [SweepExpiryCommand.self, SweepKeysCommand.self, SweepRetentionCommand.self])
 }
 
 /// The options both sweeps take.

@@ -61,6 +61,9 @@ struct SweepRunner {
         case .keys:
             lines.append("Assignments with sealed keys to destroy: \(report.due).")
             lines.append("Assignments whose keys \(verb) destroyed: \(report.keysDestroyedFor.count).")
+        case .retention:
+            lines.append("Closed assignments past their retention: \(report.due).")
+            lines.append("Assignments that \(verb) archived: \(report.archived.count).")
         }
         lines.append("Sealed keys that \(verb) destroyed: \(report.sealedKeysDestroyed).")
         return lines.joined(separator: "\n")

@@ -9,15 +9,16 @@ public struct JobRunReport: Sendable, Hashable, Codable {
     public var reminders: ReminderBatchReport
     public var expiry: SweepReport
     public var keys: SweepReport
+    public var retention: SweepReport
     public var startedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case reminders, expiry, keys
+        case reminders, expiry, keys, retention
         case startedAt = "started_at"
     }
 }
 
-/// The scheduler: runs every job (reminders, the expiry sweep, the key sweep) on an interval, inside `dispatch serve` (a `Service` in its group)
+/// The scheduler: runs every job (reminders, the expiry, key and retention sweeps) on an interval, inside `dispatch serve` (a `Service` in its group)
 /// or on its own (`dispatch jobs run`), or once (`dispatch jobs run --once`, for cron or a systemd
 /// timer). Everything it knows about what is due is in the database, so any number of runners may
 /// run against one database, and a runner that stops loses nothing.
@@ -46,10 +47,15 @@ public struct JobRunner: Service {
         }
         let expiry = try await SweepJob.expiry(database: database, now: time, batchSize: batchSize, shouldStop: stop)
         let keys = try await SweepJob.keys(database: database, now: time, batchSize: batchSize, shouldStop: stop)
-        if expiry.done + keys.done > 0 {
-            logger.info("sweeps done", metadata: ["expired": "\(expiry.done)", "sealed_keys_destroyed": "\(expiry.sealedKeysDestroyed + keys.sealedKeysDestroyed)"])
+        let retention = try await SweepJob.retention(database: database, now: time, batchSize: batchSize, shouldStop: stop)
+        if expiry.done + keys.done + retention.done > 0 {
+            logger.info(
+                "sweeps done", metadata: [
+                    "expired": "\(expiry.done)", "archived": "\(retention.done)",
+                    "sealed_keys_destroyed": "\(expiry.sealedKeysDestroyed + keys.sealedKeysDestroyed + retention.sealedKeysDestroyed)",
+                ])
         }
-        return JobRunReport(reminders: reminders, expiry: expiry, keys: keys, startedAt: time)
+        return JobRunReport(reminders: reminders, expiry: expiry, keys: keys, retention: retention, startedAt: time)
     }
 
     public func run() async throws {

@@ -5,7 +5,7 @@ import Storage
 /// What a sweep did, or in a dry run would do: ids and counts only, never personal data.
 public struct SweepReport: Sendable, Hashable, Codable {
     public enum Sweep: String, Sendable, Hashable, Codable {
-        case expiry, keys
+        case expiry, keys, retention
     }
 
     public var sweep: Sweep
@@ -19,14 +19,22 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var sealedKeysDestroyed = 0
     /// Assignments whose sealed keys the key sweep destroyed (or would).
     public var keysDestroyedFor: [AssignmentID] = []
+    /// Closed assignments the retention sweep archived (or would).
+    public var archived: [AssignmentID] = []
     public var batches = 0
     /// `false` when the sweep was stopped before it finished (run it again to continue).
     public var complete = false
 
-    public var done: Int { sweep == .expiry ? expired.count + payloadsDestroyed.count : keysDestroyedFor.count }
+    public var done: Int {
+        switch sweep {
+        case .expiry: expired.count + payloadsDestroyed.count
+        case .keys: keysDestroyedFor.count
+        case .retention: archived.count
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case sweep, due, expired, batches, complete
+        case sweep, due, expired, batches, complete, archived
         case dryRun = "dry_run"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -84,6 +92,33 @@ public enum SweepJob {
             }
             report.batches += 1
             report.keysDestroyedFor += batch.examined
+            report.sealedKeysDestroyed += batch.sealedKeysDestroyed
+            position = dryRun ? batch.last : nil
+            progress(report.done, report.due)
+        }
+        if !dryRun && report.done > 0 { try await store.vacuum() }
+        report.finishedAt = Date()
+        return report
+    }
+
+    /// Archives closed assignments older than their organisation's retention (default 365 days):
+    /// they leave the hot table with their sealed keys, notifications and reminders, while the
+    /// archive row, their events, honorarium entries and audit entries stay; then vacuums.
+    public static func retention(
+        database: Database, now: Date, batchSize: Int = 100, dryRun: Bool = false,
+        progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
+    ) async throws -> SweepReport {
+        let store = SweepStore(database: database)
+        var report = SweepReport(sweep: .retention, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await store.retentionDue(at: now))
+        var position: SweepPosition?
+        while !shouldStop() {
+            let batch = try await store.archiveBatch(at: now, limit: batchSize, dryRun: dryRun, after: position)
+            if batch.examined.isEmpty {
+                report.complete = true
+                break
+            }
+            report.batches += 1
+            report.archived += batch.archived
             report.sealedKeysDestroyed += batch.sealedKeysDestroyed
             position = dryRun ? batch.last : nil
             progress(report.done, report.due)

@@ -34,6 +34,7 @@ public enum MigrationCatalog {
         AccountTokens.migration,
         DispatchDelivery.migration,
         ScheduledWork.migration,
+        Retention.migration,
     ]
 }
 

@@ -7,6 +7,8 @@ public struct SweepBatch: Sendable, Hashable {
     public var expired: [AssignmentID] = []
     /// Closed assignments whose remaining payload was destroyed.
     public var payloadsDestroyed: [AssignmentID] = []
+    /// Closed assignments moved to the archive (retention).
+    public var archived: [AssignmentID] = []
     /// Sealed content keys destroyed (revoked devices, leftovers of closed assignments).
     public var sealedKeysDestroyed = 0
     /// The assignments the batch looked at, in order (the next dry-run page starts after the last).
@@ -144,11 +146,74 @@ public struct SweepStore: Sendable {
         }
     }
 
+    // MARK: Retention
+
+    /// Closed assignments (completed, cancelled, expired) whose last change is older than their
+    /// organisation's `retention_days`.
+    static let retentionDue = """
+        a.status IN ('completed', 'cancelled', 'expired')
+        AND a.last_state_change_at <= $1::timestamptz - make_interval(days => (SELECT o.retention_days FROM organizations o WHERE o.id = a.organization_id))
+        """
+
+    public func retentionDue(at time: Date) async throws -> Int {
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.query("SELECT count(*) AS n FROM assignments a WHERE \(Self.retentionDue)", [time]).first!.decode("n", as: Int.self)
+        }
+    }
+
+    /// Archives up to `limit` assignments past their retention: a row in `archived_assignments`
+    /// (ids, kind, outcome, dates, honorarium flags), then the hot row, its sealed keys,
+    /// notifications and reminders are deleted, and an `assignment.archived` audit entry is written.
+    /// Events, honorarium entries and tier events stay. In a dry run, only says which it would.
+    public func archiveBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
+        try await database.transaction(.system(actor: .system)) { db in
+            var batch = SweepBatch()
+            let rows = try db.query(
+                """
+                SELECT a.id, a.organization_id, a.status, a.last_state_change_at FROM assignments a
+                 WHERE \(Self.retentionDue)
+                   AND ($3::timestamptz IS NULL OR (a.last_state_change_at, a.id) > ($3, $4))
+                 ORDER BY a.last_state_change_at, a.id
+                 LIMIT $2
+                \(dryRun ? "" : "FOR UPDATE SKIP LOCKED")
+                """, [time, limit, position?.time, position?.id])
+            for row in rows {
+                let id: AssignmentID = try row.decode("id")
+                batch.examined.append(id)
+                batch.archived.append(id)
+                batch.last = SweepPosition(time: try row.decode("last_state_change_at"), id: id.uuid)
+                guard !dryRun else { continue }
+                let organization: OrganizationID = try row.decode("organization_id")
+                try db.execute(
+                    """
+                    INSERT INTO archived_assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
+                        dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, expires_at, closed_at,
+                        honorarium_eligible, counted_for_honorarium, created_at, archived_at)
+                    SELECT id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
+                        dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, expires_at, last_state_change_at,
+                        honorarium_eligible, counted_for_honorarium, created_at, $2
+                      FROM assignments WHERE id = $1
+                    """, [id, time])
+                batch.sealedKeysDestroyed += try db.query(
+                    "DELETE FROM assignment_recipients WHERE assignment_id = $1 AND sealed_key IS NOT NULL RETURNING 1", [id]).count
+                try db.execute("DELETE FROM assignment_recipients WHERE assignment_id = $1", [id])
+                try db.execute("DELETE FROM notifications WHERE assignment_id = $1", [id])
+                try db.execute("DELETE FROM assignment_reminders WHERE assignment_id = $1", [id])
+                try db.execute("DELETE FROM assignments WHERE id = $1", [id])
+                try AccountStore.audit(
+                    db, organization: organization, at: time, action: "assignment.archived", subjectType: "assignment", subject: id.uuid,
+                    details: #"{"status":"\#(try row.decode("status", as: String.self))"}"#)
+            }
+            return batch
+        }
+    }
+
     /// Lets PostgreSQL reclaim the old row versions that still hold destroyed ciphertext and keys.
     public func vacuum() async throws {
         try await database.withConnection { db in
             try db.execute("VACUUM (ANALYZE) assignments")
             try db.execute("VACUUM (ANALYZE) assignment_recipients")
+            try db.execute("VACUUM (ANALYZE) notifications")
         }
     }
 }

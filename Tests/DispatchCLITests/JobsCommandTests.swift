@@ -100,7 +100,9 @@ struct JobsCommandTests {
         #expect(again.output.contains("Sweep finished.\nAssignments past their expiry time: 0."))
         let keys = try runner.run(["sweep", "keys"], environment: environment)
         #expect(keys.output.contains("Assignments with sealed keys to destroy: 0."))
-        for output in [dry.output, again.output, keys.output] { #expect(output.isPlainText) }
+        let retention = try runner.run(["sweep", "retention", "--dry-run"], environment: environment)
+        #expect(retention.output.contains("Dry run: nothing was changed.\nClosed assignments past their retention: 0.\nAssignments that would be archived: 0."), "\(retention.output)")
+        for output in [dry.output, again.output, keys.output, retention.output] { #expect(output.isPlainText) }
         #expect(try runner.run(["sweep", "expiry", "--batch-size", "0"], environment: environment).status == 64)
         try await database.close()
     }
