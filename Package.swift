@@ -8,6 +8,7 @@
 //   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
 //   Jobs           the scheduler and its jobs (reminders, sweeps), over Storage
 //   Exports        reports streamed from Storage: honorarium CSV, calendar feeds (libical), audit extracts
+//   Demo           the deterministic demo data set and the example reports of Reports/
 //   Templates      every human-facing text, nb and en (Templates/*.texts, compiled in)
 //   DeviceClient   the device side: login, keys, pins, seal and open, offline cache, receipt queue
 //                  (beside Server, not above it: it speaks to the server only over HTTP)
@@ -95,6 +96,10 @@ let package = Package(
             dependencies: ["AssignmentCore", "Envelope", "Storage", "Templates", "CLibical"]
         ),
         .target(
+            name: "Demo",
+            dependencies: ["AssignmentCore", "Envelope", "Storage", "Exports", "Jobs", "Templates"]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "AssignmentCore",
@@ -129,6 +134,7 @@ let package = Package(
                 "Jobs",
                 "Exports",
                 "Templates",
+                "Demo",
                 "DeviceClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

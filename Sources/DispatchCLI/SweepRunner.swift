@@ -35,7 +35,7 @@ struct SweepRunner {
                 throw ValidationError("The report could not be written to \(path): \(error.localizedDescription)")
             }
         }
-        try Output.print(report, json: sweep.json) { Self.text($0) }
+        try Output.print(report, json: sweep.json) { $0.plainText }
     }
 
     static func progress(done: Int, due: Int, onTerminal: Bool) {
@@ -48,25 +48,6 @@ struct SweepRunner {
         } else {
             FileHandle.standardError.write(Data("Swept \(done) of \(total).\n".utf8))
         }
-    }
-
-    static func text(_ report: SweepReport) -> String {
-        let verb = report.dryRun ? "would be" : "were"
-        var lines = [report.dryRun ? "Dry run: nothing was changed." : "Sweep \(report.complete ? "finished" : "stopped before the end; run it again to continue")."]
-        switch report.sweep {
-        case .expiry:
-            lines.append("Assignments past their expiry time: \(report.due).")
-            lines.append("Open assignments that \(verb) expired: \(report.expired.count).")
-            lines.append("Closed assignments whose case information \(verb) destroyed: \(report.payloadsDestroyed.count).")
-        case .keys:
-            lines.append("Assignments with sealed keys to destroy: \(report.due).")
-            lines.append("Assignments whose keys \(verb) destroyed: \(report.keysDestroyedFor.count).")
-        case .retention:
-            lines.append("Closed assignments past their retention: \(report.due).")
-            lines.append("Assignments that \(verb) archived: \(report.archived.count).")
-        }
-        lines.append("Sealed keys that \(verb) destroyed: \(report.sealedKeysDestroyed).")
-        return lines.joined(separator: "\n")
     }
 }
 

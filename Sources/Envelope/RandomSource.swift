@@ -40,3 +40,35 @@ public final class ReplayRandomSource: RandomSource, @unchecked Sendable {
         }
     }
 }
+
+/// A reproducible stream of bytes from a seed (libsodium's `randombytes_buf_deterministic`, keyed by
+/// SHA-256 of the seed and a call counter). For the demo data set only, whose reports must come out
+/// byte for byte the same on every run; never for keys that protect anything.
+public final class SeededRandomSource: RandomSource, @unchecked Sendable {
+    // Sendable: all state is behind `lock`.
+    private let lock = NSLock()
+    private let seed: [UInt8]
+    private var counter: UInt64 = 0
+
+    public init(seed: String) { self.seed = Array(seed.utf8) }
+
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        let key = lock.withLock {
+            counter += 1
+            return SHA256.hash(seed + withUnsafeBytes(of: counter.bigEndian, Array.init))
+        }
+        precondition(sodium_init() >= 0, "libsodium could not be initialised")
+        key.withUnsafeBufferPointer { randombytes_buf_deterministic(base, buffer.count, $0.baseAddress!) }
+    }
+
+    /// A version 4 UUID from the stream.
+    public func uuid() -> UUID {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        bytes.withUnsafeMutableBytes { fill($0) }
+        bytes[6] = bytes[6] & 0x0f | 0x40
+        bytes[8] = bytes[8] & 0x3f | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -147,8 +147,9 @@ public struct AccountStore: Sendable {
         }
     }
 
-    public func createLocalAssociation(in organization: OrganizationID, name: String, at time: Date) async throws -> LocalAssociationID {
-        let id = LocalAssociationID(UUID())
+    public func createLocalAssociation(
+        in organization: OrganizationID, name: String, at time: Date, id: LocalAssociationID = LocalAssociationID(UUID())
+    ) async throws -> LocalAssociationID {
         do {
             try await database.transaction(.system(actor: .system)) { db in
                 try db.execute("INSERT INTO local_associations (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)", [id, organization, name, time])
@@ -166,10 +167,9 @@ public struct AccountStore: Sendable {
 
     public func addUser(
         to organization: OrganizationID, handle: String, role: Role, localAssociation: String? = nil,
-        certificationExpiresAt: Date? = nil, at time: Date
+        certificationExpiresAt: Date? = nil, at time: Date, id: UserID = UserID(UUID())
     ) async throws -> UserRecord {
         guard Self.isValidHandle(handle) else { throw AccountError.handleInvalid(handle) }
-        let id = UserID(UUID())
         do {
             try await database.transaction(.system(actor: .system)) { db in
                 var localAssociationID: UUID?

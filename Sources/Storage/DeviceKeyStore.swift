@@ -33,9 +33,10 @@ public struct DeviceKeyStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Registers `keys` for the signed-in user. Refuses invalid points and a key registered before.
-    public func register(_ keys: DevicePublicKeys, label: String?, for user: UserContext, at time: Date) async throws -> RegisteredDeviceKey {
+    public func register(
+        _ keys: DevicePublicKeys, label: String?, for user: UserContext, at time: Date, id: DeviceKeyID = DeviceKeyID(UUID())
+    ) async throws -> RegisteredDeviceKey {
         try keys.validate()
-        let id = DeviceKeyID(UUID())
         do {
             try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
                 try db.execute(

@@ -252,7 +252,13 @@ public struct FeedStore: Sendable {
         let token = tokenPrefix + Data(secret).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let language = requested ?? previous?.language ?? "nb"
-        let id = UUID()
+        // The feed's id comes from the same random source as its token (a version 4 UUID).
+        var idBytes = [UInt8](repeating: 0, count: 16)
+        idBytes.withUnsafeMutableBytes { random.fill($0) }
+        idBytes[6] = idBytes[6] & 0x0f | 0x40
+        idBytes[8] = idBytes[8] & 0x3f | 0x80
+        let id = UUID(uuid: (idBytes[0], idBytes[1], idBytes[2], idBytes[3], idBytes[4], idBytes[5], idBytes[6], idBytes[7],
+                             idBytes[8], idBytes[9], idBytes[10], idBytes[11], idBytes[12], idBytes[13], idBytes[14], idBytes[15]))
         try db.execute(
             "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             [id, organization, user.id, SHA256.hash(Array(token.utf8)), language, time])

@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Foundation
 
 /// One counted assignment in a peer mentor's honorarium history.
@@ -119,13 +120,18 @@ public struct HonorariumStore: Sendable {
             db, organization: before.organizationID, at: time, action: "honorarium.counted", subjectType: "assignment", subject: before.id.uuid,
             details: #"{"number":\#(counted),"period":"\#(period)"}"#)
         for tier in policy.tiersCrossed(from: counted - 1, to: counted) {
+            // An assignment is counted once, so (assignment, tier) names the event: its id is
+            // derived from them, and the same history always gives the same audit chain.
+            let digest = SHA256.hash(Array("dispatch.honorarium-tier-event:\(before.id):\(tier)".utf8))
+            let eventID = UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6] & 0x0f | 0x50, digest[7],
+                                      digest[8] & 0x3f | 0x80, digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
             let event = try db.query(
                 """
                 INSERT INTO honorarium_threshold_events (id, organization_id, peer_mentor_id, period, tier, assignment_id, crossed_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                 ON CONFLICT (organization_id, peer_mentor_id, period, tier) WHERE reversed_at IS NULL DO NOTHING
                 RETURNING id
-                """, [UUID(), before.organizationID, before.peerMentorID, period, tier, before.id, time])
+                """, [eventID, before.organizationID, before.peerMentorID, period, tier, before.id, time])
             guard let id = try event.first?.decode("id", as: UUID.self) else { continue }
             try AccountStore.audit(
                 db, organization: before.organizationID, at: time, action: "honorarium.tier_reached", subjectType: "honorarium_tier", subject: id,
