@@ -192,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "DeviceClientTests",
             dependencies: [
-                "DeviceClient", "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                "DeviceClient", "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport", "Exports", "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,7 +3,9 @@ import AsyncHTTPClient
 import DatabaseTestSupport
 import DeviceClient
 import Envelope
+import Exports
 import Foundation
+import Jobs
 import Hummingbird
 import Logging
 import HummingbirdTesting
@@ -140,6 +142,43 @@ struct EndToEndTests {
             #expect(try mentor.folder.cachedEnvelope(expiring) == nil)
             let fresh = DeviceClient(folder: DeviceFolder(path: setup.folders + "/mentor"), httpClient: httpClient, now: { clock.now })
             await #expect { try await fresh.open(expiring, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_expired" }
+
+            // Every export made from this history: the mentor's calendar feed, the honorarium CSV and the
+            // audit extract over HTTP, and the three sweep reports. They go to files beside the devices'
+            // folders, and the marker must be in none of them.
+            _ = try await setup.accounts.addUser(to: setup.organization.id, handle: "admin", role: .organizationAdmin, at: clock.now)
+            let adminToken = try await setup.accounts.issueToken(for: "admin", in: setup.organization.id, lifetime: 86_400, at: clock.now).token
+            func fetch(_ path: String, post: Bool = false, token: String?) async throws -> String {
+                var request = HTTPClientRequest(url: server + path)
+                if post { request.method = .POST }
+                if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+                let response = try await httpClient.execute(request, timeout: .seconds(30))
+                #expect(response.status.code < 300, "\(path): \(response.status)")
+                return String(buffer: try await response.body.collect(upTo: 10 << 20))
+            }
+            let issued = try await fetch("/v1/users/me/feed", post: true, token: setup.mentorToken)
+            let feedURL = try #require((try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["url"] as? String)
+            var exports: [String: String] = [
+                "feed.ics": try await fetch(String(feedURL[feedURL.range(of: "/feeds/")!.lowerBound...]), token: nil),
+                "honorarium.csv": try await fetch("/v1/reports/honorarium?period=2026", token: adminToken),
+                "audit.jsonl": try await fetch("/v1/audit/extract?from=2026-01-01&to=2026-12-31", token: adminToken),
+            ]
+            #expect(exports["feed.ics"]!.contains("BEGIN:VCALENDAR") && exports["honorarium.csv"]!.contains(",mentor,"))
+            for (name, report) in [
+                ("expiry", try await SweepJob.expiry(database: setup.accounts.database, now: clock.now + 400 * 86_400)),
+                ("keys", try await SweepJob.keys(database: setup.accounts.database, now: clock.now + 400 * 86_400)),
+                ("retention", try await SweepJob.retention(database: setup.accounts.database, now: clock.now + 400 * 86_400)),
+            ] {
+                exports["sweep-\(name).txt"] = report.plainText
+                exports["sweep-\(name).json"] = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            }
+            #expect(exports["sweep-retention.txt"]!.contains("Assignments that were archived: 2."), "completed and cancelled; the one expired by this sweep is closed too recently")
+            try FileManager.default.createDirectory(atPath: setup.folders + "/exports", withIntermediateDirectories: true)
+            for (name, text) in exports {
+                try text.write(toFile: setup.folders + "/exports/" + name, atomically: true, encoding: .utf8)
+                #expect(!text.contains(marker) && !text.contains("Storgata") && !text.contains("Kari"), "\(name) holds case information")
+            }
+            #expect(try AuditExtractVerifier.verify(path: setup.folders + "/exports/audit.jsonl").intact)
 
             // The marker: in the opened view only. Not in the database, the server's log, or any file on either device.
             let (hits, searched) = try await PlaintextSearch.columns(containing: marker, in: setup.accounts.database)
