@@ -137,9 +137,7 @@ public struct AuditExtract: Sendable {
         let range = try await store.range(of: organization, from: from, to: to)
         if let range {
             try await store.entries(of: organization, in: range, pageSize: pageSize) { page in
-                var chunk = ""
-                for entry in page { chunk += try Self.line(entry, format: format) }
-                try await emit(chunk)
+                try await emit(try Self.lines(page, format: format))
                 first = first ?? page.first
                 last = page.last ?? last
                 count += page.count
@@ -206,18 +204,26 @@ public struct AuditExtract: Sendable {
         try await sink(String(decoding: signed.bytes, as: UTF8.self) + "\n" + #"{"signature":"\#(Hex.encode(signed.signature))"}"# + "\n")
     }
 
-    static func line(_ entry: AuditChain.Entry, format: AuditExtractFormat) throws -> String {
+    /// A page of entries as lines of the entries file.
+    static func lines(_ page: [AuditChain.Entry], format: AuditExtractFormat) throws -> String {
+        var chunk = ""
         switch format {
         case .jsonl:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(AuditLine(entry)), as: UTF8.self) + "\n"
+            for entry in page {
+                chunk += String(decoding: try encoder.encode(AuditLine(entry)), as: UTF8.self)
+                chunk += "\n"
+            }
         case .csv:
-            return CSVFormat.audit.line([
-                entry.organizationID, String(entry.sequence), entry.occurredAt, entry.actorID ?? "", entry.actorRole, entry.action, entry.subjectType,
-                entry.subjectID ?? "", entry.details, entry.previousHash, entry.entryHash,
-            ])
+            for entry in page {
+                chunk += CSVFormat.audit.line([
+                    entry.organizationID, String(entry.sequence), entry.occurredAt, entry.actorID ?? "", entry.actorRole, entry.action,
+                    entry.subjectType, entry.subjectID ?? "", entry.details, entry.previousHash, entry.entryHash,
+                ])
+            }
         }
+        return chunk
     }
 }
 

@@ -127,13 +127,18 @@ public enum AuditChain {
         try entries(of: organizationID, after: 0, through: Int.max, limit: Int.max, on: connection)
     }
 
+    /// Every hashed field in its canonical text form, and the two hashes.
+    static let columns = """
+        organization_id::text AS organization_id, sequence, audit_timestamp(occurred_at) AS occurred_at, \
+        actor_id::text AS actor_id, actor_role, action, subject_type, subject_id::text AS subject_id, details, \
+        encode(previous_hash, 'hex') AS previous_hash, encode(entry_hash, 'hex') AS entry_hash
+        """
+
     /// One page of an organisation's entries: sequence numbers after `after`, up to `through`.
     static func entries(of organizationID: OrganizationID, after: Int, through: Int, limit: Int, on connection: PostgresConnection) throws -> [Entry] {
         try connection.query(
             """
-            SELECT organization_id::text AS organization_id, sequence, audit_timestamp(occurred_at) AS occurred_at,
-                   actor_id::text AS actor_id, actor_role, action, subject_type, subject_id::text AS subject_id, details,
-                   encode(previous_hash, 'hex') AS previous_hash, encode(entry_hash, 'hex') AS entry_hash
+            SELECT \(columns)
               FROM audit_entries
              WHERE organization_id = $1 AND sequence > $2 AND sequence <= $3
              ORDER BY sequence

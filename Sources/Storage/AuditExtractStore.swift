@@ -61,6 +61,13 @@ public struct AuditExtractStore: Sendable {
         }
     }
 
+    /// The entries of a range as one SQL text for `psql` (the benchmark's baseline), with the
+    /// values (an id and two numbers) inlined.
+    public static func baselineSQL(organization: OrganizationID, in range: AuditExtractRange) -> String {
+        "SELECT \(AuditChain.columns) FROM audit_entries WHERE organization_id = '\(organization)' "
+            + "AND sequence BETWEEN \(range.firstSequence) AND \(range.lastSequence) ORDER BY sequence"
+    }
+
     /// Calls `body` with the entries of `range`, `pageSize` at a time, in chain order. The entries
     /// are as stored: a gap or a changed row shows in what is returned, for the verifier to find.
     public func entries(

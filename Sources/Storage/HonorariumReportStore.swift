@@ -27,28 +27,40 @@ public struct HonorariumReportStore: Sendable {
         try await AccountStore(database: database).organization(id.description)
     }
 
+    /// The report's rows (without the paging): shared with the benchmark's `psql` baseline.
+    static let selection = """
+        SELECT u.id, u.handle, la.name AS local_association, c.counted,
+               (SELECT min(e.counted_at) FROM honorarium_entries e
+                 WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
+                   AND e.voided_at IS NULL) AS first_counted,
+               (SELECT max(e.counted_at) FROM honorarium_entries e
+                 WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
+                   AND e.voided_at IS NULL) AS last_counted,
+               (SELECT count(*) FROM honorarium_entries e
+                 WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
+                   AND e.voided_at IS NOT NULL) AS voided,
+               (SELECT string_agg(t.tier || '=' || (extract(epoch FROM t.crossed_at) * 1000000)::bigint, ',' ORDER BY t.tier)
+                  FROM honorarium_threshold_events t
+                 WHERE t.organization_id = c.organization_id AND t.peer_mentor_id = c.peer_mentor_id AND t.period = c.period
+                   AND t.reversed_at IS NULL) AS tiers
+          FROM honorarium_counters c
+          JOIN users u ON u.id = c.peer_mentor_id
+          LEFT JOIN local_associations la ON la.id = u.local_association_id
+        """
+
+    /// The same query, unpaged, as one SQL text for `psql` (the benchmark's baseline). The values
+    /// are inlined after validation: an id and a four-digit year.
+    public static func baselineSQL(organization: OrganizationID, period: String) -> String? {
+        guard period.range(of: "^[0-9]{4}$", options: .regularExpression) != nil else { return nil }
+        return selection + "\n WHERE c.organization_id = '\(organization)' AND c.period = '\(period)' AND c.counted > 0 ORDER BY u.handle"
+    }
+
     /// Up to `limit` rows after the handle `after`, ordered by handle.
     public func page(of organization: OrganizationID, period: String, after: String?, limit: Int) async throws -> [HonorariumReportRow] {
         try await database.transaction(.system(actor: .system)) { db in
             try db.query(
                 """
-                SELECT u.id, u.handle, la.name AS local_association, c.counted,
-                       (SELECT min(e.counted_at) FROM honorarium_entries e
-                         WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
-                           AND e.voided_at IS NULL) AS first_counted,
-                       (SELECT max(e.counted_at) FROM honorarium_entries e
-                         WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
-                           AND e.voided_at IS NULL) AS last_counted,
-                       (SELECT count(*) FROM honorarium_entries e
-                         WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
-                           AND e.voided_at IS NOT NULL) AS voided,
-                       (SELECT string_agg(t.tier || '=' || (extract(epoch FROM t.crossed_at) * 1000000)::bigint, ',' ORDER BY t.tier)
-                          FROM honorarium_threshold_events t
-                         WHERE t.organization_id = c.organization_id AND t.peer_mentor_id = c.peer_mentor_id AND t.period = c.period
-                           AND t.reversed_at IS NULL) AS tiers
-                  FROM honorarium_counters c
-                  JOIN users u ON u.id = c.peer_mentor_id
-                  LEFT JOIN local_associations la ON la.id = u.local_association_id
+                \(Self.selection)
                  WHERE c.organization_id = $1 AND c.period = $2 AND c.counted > 0 AND ($3::text IS NULL OR u.handle > $3)
                  ORDER BY u.handle
                  LIMIT $4

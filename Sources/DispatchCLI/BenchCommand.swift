@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `dispatch bench exports`: the export benchmarks of docs/performance.md.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks, measured against PostgreSQL's own tools side by side (docs/performance.md).",
+        subcommands: [BenchExportsCommand.self]
+    )
+}
