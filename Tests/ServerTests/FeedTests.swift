@@ -151,6 +151,15 @@ struct FeedTests {
                 #expect(response.status == .notFound, "\(path.prefix(60))")
             }
             #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(accounts.database)).isEmpty, "nothing was written")
+
+            // A deactivated user's feed stops answering; reactivated, the same address works again.
+            let made = try await call(.post, "/v1/users/me/feed", token: world.mentorToken)
+            let url = try #require((try JSONSerialization.jsonObject(with: Data(buffer: made.body)) as? [String: Any])?["url"] as? String)
+            let path = String(url[url.range(of: "/feeds/")!.lowerBound...])
+            _ = try await accounts.setStatus(of: "mentor", in: world.organization.id, to: .deactivated, at: clock.now)
+            #expect(try await call(.get, path, token: nil).status == .notFound)
+            _ = try await accounts.setStatus(of: "mentor", in: world.organization.id, to: .active, at: clock.now)
+            #expect(try await call(.get, path, token: nil).status == .ok)
         }
     }
 }
