@@ -43,3 +43,15 @@ public typealias UserID = Identifier<UserTag>
 public typealias DeviceKeyID = Identifier<DeviceKeyTag>
 public typealias ContactID = Identifier<ContactTag>
 public typealias AssignmentID = Identifier<AssignmentTag>
+
+extension UUID {
+    /// A UUID from 16 bytes of a random source or a hash, with the version (4 for random, 5 for
+    /// name-based) and variant bits set as RFC 9562 asks.
+    public init(bytes: [UInt8], version: UInt8) {
+        precondition(bytes.count >= 16, "a UUID is made of 16 bytes")
+        var b = Array(bytes.prefix(16))
+        b[6] = b[6] & 0x0f | (version << 4)
+        b[8] = b[8] & 0x3f | 0x80
+        self.init(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+    }
+}

@@ -14,24 +14,7 @@ struct FeedCommand: AsyncParsableCommand {
 }
 
 /// What `feed create` and `feed rotate` print: the address, once.
-struct FeedAddressReport: Encodable {
-    var feed: FeedRecord
-    var url: String
-    var webcalURL: String
-    var replaced: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case feed, url, replaced
-        case webcalURL = "webcal_url"
-    }
-
-    init(_ issued: IssuedFeed, baseURL: String) {
-        feed = issued.feed
-        url = "\(baseURL)/feeds/\(issued.token).ics"
-        webcalURL = "webcal" + url.drop(while: { $0 != ":" })
-        replaced = issued.replaced
-    }
-
+extension FeedAddress {
     var plainText: String {
         [
             "Calendar feed for \(feed.handle)\(replaced ? ", replacing the old address, which no longer works" : "").",

@@ -22,7 +22,7 @@ struct FeedCreateCommand: AsyncParsableCommand {
             }
             return try await feeds.issue(for: user.handle, in: organization.id, language: language, at: Date())
         }
-        let report = FeedAddressReport(issued, baseURL: environment.feedBaseURL)
+        let report = FeedAddress(issued, baseURL: environment.feedBaseURL)
         try Output.print(report, json: json) { $0.plainText }
     }
 }

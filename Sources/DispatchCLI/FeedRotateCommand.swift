@@ -20,6 +20,6 @@ struct FeedRotateCommand: AsyncParsableCommand {
             _ = try await feeds.live(for: user.handle, in: organization.id)
             return try await feeds.issue(for: user.handle, in: organization.id, language: language, at: Date())
         }
-        try Output.print(FeedAddressReport(issued, baseURL: environment.feedBaseURL), json: json) { $0.plainText }
+        try Output.print(FeedAddress(issued, baseURL: environment.feedBaseURL), json: json) { $0.plainText }
     }
 }

@@ -1,3 +1,4 @@
+import AssignmentCore
 import CSodium
 import Foundation
 
@@ -66,9 +67,6 @@ public final class SeededRandomSource: RandomSource, @unchecked Sendable {
     public func uuid() -> UUID {
         var bytes = [UInt8](repeating: 0, count: 16)
         bytes.withUnsafeMutableBytes { fill($0) }
-        bytes[6] = bytes[6] & 0x0f | 0x40
-        bytes[8] = bytes[8] & 0x3f | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(bytes: bytes, version: 4)
     }
 }

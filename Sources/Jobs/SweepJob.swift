@@ -45,7 +45,7 @@ public struct SweepReport: Sendable, Hashable, Codable {
 }
 
 /// The GDPR sweeps as jobs (docs/sweeps.md): plain functions of the database and the time, run by
-/// `dispatch sweep expiry|keys` and by the scheduler.
+/// `dispatch sweep expiry|keys|retention` and by the scheduler.
 public enum SweepJob {
     /// Destroys the ciphertext and sealed keys of every assignment past its `expires_at`, moving
     /// open ones to expired (notified and audited by the lifecycle), in batches; then vacuums, so
@@ -55,24 +55,13 @@ public enum SweepJob {
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
-        var report = SweepReport(sweep: .expiry, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await store.expiryDue(at: now))
-        var position: SweepPosition?
-        while !shouldStop() {
-            let batch = try await store.expireBatch(at: now, limit: batchSize, dryRun: dryRun, after: position)
-            if batch.examined.isEmpty {
-                report.complete = true
-                break
-            }
-            report.batches += 1
-            report.expired += batch.expired
-            report.payloadsDestroyed += batch.payloadsDestroyed
-            report.sealedKeysDestroyed += batch.sealedKeysDestroyed
-            position = dryRun ? batch.last : nil
-            progress(report.done, report.due)
-        }
-        if !dryRun && report.done > 0 { try await store.vacuum() }
-        report.finishedAt = Date()
-        return report
+        return try await run(
+            .expiry, store: store, now: now, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.expiryDue(at: now) },
+            batch: { try await store.expireBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
+            record: { report, batch in
+                report.expired += batch.expired
+                report.payloadsDestroyed += batch.payloadsDestroyed
+            })
     }
 
     /// Destroys sealed keys addressed to revoked device keys, and any left of closed or destroyed
@@ -82,23 +71,10 @@ public enum SweepJob {
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
-        var report = SweepReport(sweep: .keys, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await store.keysDue())
-        var position: SweepPosition?
-        while !shouldStop() {
-            let batch = try await store.keysBatch(at: now, limit: batchSize, dryRun: dryRun, after: position)
-            if batch.examined.isEmpty {
-                report.complete = true
-                break
-            }
-            report.batches += 1
-            report.keysDestroyedFor += batch.examined
-            report.sealedKeysDestroyed += batch.sealedKeysDestroyed
-            position = dryRun ? batch.last : nil
-            progress(report.done, report.due)
-        }
-        if !dryRun && report.done > 0 { try await store.vacuum() }
-        report.finishedAt = Date()
-        return report
+        return try await run(
+            .keys, store: store, now: now, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.keysDue() },
+            batch: { try await store.keysBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
+            record: { report, batch in report.keysDestroyedFor += batch.examined })
     }
 
     /// Archives closed assignments older than their organisation's retention (default 365 days):
@@ -109,16 +85,30 @@ public enum SweepJob {
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
-        var report = SweepReport(sweep: .retention, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await store.retentionDue(at: now))
+        return try await run(
+            .retention, store: store, now: now, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.retentionDue(at: now) },
+            batch: { try await store.archiveBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
+            record: { report, batch in report.archived += batch.archived })
+    }
+
+    /// What every sweep shares: batches until none is left or a stop is asked for (a real run
+    /// always starts from the first due row, because what is done has left the due set; a dry run
+    /// pages on), progress after each batch, and a vacuum when anything was destroyed.
+    static func run(
+        _ sweep: SweepReport.Sweep, store: SweepStore, now: Date, dryRun: Bool, progress: @Sendable (_ done: Int, _ due: Int) -> Void,
+        shouldStop: @Sendable () -> Bool, due: () async throws -> Int, batch next: (SweepPosition?) async throws -> SweepBatch,
+        record: (inout SweepReport, SweepBatch) -> Void
+    ) async throws -> SweepReport {
+        var report = SweepReport(sweep: sweep, dryRun: dryRun, startedAt: now, finishedAt: now, due: try await due())
         var position: SweepPosition?
         while !shouldStop() {
-            let batch = try await store.archiveBatch(at: now, limit: batchSize, dryRun: dryRun, after: position)
+            let batch = try await next(position)
             if batch.examined.isEmpty {
                 report.complete = true
                 break
             }
             report.batches += 1
-            report.archived += batch.archived
+            record(&report, batch)
             report.sealedKeysDestroyed += batch.sealedKeysDestroyed
             position = dryRun ? batch.last : nil
             progress(report.done, report.due)

@@ -26,19 +26,6 @@ struct FeedsController {
         var language: String?
     }
 
-    /// A feed just made: the only answer that holds its address.
-    struct IssuedFeedResponse: ResponseEncodable {
-        var feed: FeedRecord
-        var url: String
-        var webcalURL: String
-        var replaced: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case feed, url, replaced
-            case webcalURL = "webcal_url"
-        }
-    }
-
     func addRoutes(to router: Router<DispatchRequestContext>, api: RouterGroup<DispatchRequestContext>) {
         router.get("/feeds/{file}") { request, context -> Response in
             let file = context.parameters.get("file") ?? ""
@@ -59,15 +46,11 @@ struct FeedsController {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
 
-        api.post("/users/{user}/feed") { request, context -> EditedResponse<IssuedFeedResponse> in
+        api.post("/users/{user}/feed") { request, context -> EditedResponse<FeedAddress> in
             let user = try context.requireUser()
             let settings = try await request.decodeStrictlyIfPresent(as: Settings.self, context: context)
             let issued = try await feeds.issue(for: Self.reference(context, user), language: settings?.language, as: user.context, at: now())
-            let url = "\(baseURL(for: request))/feeds/\(issued.token).ics"
-            let webcal = "webcal" + url.drop(while: { $0 != ":" })
-            return EditedResponse(
-                status: .created, headers: [.cacheControl: "no-store"],
-                response: IssuedFeedResponse(feed: issued.feed, url: url, webcalURL: webcal, replaced: issued.replaced))
+            return EditedResponse(status: .created, headers: [.cacheControl: "no-store"], response: FeedAddress(issued, baseURL: baseURL(for: request)))
         }
         api.get("/users/{user}/feed") { _, context -> FeedRecord in
             let user = try context.requireUser()
@@ -112,6 +95,7 @@ struct FeedsController {
 }
 
 extension FeedRecord: ResponseEncodable {}
+extension FeedAddress: ResponseEncodable {}
 
 /// IMF-fixdate (RFC 9110 §5.6.7), the one date format HTTP headers use.
 enum HTTPDate {

@@ -227,10 +227,7 @@ public struct AccountStore: Sendable {
         guard Self.tokenLifetimes.contains(lifetime) else { throw AccountError.lifetimeInvalid }
         let user = try await self.user(handle, in: organization)
         guard user.status != .deactivated else { throw AccountError.userDeactivated(handle) }
-        var secret = [UInt8](repeating: 0, count: 32)
-        secret.withUnsafeMutableBytes { random.fill($0) }
-        let token = Self.tokenPrefix + Data(secret).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = SecretToken.make(prefix: Self.tokenPrefix, random: random)
         let id = UUID()
         let expiresAt = time + lifetime
         try await database.transaction(.system(actor: .system)) { db in
@@ -256,9 +253,7 @@ public struct AccountStore: Sendable {
     /// The user a bearer token belongs to, or `nil` when it is unknown, revoked or expired, or its
     /// user is deactivated. Anything that does not look like a token is not looked up at all.
     public func authenticate(token: String, at time: Date) async throws -> UserRecord? {
-        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count == Self.tokenPrefix.utf8.count + 43,
-            token.utf8.dropFirst(Self.tokenPrefix.utf8.count).allSatisfy(\.isBase64URLCharacter)
-        else { return nil }
+        guard SecretToken.isWellFormed(token, prefix: Self.tokenPrefix) else { return nil }
         let hash = SHA256.hash(Array(token.utf8))
         return try await database.transaction(.system(actor: .system)) { db in
             try db.query(

@@ -29,6 +29,28 @@ public struct IssuedFeed: Sendable, Hashable {
     public var replaced: Bool
 }
 
+/// A feed just made, with its addresses: the only answer (API) or output (CLI) that holds them.
+public struct FeedAddress: Sendable, Hashable, Codable {
+    public var feed: FeedRecord
+    public var url: String
+    /// The same address for calendar apps that subscribe when a `webcal://` link is opened.
+    public var webcalURL: String
+    public var replaced: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case feed, url, replaced
+        case webcalURL = "webcal_url"
+    }
+
+    /// `baseURL` is where people reach the server, such as `https://dispatch.example.org`.
+    public init(_ issued: IssuedFeed, baseURL: String) {
+        feed = issued.feed
+        url = "\(baseURL)/feeds/\(issued.token).ics"
+        webcalURL = "webcal" + url.drop(while: { $0 != ":" })
+        replaced = issued.replaced
+    }
+}
+
 /// What a feed request resolves to: the feed and its organisation's time zone.
 public struct FeedSubject: Sendable, Hashable {
     public var feed: FeedRecord
@@ -159,9 +181,7 @@ public struct FeedStore: Sendable {
     /// The feed a token opens, or `nil` when the token is malformed, unknown, revoked, or its user is
     /// deactivated. A malformed token is not looked up at all.
     public func resolve(token: String) async throws -> FeedSubject? {
-        guard token.hasPrefix(Self.tokenPrefix), token.utf8.count == Self.tokenPrefix.utf8.count + 43,
-            token.utf8.dropFirst(Self.tokenPrefix.utf8.count).allSatisfy(\.isBase64URLCharacter)
-        else { return nil }
+        guard SecretToken.isWellFormed(token, prefix: Self.tokenPrefix) else { return nil }
         let hash = SHA256.hash(Array(token.utf8))
         return try await database.transaction(.system(actor: .system)) { db in
             try db.query(
@@ -247,18 +267,12 @@ public struct FeedStore: Sendable {
         if let previous {
             try db.execute("UPDATE feed_tokens SET revoked_at = $2 WHERE id = $1", [previous.id, time])
         }
-        var secret = [UInt8](repeating: 0, count: 32)
-        secret.withUnsafeMutableBytes { random.fill($0) }
-        let token = tokenPrefix + Data(secret).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = SecretToken.make(prefix: tokenPrefix, random: random)
         let language = requested ?? previous?.language ?? "nb"
         // The feed's id comes from the same random source as its token (a version 4 UUID).
         var idBytes = [UInt8](repeating: 0, count: 16)
         idBytes.withUnsafeMutableBytes { random.fill($0) }
-        idBytes[6] = idBytes[6] & 0x0f | 0x40
-        idBytes[8] = idBytes[8] & 0x3f | 0x80
-        let id = UUID(uuid: (idBytes[0], idBytes[1], idBytes[2], idBytes[3], idBytes[4], idBytes[5], idBytes[6], idBytes[7],
-                             idBytes[8], idBytes[9], idBytes[10], idBytes[11], idBytes[12], idBytes[13], idBytes[14], idBytes[15]))
+        let id = UUID(bytes: idBytes, version: 4)
         try db.execute(
             "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             [id, organization, user.id, SHA256.hash(Array(token.utf8)), language, time])
@@ -298,8 +312,21 @@ public struct FeedStore: Sendable {
     }
 }
 
-extension UInt8 {
-    var isBase64URLCharacter: Bool {
-        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x2D || self == 0x5F
+/// The secrets handed out (API tokens, feed tokens): a prefix that says what it is, then 256
+/// random bits in unpadded base64url (43 characters).
+enum SecretToken {
+    static func make(prefix: String, random: some RandomSource) -> String {
+        var secret = [UInt8](repeating: 0, count: 32)
+        secret.withUnsafeMutableBytes { random.fill($0) }
+        return prefix + Data(secret).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Whether `token` has the shape of one: anything else is not looked up at all.
+    static func isWellFormed(_ token: String, prefix: String) -> Bool {
+        token.hasPrefix(prefix) && token.utf8.count == prefix.utf8.count + 43
+            && token.utf8.dropFirst(prefix.utf8.count).allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
+            }
     }
 }

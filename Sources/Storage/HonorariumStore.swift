@@ -123,8 +123,7 @@ public struct HonorariumStore: Sendable {
             // An assignment is counted once, so (assignment, tier) names the event: its id is
             // derived from them, and the same history always gives the same audit chain.
             let digest = SHA256.hash(Array("dispatch.honorarium-tier-event:\(before.id):\(tier)".utf8))
-            let eventID = UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6] & 0x0f | 0x50, digest[7],
-                                      digest[8] & 0x3f | 0x80, digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+            let eventID = UUID(bytes: digest, version: 5)
             let event = try db.query(
                 """
                 INSERT INTO honorarium_threshold_events (id, organization_id, peer_mentor_id, period, tier, assignment_id, crossed_at)
