@@ -29,10 +29,11 @@ public struct CalendarFeed: Sendable {
     }
 
     /// The strong ETag of a feed in this version: a feed whose version did not change is byte for
-    /// byte the same, so a conditional request can be answered without building it.
+    /// byte the same, so a conditional request can be answered without building it. The layout
+    /// version and the texts' fingerprint are part of it, so an upgrade that changes either is seen.
     public func entityTag(of subject: FeedSubject, version: FeedVersion) -> String {
         let material = [
-            "v\(Self.layoutVersion)", subject.feed.id.uuidString.lowercased(), subject.feed.language, version.timeZone,
+            "v\(Self.layoutVersion)", texts.fingerprint, subject.feed.id.uuidString.lowercased(), subject.feed.language, version.timeZone,
             String(version.assignmentCount), PostgresTimestamp.format(version.lastChange),
         ].joined(separator: "|")
         return "\"" + Hex.encode(Array(SHA256.hash(Array(material.utf8)).prefix(16))) + "\""

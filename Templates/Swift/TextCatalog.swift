@@ -18,6 +18,9 @@ public struct TextCatalog: Sendable {
     }
 
     private let templates: [Language: [String: MustacheTemplate]]
+    /// Changes whenever any text changes (FNV-1a over the sources): part of the calendar feeds'
+    /// ETag, so a new wording reaches calendars that already hold the feed.
+    public let fingerprint: String
 
     /// The texts compiled into this program.
     public static let bundled: TextCatalog = {
@@ -35,10 +38,15 @@ public struct TextCatalog: Sendable {
     /// Parses texts files given as strings, one per language.
     public init(sources: [Language: String]) throws {
         var templates: [Language: [String: MustacheTemplate]] = [:]
-        for (language, source) in sources {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (language, source) in sources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             templates[language] = try Self.parse(source, language: language)
+            for byte in (language.rawValue + "\u{0}" + source).utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
         }
         self.templates = templates
+        self.fingerprint = String(hash, radix: 16)
     }
 
     /// The keys one language defines.

@@ -39,6 +39,14 @@ struct TextCatalogTests {
         #expect(catalog.text(TextKey(rawValue: "a"), .en, values: ["v": "<&>"]) == "x <&> y")
     }
 
+    @Test("the fingerprint changes with any text and only then")
+    func fingerprint() throws {
+        let one = try TextCatalog(sources: [.nb: "a = hei", .en: "a = hi"])
+        #expect(try TextCatalog(sources: [.en: "a = hi", .nb: "a = hei"]).fingerprint == one.fingerprint)
+        #expect(try TextCatalog(sources: [.nb: "a = hei!", .en: "a = hi"]).fingerprint != one.fingerprint)
+        #expect(try TextCatalog(sources: [.nb: "a = hi", .en: "a = hei"]).fingerprint != one.fingerprint)
+    }
+
     @Test("a broken texts file is refused with its line number")
     func formatErrors() {
         let broken = [
