@@ -224,3 +224,31 @@ public struct OverviewPage: Sendable, Hashable, Codable {
         case nextCursor = "next_cursor"
     }
 }
+
+/// A user's live calendar feed (`GET /v1/users/{user}/feed`): never its address.
+public struct FeedInfo: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var userID: UserID
+    public var handle: String
+    public var language: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, handle, language
+        case userID = "user_id"
+        case createdAt = "created_at"
+    }
+}
+
+/// A feed just made or rotated (`POST /v1/users/{user}/feed`): the only answer with its address.
+public struct FeedAddressInfo: Sendable, Hashable, Codable {
+    public var feed: FeedInfo
+    public var url: String
+    public var webcalURL: String
+    public var replaced: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case feed, url, replaced
+        case webcalURL = "webcal_url"
+    }
+}

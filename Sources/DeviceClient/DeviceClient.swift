@@ -189,6 +189,20 @@ public struct DeviceClient: Sendable {
         return try await api.cancel(id, reason: reason)
     }
 
+    /// The signed-in user's calendar feed (`user` is `me`, or someone else's handle for an
+    /// organisation admin): made or rotated (the address is in the answer, once), shown, revoked.
+    public func issueFeed(for user: String = "me", language: String? = nil) async throws -> FeedAddressInfo {
+        try await api().0.issueFeed(for: user, language: language)
+    }
+
+    public func feed(of user: String = "me") async throws -> FeedInfo {
+        try await api().0.feed(of: user)
+    }
+
+    public func revokeFeed(of user: String = "me") async throws {
+        try await api().0.revokeFeed(of: user)
+    }
+
     /// The status overview (coordinators) or the inbox (peer mentors): one page.
     public func overview(_ query: OverviewQuery = OverviewQuery()) async throws -> OverviewPage {
         let (api, _) = try api()

@@ -79,6 +79,20 @@ public struct DispatchAPI: Sendable {
         try await call(.POST, "/v1/assignments/\(id)/cancel", json: ["reason": reason])
     }
 
+    /// Makes or rotates a user's calendar feed (`me`, a handle or an id).
+    public func issueFeed(for user: String, language: String?) async throws -> FeedAddressInfo {
+        try await call(.POST, "/v1/users/\(Self.pathComponent(user))/feed", json: language.map { ["language": $0] } ?? [:])
+    }
+
+    public func feed(of user: String) async throws -> FeedInfo {
+        try await call(.GET, "/v1/users/\(Self.pathComponent(user))/feed")
+    }
+
+    public func revokeFeed(of user: String) async throws {
+        let (status, answer) = try await send(.DELETE, "/v1/users/\(Self.pathComponent(user))/feed", body: nil, headers: [])
+        guard (200..<300).contains(status) else { throw Self.problem(status: status, body: answer) }
+    }
+
     // MARK: Transport
 
     static let maximumResponse = 4 * 1024 * 1024

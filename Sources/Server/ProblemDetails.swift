@@ -99,6 +99,7 @@ public enum ProblemMapping {
             let status: HTTPResponse.Status = switch error {
             case .adminRequired: .forbidden
             case .noFeed: .notFound
+            case .alreadyExists: .conflict
             case .languageInvalid, .userDeactivated: .unprocessableContent
             }
             return ProblemDetails(status: status, code: error.code, detail: error.description)

@@ -83,6 +83,7 @@ public struct FeedAssignment: Sendable, Hashable {
 public enum FeedError: Error, Sendable, Hashable, CustomStringConvertible {
     case adminRequired
     case noFeed
+    case alreadyExists
     case languageInvalid
     case userDeactivated
 
@@ -90,6 +91,7 @@ public enum FeedError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .adminRequired: "organization_admin_required"
         case .noFeed: "feed_not_found"
+        case .alreadyExists: "feed_exists"
         case .languageInvalid: "language_invalid"
         case .userDeactivated: "user_deactivated"
         }
@@ -99,6 +101,7 @@ public enum FeedError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .adminRequired: "Only the user themselves or an organisation admin can manage a user's calendar feed."
         case .noFeed: "This user has no calendar feed."
+        case .alreadyExists: "This user already has a calendar feed. 'dispatch feed rotate' gives a new address and stops the old one."
         case .languageInvalid: "The language is nb or en."
         case .userDeactivated: "This user is deactivated and cannot have a calendar feed."
         }

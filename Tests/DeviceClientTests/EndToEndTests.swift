@@ -148,16 +148,17 @@ struct EndToEndTests {
             // folders, and the marker must be in none of them.
             _ = try await setup.accounts.addUser(to: setup.organization.id, handle: "admin", role: .organizationAdmin, at: clock.now)
             let adminToken = try await setup.accounts.issueToken(for: "admin", in: setup.organization.id, lifetime: 86_400, at: clock.now).token
-            func fetch(_ path: String, post: Bool = false, token: String?) async throws -> String {
+            func fetch(_ path: String, token: String?) async throws -> String {
                 var request = HTTPClientRequest(url: server + path)
-                if post { request.method = .POST }
                 if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
                 let response = try await httpClient.execute(request, timeout: .seconds(30))
                 #expect(response.status.code < 300, "\(path): \(response.status)")
                 return String(buffer: try await response.body.collect(upTo: 10 << 20))
             }
-            let issued = try await fetch("/v1/users/me/feed", post: true, token: setup.mentorToken)
-            let feedURL = try #require((try JSONSerialization.jsonObject(with: Data(issued.utf8)) as? [String: Any])?["url"] as? String)
+            let issued = try await mentor.issueFeed(language: "en")
+            #expect(issued.feed.handle == "mentor" && !issued.replaced && issued.webcalURL.hasPrefix("webcal://"))
+            #expect(try await mentor.feed().id == issued.feed.id)
+            let feedURL = issued.url
             var exports: [String: String] = [
                 "feed.ics": try await fetch(String(feedURL[feedURL.range(of: "/feeds/")!.lowerBound...]), token: nil),
                 "honorarium.csv": try await fetch("/v1/reports/honorarium?period=2026", token: adminToken),

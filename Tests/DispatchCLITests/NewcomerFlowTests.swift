@@ -112,6 +112,23 @@ struct NewcomerFlowTests {
         #expect(try run("ola", ["ack", id]) == "Acknowledged. Status: acknowledged.\n")
         #expect(try run("ola", ["contact", id]) == "Contact recorded. Status: acknowledged.\n")
 
+        // Ola's calendar feed, made on the device: the address is printed once; the calendar behind it
+        // is valid and says nothing of the case; rotation stops the old address at once.
+        let feed = try run("ola", ["feed", "create", "--language", "en"])
+        #expect(feed.contains("Calendar feed for ola.") && feed.contains("Calendar apps that subscribe by link can use: webcal://"), "\(feed)")
+        let feedURL = try #require(feed.split(separator: "\n").first { $0.hasPrefix("http://") }.map(String.init))
+        let (calendar, feedResponse) = try await URLSession.shared.data(from: URL(string: feedURL)!)
+        #expect((feedResponse as? HTTPURLResponse)?.statusCode == 200)
+        let calendarText = String(decoding: calendar, as: UTF8.self)
+        #expect(calendarText.hasPrefix("BEGIN:VCALENDAR") && !calendarText.contains(marker) && !calendarText.contains("Oppdrag 1"))
+        #expect(try run("ola", ["feed", "show"]).contains("ola has a calendar feed"))
+        #expect(try run("ola", ["feed", "create"], expect: 1).contains("dispatch feed rotate"))
+        #expect(try run("ola", ["feed", "rotate"]).contains("replacing the old address"))
+        let (_, oldResponse) = try await URLSession.shared.data(from: URL(string: feedURL)!)
+        #expect((oldResponse as? HTTPURLResponse)?.statusCode == 404, "the old address stops at once")
+        #expect(try run("ola", ["feed", "rotate", "--handle", "kari"], expect: 1).contains("organisation admin"))
+        #expect(try run("ola", ["feed", "revoke"]).contains("no longer works"))
+
         // Kari sees it in the status overview, as text and as JSON.
         let status = try run("kari", ["status"])
         #expect(status.contains("Open assignments: 1. Overdue: 0."))
