@@ -144,8 +144,8 @@ public struct AuditExtract: Sendable {
             }
         }
         let manifest = AuditManifest(
-            format: AuditManifest.currentFormat, organizationID: organization.description, from: AuditTime.format(from), to: AuditTime.format(to),
-            generatedAt: AuditTime.format(generatedAt), entriesFile: format.fileName, entriesFormat: format, entryCount: count,
+            format: AuditManifest.currentFormat, organizationID: organization.description, from: PostgresTimestamp.format(from), to: PostgresTimestamp.format(to),
+            generatedAt: PostgresTimestamp.format(generatedAt), entriesFile: format.fileName, entriesFormat: format, entryCount: count,
             firstSequence: first?.sequence, lastSequence: last?.sequence, previousHash: first?.previousHash, firstEntryHash: first?.entryHash,
             lastEntryHash: last?.entryHash, firstOccurredAt: first?.occurredAt, lastOccurredAt: last?.occurredAt,
             entriesSHA256: Hex.encode(hasher.finalize()), signingKey: Hex.encode(signingKey.publicKeys.signingKey))
@@ -274,13 +274,6 @@ struct AuditLine: Codable {
         try container.encode(details, forKey: .details)
         try container.encode(previous_hash, forKey: .previous_hash)
         try container.encode(entry_hash, forKey: .entry_hash)
-    }
-}
-
-/// The audit chain's timestamp text (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC).
-public enum AuditTime {
-    public static func format(_ date: Date) -> String {
-        PostgresTimestamp.format(date)
     }
 }
 

@@ -206,11 +206,11 @@ public struct FeedStore: Sendable {
             guard
                 let row = try db.query(
                     """
-                    SELECT (SELECT count(*) FROM assignments WHERE organization_id = $1 AND (peer_mentor_id = $2 OR coordinator_id = $2)) AS assignments,
-                           greatest((SELECT max(updated_at) FROM assignments WHERE organization_id = $1 AND (peer_mentor_id = $2 OR coordinator_id = $2)),
-                                    o.updated_at, $3::timestamptz) AS last_change,
-                           o.time_zone
-                      FROM organizations o WHERE o.id = $1
+                    SELECT a.assignments, greatest(a.changed, o.updated_at, $3::timestamptz) AS last_change, o.time_zone
+                      FROM organizations o,
+                           LATERAL (SELECT count(*) AS assignments, max(updated_at) AS changed FROM assignments
+                                     WHERE organization_id = $1 AND (peer_mentor_id = $2 OR coordinator_id = $2)) a
+                     WHERE o.id = $1
                     """, [feed.organizationID, feed.userID, feed.createdAt]
                 ).first
             else { throw DomainError.notFound }
