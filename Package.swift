@@ -12,7 +12,9 @@
 //   Templates      every human-facing text, nb and en (Templates/*.texts, compiled in)
 //   DeviceClient   the device side: login, keys, pins, seal and open, offline cache, receipt queue
 //                  (beside Server, not above it: it speaks to the server only over HTTP)
-//   Storage        libpq, pool, migrations, the managed local cluster, the audit chain
+//   Storage        the schema and its migrations, the stores, the audit log and chain
+//   Postgres       libpq connection, pool, values, errors, transaction scopes, the managed local
+//                  cluster, the migrator: nothing in it knows about assignments
 //   Envelope       libsodium: keys, fingerprints, seal/open, signatures, keystore
 //   AssignmentCore pure domain: types, lifecycle, rules, policies (no IO, no C)
 //   CSodium CLibPQ CLibical   system libraries found through pkg-config
@@ -25,6 +27,7 @@ let package = Package(
         .executable(name: "dispatch", targets: ["DispatchCLI"]),
         .library(name: "AssignmentCore", targets: ["AssignmentCore"]),
         .library(name: "Envelope", targets: ["Envelope"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Server", targets: ["Server"]),
     ],
@@ -64,7 +67,7 @@ let package = Package(
             dependencies: ["AssignmentCore", "CSodium"]
         ),
         .target(
-            name: "Storage",
+            name: "Postgres",
             dependencies: [
                 "AssignmentCore",
                 "Envelope",
@@ -74,9 +77,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Storage",
+            dependencies: [
+                "AssignmentCore",
+                "Envelope",
+                "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Jobs",
             dependencies: [
                 "AssignmentCore",
+                "Postgres",
                 "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,17 +106,18 @@ let package = Package(
         ),
         .target(
             name: "Exports",
-            dependencies: ["AssignmentCore", "Envelope", "Storage", "Templates", "CLibical"]
+            dependencies: ["AssignmentCore", "Envelope", "Postgres", "Storage", "Templates", "CLibical"]
         ),
         .target(
             name: "Demo",
-            dependencies: ["AssignmentCore", "Envelope", "Storage", "Exports", "Jobs", "Templates"]
+            dependencies: ["AssignmentCore", "Envelope", "Postgres", "Storage", "Exports", "Jobs", "Templates"]
         ),
         .target(
             name: "Server",
             dependencies: [
                 "AssignmentCore",
                 "Envelope",
+                "Postgres",
                 "Storage",
                 "Jobs",
                 "Exports",
@@ -129,6 +143,7 @@ let package = Package(
             dependencies: [
                 "AssignmentCore",
                 "Envelope",
+                "Postgres",
                 "Storage",
                 "Server",
                 "Jobs",
@@ -158,20 +173,20 @@ let package = Package(
         ),
         .target(
             name: "DatabaseTestSupport",
-            dependencies: ["Storage", "Envelope", "AssignmentCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "Storage", "Envelope", "AssignmentCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/DatabaseTestSupport"
         ),
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                "Server", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -180,19 +195,19 @@ let package = Package(
         ),
         .testTarget(
             name: "ExportsTests",
-            dependencies: ["Exports", "Storage", "AssignmentCore", "Envelope", "Templates", "CLibical", "DatabaseTestSupport"]
+            dependencies: ["Exports", "Postgres", "Storage", "AssignmentCore", "Envelope", "Templates", "CLibical", "DatabaseTestSupport"]
         ),
         .testTarget(
             name: "JobsTests",
             dependencies: [
-                "Jobs", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                "Jobs", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "DeviceClientTests",
             dependencies: [
-                "DeviceClient", "Server", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport", "Exports", "Jobs",
+                "DeviceClient", "Server", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport", "Exports", "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -204,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DispatchCLITests",
-            dependencies: ["DispatchCLI", "Envelope", "Storage", "AssignmentCore", "DatabaseTestSupport"]
+            dependencies: ["DispatchCLI", "Envelope", "Postgres", "Storage", "AssignmentCore", "DatabaseTestSupport"]
         ),
     ]
 )

@@ -3,6 +3,7 @@ import Envelope
 import Exports
 import Foundation
 import Jobs
+import Postgres
 import Storage
 import Templates
 

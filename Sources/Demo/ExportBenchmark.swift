@@ -2,6 +2,7 @@ import AssignmentCore
 import Envelope
 import Exports
 import Foundation
+import Postgres
 import Storage
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Demo
 import Foundation
+import Postgres
 import Storage
 
 /// `dispatch bench exports [--assignments 1000000] [--mentors 10000] [--rounds 3] [--json]`
@@ -33,7 +34,7 @@ struct BenchExportsCommand: AsyncParsableCommand {
         let report = try await Database.using(
             DatabaseConfiguration(location: .external(connectionString: cluster.connectionString()), maximumConnections: 2), logger: environment.logger
         ) { database in
-            _ = try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
             return try await ExportBenchmark(database: database, connectionString: cluster.connectionString(), psql: cluster.binDirectory + "/psql", scratch: scratch + "/out")
                 .run(assignments: assignments, mentors: mentors, rounds: rounds) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }

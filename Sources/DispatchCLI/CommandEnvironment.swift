@@ -3,6 +3,7 @@ import DeviceClient
 import Envelope
 import Foundation
 import Logging
+import Postgres
 import Server
 import Storage
 
@@ -96,7 +97,7 @@ struct CommandEnvironment {
     /// (stopping the embedded one if this command started it).
     func withAccounts<Result>(_ body: (AccountStore) async throws -> Result) async throws -> Result {
         try await Database.using(databaseConfiguration, logger: logger) { database in
-            _ = try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
             return try await body(AccountStore(database: database))
         }
     }

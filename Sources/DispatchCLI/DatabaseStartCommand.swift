@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Postgres
 import Storage
 
 /// `dispatch db start`
@@ -13,7 +14,7 @@ struct DatabaseStartCommand: ParsableCommand {
 
     func run() throws {
         let environment = try CommandEnvironment(options: options)
-        let report = try EmbeddedDatabaseReport.start(try environment.managedCluster(), now: Date())
+        let report = try EmbeddedDatabaseReport.start(try environment.managedCluster(), migrator: .schema, now: Date())
         try Output.print(report, json: json) { $0.plainText }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Demo
 import Foundation
+import Postgres
 import Storage
 
 /// `dispatch demo reports [--out Reports]`
@@ -24,7 +25,7 @@ struct DemoReportsCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let configuration = DatabaseConfiguration(location: .embedded(dataDirectory: scratch, binDirectory: environment.postgresBinDirectory))
         let written = try await Database.using(configuration, logger: environment.logger) { database in
-            _ = try await database.withConnection { try Migrator().migrate(on: $0, now: DemoReports.start) }
+            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: DemoReports.start) }
             return try await DemoReports(database: database).generate(into: folder)
         }
         print("Wrote \(written.count) example reports to \(folder):")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Foundation
+import Postgres
 import Storage
 
 /// `dispatch feed create|rotate|revoke|show`: a user's masked calendar feed (docs/feeds.md).

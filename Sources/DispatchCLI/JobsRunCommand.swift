@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jobs
+import Postgres
 import Server
 import ServiceLifecycle
 import Storage
@@ -30,7 +31,7 @@ struct JobsRunCommand: AsyncParsableCommand {
         let environment = try CommandEnvironment(options: options)
         if once {
             let report = try await Database.using(environment.databaseConfiguration, logger: environment.logger) { database in
-                _ = try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+                _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
                 return try await JobRunner(database: database, now: { Date() }, batchSize: batchSize, logger: environment.logger).runOnce()
             }
             try Output.print(report, json: json) { report in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jobs
+import Postgres
 import Storage
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ struct SweepRunner {
         let interrupted = InterruptFlag()
         let onTerminal = isatty(STDERR_FILENO) == 1
         let report = try await Database.using(environment.databaseConfiguration, logger: environment.logger) { database in
-            _ = try await database.withConnection { try Migrator().migrate(on: $0, now: Date()) }
+            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
             return try await body(database, { done, due in Self.progress(done: done, due: due, onTerminal: onTerminal) }, { interrupted.isSet })
         }
         if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -1,13 +1,14 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 import Storage
 
 /// How an extract's entries are written.
 public enum AuditExtractFormat: String, Sendable, Hashable, Codable, CaseIterable {
     /// JSON Lines: one entry per line, keys sorted.
     case jsonl
-    /// RFC 4180 CSV with a header; values exactly as hashed (no formula neutralisation needed:
+    /// RFC 4180 CSV with a header; values exactly as hashed, `details` too (no formula neutralisation needed:
     /// no column can start with a formula character).
     case csv
 
@@ -23,7 +24,9 @@ public enum AuditExtractFormat: String, Sendable, Hashable, Codable, CaseIterabl
 /// JSON with sorted keys; `manifest.sig` holds the hex Ed25519 signature of exactly those bytes by
 /// the server's audit key (``ServerKey/auditSigningKey()``).
 public struct AuditManifest: Codable, Sendable, Hashable {
-    public static let currentFormat = "assignment-dispatch-audit-extract/1"
+    public static let currentFormat = "assignment-dispatch-audit-extract/2"
+    /// Formats the verifier reads: 1 carried details as a string, 2 as an object.
+    public static let readableFormats: Set<String> = ["assignment-dispatch-audit-extract/1", currentFormat]
 
     public var format: String
     public var organizationID: String
@@ -212,14 +215,14 @@ public struct AuditExtract: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for entry in page {
-                chunk += String(decoding: try encoder.encode(AuditLine(entry)), as: UTF8.self)
+                chunk += String(decoding: try encoder.encode(try AuditLine(entry)), as: UTF8.self)
                 chunk += "\n"
             }
         case .csv:
             for entry in page {
                 chunk += CSVFormat.audit.line([
                     entry.organizationID, String(entry.sequence), entry.occurredAt, entry.actorID ?? "", entry.actorRole, entry.action,
-                    entry.subjectType, entry.subjectID ?? "", entry.details, entry.previousHash, entry.entryHash,
+                    entry.subjectType, entry.subjectID ?? "", entry.hashedDetails, entry.previousHash, entry.entryHash,
                 ])
             }
         }
@@ -227,7 +230,10 @@ public struct AuditExtract: Sendable {
     }
 }
 
-/// One entry as a line of the JSON Lines file (snake_case, nulls written out).
+/// One entry as a line of the JSON Lines file (snake_case, nulls written out). `details` is a JSON
+/// object; `legacy_details`, only on entries written before migration 0006 whose text was not
+/// canonical, is the exact text their hash covers. Format 1 extracts carried `details` as a string
+/// (the hashed text itself); the verifier still reads them.
 struct AuditLine: Codable {
     var organization_id: String
     var sequence: Int
@@ -237,11 +243,12 @@ struct AuditLine: Codable {
     var action: String
     var subject_type: String
     var subject_id: String?
-    var details: String
+    var details: AuditDetailsJSON
+    var legacy_details: String?
     var previous_hash: String
     var entry_hash: String
 
-    init(_ entry: AuditChain.Entry) {
+    init(_ entry: AuditChain.Entry) throws {
         organization_id = entry.organizationID
         sequence = entry.sequence
         occurred_at = entry.occurredAt
@@ -250,15 +257,31 @@ struct AuditLine: Codable {
         action = entry.action
         subject_type = entry.subjectType
         subject_id = entry.subjectID
-        details = entry.details
+        guard let details = AuditDetailsJSON(text: entry.details) else {
+            throw AuditExtractError.detailsUnreadable(sequence: entry.sequence)
+        }
+        self.details = details
+        legacy_details = entry.legacyDetails
         previous_hash = entry.previousHash
         entry_hash = entry.entryHash
     }
 
-    var entry: AuditChain.Entry {
-        AuditChain.Entry(
+    /// The entry as the chain sees it, or a sentence saying why the line's details cannot be the
+    /// ones that were hashed.
+    var entry: Result<AuditChain.Entry, AuditLineProblem> {
+        let canonical: String
+        var legacy = legacy_details
+        if case .string(let text) = details {
+            // Format 1: the hashed text itself, as a string.
+            canonical = AuditDetailsJSON(text: text)?.canonicalText ?? text
+            if canonical != text { legacy = text }
+        } else {
+            canonical = details.canonicalText
+            if let legacy, AuditDetailsJSON(text: legacy)?.canonicalText != canonical { return .failure(.legacyDetailsDiffer) }
+        }
+        return .success(AuditChain.Entry(
             organizationID: organization_id, sequence: sequence, occurredAt: occurred_at, actorID: actor_id, actorRole: actor_role, action: action,
-            subjectType: subject_type, subjectID: subject_id, details: details, previousHash: previous_hash, entryHash: entry_hash)
+            subjectType: subject_type, subjectID: subject_id, details: canonical, legacyDetails: legacy, previousHash: previous_hash, entryHash: entry_hash))
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -272,9 +295,15 @@ struct AuditLine: Codable {
         try container.encode(subject_type, forKey: .subject_type)
         try container.encode(subject_id, forKey: .subject_id)
         try container.encode(details, forKey: .details)
+        try container.encodeIfPresent(legacy_details, forKey: .legacy_details)
         try container.encode(previous_hash, forKey: .previous_hash)
         try container.encode(entry_hash, forKey: .entry_hash)
     }
+}
+
+enum AuditLineProblem: Error {
+    /// `legacy_details` does not say the same as `details`: what is shown is not what was hashed.
+    case legacyDetailsDiffer
 }
 
 public enum AuditExtractError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -282,6 +311,7 @@ public enum AuditExtractError: Error, Sendable, Hashable, CustomStringConvertibl
     case dateInvalid(String)
     case folderNotEmpty(String)
     case folderUnwritable(String)
+    case detailsUnreadable(sequence: Int)
 
     public var code: String {
         switch self {
@@ -289,6 +319,7 @@ public enum AuditExtractError: Error, Sendable, Hashable, CustomStringConvertibl
         case .dateInvalid: "date_invalid"
         case .folderNotEmpty: "folder_not_empty"
         case .folderUnwritable: "folder_unwritable"
+        case .detailsUnreadable: "details_unreadable"
         }
     }
 
@@ -298,6 +329,7 @@ public enum AuditExtractError: Error, Sendable, Hashable, CustomStringConvertibl
         case .dateInvalid(let text): "'\(text.prefix(40))' is not a date. Use a day such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z."
         case .folderNotEmpty(let path): "\(path) exists and is not empty. Choose a new folder for the extract."
         case .folderUnwritable(let path): "Cannot write the extract to \(path): check that its parent folder exists and is writable."
+        case .detailsUnreadable(let sequence): "Audit entry \(sequence) has details that are not JSON: the audit table was changed by hand. Run dispatch audit verify --live."
         }
     }
 }

@@ -159,7 +159,9 @@ public enum AuditExtractVerifier {
             }
             self.manifest = manifest
             self.source = source
-            if manifest.format != AuditManifest.currentFormat { problems.append("The manifest's format is \(manifest.format), not \(AuditManifest.currentFormat).") }
+            if !AuditManifest.readableFormats.contains(manifest.format) {
+                problems.append("The manifest's format is \(manifest.format), which this version of dispatch does not know (it reads \(AuditManifest.readableFormats.sorted().joined(separator: " and "))).")
+            }
             let key = Hex.decode(manifest.signingKey) ?? []
             if let signature, SignatureCheck.isValid(signature, of: manifestBytes, signingKey: key) {
                 if let trustedKey, trustedKey != key {
@@ -197,14 +199,19 @@ public enum AuditExtractVerifier {
                 add(
                     AuditChain.Entry(
                         organizationID: fields[0], sequence: sequence, occurredAt: fields[2], actorID: fields[3].isEmpty ? nil : fields[3],
-                        actorRole: fields[4], action: fields[5], subjectType: fields[6], subjectID: fields[7].isEmpty ? nil : fields[7], details: fields[8],
+                        actorRole: fields[4], action: fields[5], subjectType: fields[6], subjectID: fields[7].isEmpty ? nil : fields[7],
+                        details: fields[8],
                         previousHash: fields[9], entryHash: fields[10]))
             } else {
                 guard let decoded = try? JSONDecoder().decode(AuditLine.self, from: Data(bytes)) else {
                     problems.append("Line \(line): not an audit entry.")
                     return
                 }
-                add(decoded.entry)
+                switch decoded.entry {
+                case .success(let entry): add(entry)
+                case .failure:
+                    problems.append("Line \(line): entry \(decoded.sequence)'s details are not the ones its hash covers (legacy_details says something else).")
+                }
             }
         }
 

@@ -2,6 +2,7 @@ import AssignmentCore
 import CLibical
 import Envelope
 import Foundation
+import Postgres
 import Storage
 import Templates
 

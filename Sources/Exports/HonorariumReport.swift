@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 import Storage
 import Templates
 

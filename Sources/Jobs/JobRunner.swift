@@ -1,6 +1,7 @@
 import AssignmentCore
 import Foundation
 import Logging
+import Postgres
 import ServiceLifecycle
 import Storage
 

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 import Storage
 
 /// The reminder job: a plain function of the database, the time and the batch size, which the

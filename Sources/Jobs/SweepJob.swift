@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 import Storage
 
 /// What a sweep did, or in a dry run would do: ids and counts only, never personal data.

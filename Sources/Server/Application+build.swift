@@ -6,6 +6,7 @@ import Hummingbird
 import Jobs
 import Logging
 import Metrics
+import Postgres
 import Prometheus
 import Storage
 

@@ -101,7 +101,7 @@ struct AssignmentsController {
             query.limit = value
         }
         if let text = parameters.get("cursor") {
-            guard let cursor = OverviewCursor(encoded: text) else { throw RequestError.invalidValue(member: "cursor", problem: "is not a cursor this server gave out") }
+            guard let cursor = OverviewCursorText.decode(text) else { throw RequestError.invalidValue(member: "cursor", problem: "is not a cursor this server gave out") }
             query.cursor = cursor
         }
         return query
@@ -152,9 +152,9 @@ struct AssignmentsController {
                 }
             }
         }
-        group.get("/assignments") { request, context -> StatusOverview in
+        group.get("/assignments") { request, context -> OverviewPage in
             let user = try context.requireUser()
-            return try await assignments.overview(try Self.overviewQuery(request.uri.queryParameters), as: user.context, at: now())
+            return OverviewPage(try await assignments.overview(try Self.overviewQuery(request.uri.queryParameters), as: user.context, at: now()))
         }
         group.get("/assignments/{id}") { _, context -> AssignmentResponse in
             let user = try context.requireUser()
@@ -277,5 +277,3 @@ struct AssignmentResponse: ResponseEncodable, Codable {
         case nextReminderAt = "next_reminder_at"
     }
 }
-
-extension StatusOverview: ResponseEncodable {}

@@ -3,6 +3,7 @@ import Envelope
 import Exports
 import Foundation
 import Hummingbird
+import Postgres
 import Storage
 
 /// `GET /v1/audit/extract?from=2026-01-01&to=2026-12-31`: the caller's organisation's audit extract

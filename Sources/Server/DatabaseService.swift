@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Postgres
 import ServiceLifecycle
 import Storage
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import Postgres
 import Storage
 
 /// `GET /healthz`: 200 when the service can reach its database, 503 (problem+json,

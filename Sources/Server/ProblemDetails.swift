@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Postgres
 import Storage
 
 /// An RFC 9457 problem document: what every failed request answers with, as

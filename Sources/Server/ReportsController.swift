@@ -2,6 +2,7 @@ import AssignmentCore
 import Exports
 import Foundation
 import Hummingbird
+import Postgres
 import Storage
 import Templates
 

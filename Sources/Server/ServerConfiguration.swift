@@ -1,5 +1,6 @@
 import Envelope
 import Foundation
+import Postgres
 import Storage
 
 /// Everything `buildApplication(configuration:logger:)` needs, read at the edge by the command

@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 
 /// An organisation as the admin commands show it.
 public struct OrganizationRecord: Sendable, Hashable, Codable {
@@ -69,7 +70,7 @@ public struct AccountStore: Sendable {
         do {
             try await database.transaction(.system(actor: .system)) { db in
                 try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)", [id, clean, time])
-                try Self.audit(db, organization: id, at: time, action: "organization.created", subjectType: "organization", subject: id.uuid)
+                try AuditLog.append(AuditEntry(.organizationCreated, .organization(id)), organization: id, at: time, on: db)
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             throw AccountError.organizationExists(clean)
@@ -114,7 +115,7 @@ public struct AccountStore: Sendable {
                 [organization, settings.encryptedAssignmentsEnabled, settings.timeZoneIdentifier, settings.reminderAfterDays, settings.reminderRepeatDays,
                  settings.reminderMaximumCount, settings.honorariumTiers.map(String.init).joined(separator: ","),
                  settings.honorariumCountingStatus.rawValue, settings.retentionDays, time])
-            try Self.audit(db, organization: organization, at: time, action: "organization.settings_changed", subjectType: "organization", subject: organization.uuid)
+            try AuditLog.append(AuditEntry(.organizationSettingsChanged, .organization(organization)), organization: organization, at: time, on: db)
         }
         return try await self.organization(organization.description)
     }
@@ -131,9 +132,11 @@ public struct AccountStore: Sendable {
                 """, [organization, clean, rotateSecret ? 1 : 0, time]).first
             else { throw AccountError.organizationNotFound(organization.description) }
             let setting = WebhookSetting(url: try row.decodeIfPresent("webhook_url"), secretVersion: try row.decode("webhook_secret_version"))
-            try Self.audit(
-                db, organization: organization, at: time, action: "organization.webhook_changed", subjectType: "organization", subject: organization.uuid,
-                details: #"{"enabled":\#(setting.url != nil),"secret_version":\#(setting.secretVersion)}"#)
+            try AuditLog.append(
+                AuditEntry(
+                    .organizationWebhookChanged, .organization(organization),
+                    details: AuditDetails.WebhookChanged(enabled: setting.url != nil, secretVersion: setting.secretVersion)),
+                organization: organization, at: time, on: db)
             return setting
         }
     }
@@ -153,7 +156,7 @@ public struct AccountStore: Sendable {
         do {
             try await database.transaction(.system(actor: .system)) { db in
                 try db.execute("INSERT INTO local_associations (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)", [id, organization, name, time])
-                try Self.audit(db, organization: organization, at: time, action: "local_association.created", subjectType: "local_association", subject: id.uuid)
+                try AuditLog.append(AuditEntry(.localAssociationCreated, .localAssociation(id)), organization: organization, at: time, on: db)
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             throw AccountError.localAssociationExists(name)
@@ -184,7 +187,7 @@ public struct AccountStore: Sendable {
                     INSERT INTO users (id, organization_id, local_association_id, handle, role, certification_expires_at, created_at, updated_at)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
                     """, [id, organization, localAssociationID, handle, role.rawValue, certificationExpiresAt, time])
-                try Self.audit(db, organization: organization, at: time, action: "user.created", subjectType: "user", subject: id.uuid, details: #"{"role":"\#(role.rawValue)"}"#)
+                try AuditLog.append(AuditEntry(.userCreated, .user(id), details: AuditDetails.UserCreated(role: role)), organization: organization, at: time, on: db)
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             throw AccountError.handleTaken(handle)
@@ -212,8 +215,9 @@ public struct AccountStore: Sendable {
             if status == .deactivated {
                 try db.execute("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", [user.id, time])
             }
-            try Self.audit(db, organization: organization, at: time, action: "user.status_changed", subjectType: "user", subject: user.id.uuid,
-                           details: #"{"from":"\#(user.status.rawValue)","to":"\#(status.rawValue)"}"#)
+            try AuditLog.append(
+                AuditEntry(.userStatusChanged, .user(user.id), details: AuditDetails.StatusChange(from: user.status, to: status)),
+                organization: organization, at: time, on: db)
         }
         return try await self.user(handle, in: organization)
     }
@@ -234,7 +238,7 @@ public struct AccountStore: Sendable {
             try db.execute(
                 "INSERT INTO api_tokens (id, organization_id, user_id, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 [id, organization, user.id, SHA256.hash(Array(token.utf8)), label, time, expiresAt])
-            try Self.audit(db, organization: organization, at: time, action: "token.issued", subjectType: "user", subject: user.id.uuid, details: #"{"token_id":"\#(id.uuidString.lowercased())"}"#)
+            try AuditLog.append(AuditEntry(.tokenIssued, .user(user.id), details: AuditDetails.TokenIssued(tokenID: AuditID(id))), organization: organization, at: time, on: db)
         }
         return IssuedToken(id: id, token: token, expiresAt: PostgresTimestamp.truncatedToMicroseconds(expiresAt))
     }
@@ -243,7 +247,7 @@ public struct AccountStore: Sendable {
         let revoked = try await database.transaction(.system(actor: .system)) { db in
             let count = try db.query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL", [id, organization, time]).affectedRows
             if count > 0 {
-                try Self.audit(db, organization: organization, at: time, action: "token.revoked", subjectType: "token", subject: id)
+                try AuditLog.append(AuditEntry(.tokenRevoked, .token(id)), organization: organization, at: time, on: db)
             }
             return count
         }
@@ -300,27 +304,14 @@ public struct AccountStore: Sendable {
             encryptedAssignmentsEnabled: try row.decode("encrypted_assignments_enabled"), timeZoneIdentifier: try row.decode("time_zone"),
             reminderAfterDays: try row.decode("reminder_after_days"), reminderRepeatDays: try row.decode("reminder_repeat_days"),
             reminderMaximumCount: try row.decode("reminder_maximum_count"), honorariumTiers: tiers,
-            honorariumCountingStatus: AssignmentStatus(rawValue: try row.decode("honorarium_counting_status")) ?? .completed,
+            honorariumCountingStatus: try row.decode("honorarium_counting_status", as: AssignmentStatus.self),
             retentionDays: try row.decode("retention_days"))
         return settings
     }
 
     static func userRecord(_ row: PostgresRow) throws -> UserRecord {
-        guard let role = Role(rawValue: try row.decode("role")), let status = UserStatus(rawValue: try row.decode("status")) else {
-            throw PostgresError(kind: .decoding, message: "unknown role or status")
-        }
-        return UserRecord(
+        UserRecord(
             id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
-            handle: try row.decode("handle"), role: role, status: status)
-    }
-
-    static func audit(
-        _ db: PostgresConnection, organization: OrganizationID, at time: Date, action: String, subjectType: String, subject: UUID, details: String = "{}"
-    ) throws {
-        try db.execute(
-            """
-            INSERT INTO audit_entries (organization_id, occurred_at, actor_id, actor_role, action, subject_type, subject_id, details)
-            VALUES ($1, $2, nullif(current_setting('dispatch.actor_id', true), '')::uuid, current_setting('dispatch.actor_role', true), $3, $4, $5, $6)
-            """, [organization, time, action, subjectType, subject, details])
+            handle: try row.decode("handle"), role: try row.decode("role"), status: try row.decode("status"))
     }
 }

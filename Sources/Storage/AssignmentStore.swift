@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 
 /// What a coordinator's device submits to dispatch an assignment. The device chooses the id
 /// (it is sealed into the envelope); the server accepts it only if it is new.
@@ -109,8 +110,8 @@ public struct AssignmentStore: Sendable {
                 guard let recipientProfile = try? Self.profile(submission.recipientID, on: db) else { throw DomainError.notFound }
                 let recipientKeys = try db.query("SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1", [submission.recipientID]).map { row in
                     DeviceKeyRecord(
-                        id: try row.decode("id"), userID: try row.decode("user_id"), fingerprint: KeyFingerprint(bytes: try row.decode("fingerprint"))!,
-                        status: DeviceKeyStatus(rawValue: try row.decode("status")) ?? .revoked)
+                        id: try row.decode("id"), userID: try row.decode("user_id"), fingerprint: try row.decode("fingerprint", as: KeyFingerprint.self),
+                        status: try row.decode("status", as: DeviceKeyStatus.self))
                 }
                 let validated = try DispatchRules.validateDispatch(
                     DispatchRules.DispatchRequest(
@@ -202,9 +203,9 @@ public struct AssignmentStore: Sendable {
             let envelope = AssignmentEnvelope(
                 version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1, assignmentID: id.uuid,
                 organizationID: assignment.organizationID.uuid,
-                senderFingerprint: KeyFingerprint(bytes: try header.decode("sender_key_fingerprint"))!,
+                senderFingerprint: try header.decode("sender_key_fingerprint", as: KeyFingerprint.self),
                 recipients: try recipients.map {
-                    .init(fingerprint: KeyFingerprint(bytes: try $0.decode("recipient_fingerprint"))!, sealedKeyHash: try $0.decode("sealed_key_hash"))
+                    .init(fingerprint: try $0.decode("recipient_fingerprint", as: KeyFingerprint.self), sealedKeyHash: try $0.decode("sealed_key_hash"))
                 },
                 nonce: try header.decode("nonce"), ciphertext: try header.decode("ciphertext"), signature: try header.decode("sender_signature"),
                 sealedKeys: [.init(fingerprint: fingerprint, sealedKey: sealedKey)])
@@ -213,8 +214,9 @@ public struct AssignmentStore: Sendable {
                 try Self.write(delivered, on: db)
                 try NotificationStore.enqueue(NotificationPlan.statusChanged(delivered, from: assignment.status, by: .user(user)), about: delivered, at: time, on: db)
             }
-            try AccountStore.audit(db, organization: user.organizationID, at: time, action: "assignment.payload_downloaded", subjectType: "assignment",
-                                   subject: id.uuid, details: #"{"device_key_id":"\#(try key.decode("id", as: UUID.self).uuidString.lowercased())"}"#)
+            try AuditLog.append(
+                AuditEntry(.assignmentPayloadDownloaded, .assignment(id), details: AuditDetails.PayloadDownloaded(deviceKeyID: AuditID(try key.decode("id")))),
+                organization: user.organizationID, at: time, on: db)
             return envelope.serialized
         }
     }
@@ -240,7 +242,7 @@ public struct AssignmentStore: Sendable {
             let consented = try AssignmentLifecycle.giveConsent(assignment, by: .user(user), at: time)
             if consented.consentGivenAt != assignment.consentGivenAt {
                 try db.execute("UPDATE assignments SET consent_given_at = $2, updated_at = $3 WHERE id = $1", [id, consented.consentGivenAt, consented.updatedAt])
-                try AccountStore.audit(db, organization: user.organizationID, at: time, action: "assignment.consent_given", subjectType: "assignment", subject: id.uuid)
+                try AuditLog.append(AuditEntry(.assignmentConsentGiven, .assignment(id)), organization: user.organizationID, at: time, on: db)
                 try NotificationStore.enqueue(NotificationPlan.consentGiven(consented, by: .user(user)), about: consented, at: time, on: db)
             }
             return try Self.load(id, on: db)
@@ -293,10 +295,10 @@ public struct AssignmentStore: Sendable {
             id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
             coordinatorID: try row.decode("coordinator_id"), peerMentorID: try row.decode("peer_mentor_id"), contactID: try row.decodeIfPresent("contact_id"),
             title: try row.decode("title"), assignmentType: try row.decode("assignment_type"),
-            priority: Priority(rawValue: try row.decode("priority")) ?? .normal, isUrgent: try row.decode("is_urgent"),
+            priority: try row.decode("priority", as: Priority.self), isUrgent: try row.decode("is_urgent"),
             geographicRegion: try row.decodeIfPresent("geographic_region"), sourceRef: try row.decodeIfPresent("source_ref"),
             coordinatorNotes: try row.decodeIfPresent("coordinator_notes"), requiresConsent: try row.decode("requires_consent"),
-            status: AssignmentStatus(rawValue: try row.decode("status")) ?? .draft, expiresAt: try row.decodeIfPresent("expires_at"),
+            status: try row.decode("status", as: AssignmentStatus.self), expiresAt: try row.decodeIfPresent("expires_at"),
             contactDeadlineAt: try row.decodeIfPresent("contact_deadline_at"), honorariumEligible: try row.decode("honorarium_eligible"),
             createdAt: try row.decode("created_at"))
         assignment.consentGivenAt = try row.decodeIfPresent("consent_given_at")
@@ -337,7 +339,7 @@ public struct AssignmentStore: Sendable {
         else { throw DomainError.notFound }
         return UserProfile(
             id: try row.decode("id"), organizationID: try row.decode("organization_id"), localAssociationID: try row.decodeIfPresent("local_association_id"),
-            role: Role(rawValue: try row.decode("role")) ?? .peerMentor, status: UserStatus(rawValue: try row.decode("status")) ?? .deactivated,
+            role: try row.decode("role", as: Role.self), status: try row.decode("status", as: UserStatus.self),
             certificationExpiresAt: try row.decodeIfPresent("certification_expires_at"))
     }
 }

@@ -1,14 +1,17 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 
 /// The hash chain of the audit table, recomputed outside the database.
 ///
 /// Each entry's hash is SHA-256 over the previous entry's hash (32 zero bytes for the first) and
 /// the entry's fields, each as a 4-byte big-endian length (−1 for NULL) followed by its UTF-8
 /// bytes: "ADA1", organisation id, sequence, occurred-at (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC),
-/// actor id, actor role, action, subject type, subject id, details. The database computes the same
-/// in `audit_entry_hash()`; `docs/audit.md` specifies it for anyone who verifies an extract.
+/// actor id, actor role, action, subject type, subject id, details (their canonical JSON text, or the
+/// text an entry written before migration 0006 hashed: ``Entry/hashedDetails``). The database
+/// computes the same in `audit_entry_hash()`; `docs/audit.md` specifies it for anyone who verifies
+/// an extract.
 public enum AuditChain {
     /// One audit entry with every hashed field in its canonical text form.
     public struct Entry: Sendable, Hashable, Codable {
@@ -20,13 +23,20 @@ public enum AuditChain {
         public var action: String
         public var subjectType: String
         public var subjectID: String?
+        /// The details' canonical JSON text (``AuditDetailsJSON/canonicalText``).
         public var details: String
+        /// The exact text an entry written before migration 0006 hashed, where it differs from
+        /// the canonical text; `nil` for every later entry.
+        public var legacyDetails: String?
         public var previousHash: String
         public var entryHash: String
 
+        /// The text the entry's hash covers for its details.
+        public var hashedDetails: String { legacyDetails ?? details }
+
         public init(
             organizationID: String, sequence: Int, occurredAt: String, actorID: String?, actorRole: String, action: String,
-            subjectType: String, subjectID: String?, details: String, previousHash: String, entryHash: String
+            subjectType: String, subjectID: String?, details: String, legacyDetails: String? = nil, previousHash: String, entryHash: String
         ) {
             self.organizationID = organizationID
             self.sequence = sequence
@@ -37,6 +47,7 @@ public enum AuditChain {
             self.subjectType = subjectType
             self.subjectID = subjectID
             self.details = details
+            self.legacyDetails = legacyDetails
             self.previousHash = previousHash
             self.entryHash = entryHash
         }
@@ -50,7 +61,7 @@ public enum AuditChain {
         var bytes = previousHash
         for field in [
             "ADA1", entry.organizationID, String(entry.sequence), entry.occurredAt, entry.actorID, entry.actorRole, entry.action,
-            entry.subjectType, entry.subjectID, entry.details,
+            entry.subjectType, entry.subjectID, entry.hashedDetails,
         ] {
             guard let field else {
                 bytes += [0xff, 0xff, 0xff, 0xff]
@@ -130,7 +141,8 @@ public enum AuditChain {
     /// Every hashed field in its canonical text form, and the two hashes.
     static let columns = """
         organization_id::text AS organization_id, sequence, audit_timestamp(occurred_at) AS occurred_at, \
-        actor_id::text AS actor_id, actor_role, action, subject_type, subject_id::text AS subject_id, details, \
+        actor_id::text AS actor_id, actor_role, action, subject_type, subject_id::text AS subject_id, \
+        audit_canonical_json(details) AS details, legacy_details, \
         encode(previous_hash, 'hex') AS previous_hash, encode(entry_hash, 'hex') AS entry_hash
         """
 
@@ -150,7 +162,7 @@ public enum AuditChain {
                 occurredAt: try row.decode("occurred_at"), actorID: try row.decodeIfPresent("actor_id"),
                 actorRole: try row.decode("actor_role"), action: try row.decode("action"),
                 subjectType: try row.decode("subject_type"), subjectID: try row.decodeIfPresent("subject_id"),
-                details: try row.decode("details"), previousHash: try row.decode("previous_hash"), entryHash: try row.decode("entry_hash"))
+                details: try row.decode("details"), legacyDetails: try row.decodeIfPresent("legacy_details"), previousHash: try row.decode("previous_hash"), entryHash: try row.decode("entry_hash"))
         }
     }
 }

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// Where an audit extract starts and ends in an organisation's chain.
 public struct AuditExtractRange: Sendable, Hashable {

@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 
 /// A registered device key as the API shows it.
 public struct RegisteredDeviceKey: Sendable, Hashable, Codable {
@@ -45,7 +46,7 @@ public struct DeviceKeyStore: Sendable {
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """,
                     [id, user.organizationID, user.userID, label, keys.encryptionKey, keys.signingKey, keys.fingerprint.bytes, time])
-                try AccountStore.audit(db, organization: user.organizationID, at: time, action: "device_key.registered", subjectType: "device_key", subject: id.uuid)
+                try AuditLog.append(AuditEntry(.deviceKeyRegistered, .deviceKey(id)), organization: user.organizationID, at: time, on: db)
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
             throw DeviceKeyError.alreadyRegistered
@@ -78,11 +79,11 @@ public struct DeviceKeyStore: Sendable {
             guard let row = try db.query("SELECT user_id, status FROM device_keys WHERE id = $1", [key]).first else { throw DomainError.notFound }
             let owner: UserID = try row.decode("user_id")
             guard owner == user.userID || user.role >= .organizationAdmin else { throw DeviceKeyError.notYours }
-            let current = DeviceKeyStatus(rawValue: try row.decode("status")) ?? .revoked
+            let current = try row.decode("status", as: DeviceKeyStatus.self)
             guard current != .revoked, !(current == .retired && status == .retired) else { throw DeviceKeyError.alreadyInactive(current) }
             let column = status == .retired ? "retired_at" : "revoked_at"
             try db.execute("UPDATE device_keys SET status = $2, \(column) = $3 WHERE id = $1", [key, status.rawValue, time])
-            try AccountStore.audit(db, organization: user.organizationID, at: time, action: "device_key.\(status.rawValue)", subjectType: "device_key", subject: key.uuid)
+            try AuditLog.append(AuditEntry(status == .retired ? .deviceKeyRetired : .deviceKeyRevoked, .deviceKey(key)), organization: user.organizationID, at: time, on: db)
             guard let updated = try db.query(
                 "SELECT id, user_id, label, encryption_public_key, signing_public_key, status, created_at FROM device_keys WHERE id = $1", [key]).first
             else { throw DomainError.notFound }
@@ -96,7 +97,7 @@ public struct DeviceKeyStore: Sendable {
             id: try row.decode("id"), userID: try row.decode("user_id"), label: try row.decodeIfPresent("label"),
             encryptionPublicKey: Data(keys.encryptionKey).base64EncodedString(), signingPublicKey: Data(keys.signingKey).base64EncodedString(),
             fingerprint: keys.fingerprint.hex, fingerprintReadAloud: keys.fingerprint.readAloud,
-            status: DeviceKeyStatus(rawValue: try row.decode("status")) ?? .revoked, createdAt: try row.decode("created_at"))
+            status: try row.decode("status", as: DeviceKeyStatus.self), createdAt: try row.decode("created_at"))
     }
 }
 

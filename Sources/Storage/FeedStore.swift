@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 
 /// A user's calendar feed (docs/feeds.md). The secret token is not here: only its hash is stored,
 /// and the token is shown once, when the feed is made.
@@ -279,11 +280,11 @@ public struct FeedStore: Sendable {
         try db.execute(
             "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             [id, organization, user.id, SHA256.hash(Array(token.utf8)), language, time])
-        var details = #"{"feed_id":"\#(id.uuidString.lowercased())""#
-        if let previous { details += #","replaced_feed_id":"\#(previous.id.uuidString.lowercased())""# }
-        try AccountStore.audit(
-            db, organization: organization, at: time, action: previous == nil ? "feed.created" : "feed.rotated", subjectType: "user", subject: user.id.uuid,
-            details: details + "}")
+        try AuditLog.append(
+            AuditEntry(
+                previous == nil ? .feedCreated : .feedRotated, .user(user.id),
+                details: AuditDetails.Feed(feedID: AuditID(id), replacedFeedID: previous.map { AuditID($0.id) })),
+            organization: organization, at: time, on: db)
         let feed = FeedRecord(
             id: id, organizationID: organization, userID: user.id, handle: user.handle, language: language,
             createdAt: PostgresTimestamp.truncatedToMicroseconds(time))
@@ -293,9 +294,8 @@ public struct FeedStore: Sendable {
     static func revoke(_ user: UserRecord, in organization: OrganizationID, at time: Date, on db: PostgresConnection) throws {
         guard let feed = try live(of: user.id, in: organization, on: db) else { throw FeedError.noFeed }
         try db.execute("UPDATE feed_tokens SET revoked_at = $2 WHERE id = $1", [feed.id, time])
-        try AccountStore.audit(
-            db, organization: organization, at: time, action: "feed.revoked", subjectType: "user", subject: user.id.uuid,
-            details: #"{"feed_id":"\#(feed.id.uuidString.lowercased())"}"#)
+        try AuditLog.append(
+            AuditEntry(.feedRevoked, .user(user.id), details: AuditDetails.Feed(feedID: AuditID(feed.id))), organization: organization, at: time, on: db)
     }
 
     static func live(of user: UserID, in organization: OrganizationID, on db: PostgresConnection) throws -> FeedRecord? {

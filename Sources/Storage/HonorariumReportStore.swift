@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// One line of the honorarium report: a peer mentor with counted assignments in the period.
 public struct HonorariumReportRow: Sendable, Hashable {

@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 
 /// One counted assignment in a peer mentor's honorarium history.
 public struct HonorariumEntry: Sendable, Hashable, Codable {
@@ -116,9 +117,9 @@ public struct HonorariumStore: Sendable {
             VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (assignment_id) DO UPDATE SET period = $4, number = $5, counted_at = $6, voided_at = NULL, void_reason = NULL
             """, [before.id, before.organizationID, before.peerMentorID, period, counted, time])
-        try AccountStore.audit(
-            db, organization: before.organizationID, at: time, action: "honorarium.counted", subjectType: "assignment", subject: before.id.uuid,
-            details: #"{"number":\#(counted),"period":"\#(period)"}"#)
+        try AuditLog.append(
+            AuditEntry(.honorariumCounted, .assignment(before.id), details: AuditDetails.HonorariumCounted(number: counted, period: period)),
+            organization: before.organizationID, at: time, on: db)
         for tier in policy.tiersCrossed(from: counted - 1, to: counted) {
             // An assignment is counted once, so (assignment, tier) names the event: its id is
             // derived from them, and the same history always gives the same audit chain.
@@ -132,9 +133,9 @@ public struct HonorariumStore: Sendable {
                 RETURNING id
                 """, [eventID, before.organizationID, before.peerMentorID, period, tier, before.id, time])
             guard let id = try event.first?.decode("id", as: UUID.self) else { continue }
-            try AccountStore.audit(
-                db, organization: before.organizationID, at: time, action: "honorarium.tier_reached", subjectType: "honorarium_tier", subject: id,
-                details: #"{"period":"\#(period)","tier":\#(tier)}"#)
+            try AuditLog.append(
+                AuditEntry(.honorariumTierReached, .honorariumTier(id), details: AuditDetails.TierReached(period: period, tier: tier)),
+                organization: before.organizationID, at: time, on: db)
             try NotificationStore.enqueue(
                 try AccountStore.activeAdmins(of: before.organizationID, on: db).map { PlannedNotification(kind: .honorariumTierReached, recipient: $0) },
                 about: before, at: time, on: db)
@@ -243,9 +244,9 @@ public struct HonorariumStore: Sendable {
                    AND reversed_at IS NULL
                 """, [organization, mentor, period, reversed.map(String.init).joined(separator: ","), time, reason])
         }
-        try AccountStore.audit(
-            db, organization: organization, at: time, action: "honorarium.voided", subjectType: "assignment", subject: id.uuid,
-            details: #"{"count":\#(counted),"period":"\#(period)","tiers_reversed":[\#(reversed.map(String.init).joined(separator: ","))]}"#)
+        try AuditLog.append(
+            AuditEntry(.honorariumVoided, .assignment(id), details: AuditDetails.HonorariumVoided(count: counted, period: period, tiersReversed: reversed)),
+            organization: organization, at: time, on: db)
         return try statement(of: mentor.description, in: organization, period: period, at: time, on: db)
     }
 }

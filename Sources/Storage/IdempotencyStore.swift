@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// A request made under an `Idempotency-Key`: the key the client chose and a hash of the request,
 /// so that the same key sent with a different request can be told apart from a retry.

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// A notification taken from the outbox for one delivery attempt, with where its organisation
 /// wants notifications sent. Only ids, a kind and times: nothing in it can be personal data.
@@ -107,9 +108,9 @@ public struct NotificationStore: Sendable {
                     [delivery.id, error, retryAt])
             } else {
                 try db.execute("UPDATE notifications SET status = 'dead', last_error = $2 WHERE id = $1 AND status IN ('pending', 'failed')", [delivery.id, error])
-                try AccountStore.audit(
-                    db, organization: delivery.organizationID, at: time, action: "notification.dead_lettered", subjectType: "notification",
-                    subject: delivery.id, details: #"{"attempts":\#(delivery.attempt),"error":"\#(error)"}"#)
+                try AuditLog.append(
+                    AuditEntry(.notificationDeadLettered, .notification(delivery.id), details: AuditDetails.DeadLettered(attempts: delivery.attempt, error: error)),
+                    organization: delivery.organizationID, at: time, on: db)
             }
         }
     }
@@ -141,9 +142,9 @@ public struct NotificationStore: Sendable {
                  WHERE organization_id = $1 AND status = 'dead' RETURNING id
                 """, [organization, time]).count
             if requeued > 0 {
-                try AccountStore.audit(
-                    db, organization: organization, at: time, action: "notification.requeued", subjectType: "organization", subject: organization.uuid,
-                    details: #"{"count":\#(requeued)}"#)
+                try AuditLog.append(
+                    AuditEntry(.notificationRequeued, .organization(organization), details: AuditDetails.Count(count: requeued)),
+                    organization: organization, at: time, on: db)
             }
             return requeued
         }

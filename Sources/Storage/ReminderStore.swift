@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// What one batch of reminders did.
 public struct ReminderBatchReport: Sendable, Hashable, Codable {
@@ -87,9 +88,11 @@ public struct ReminderStore: Sendable {
                 for (notificationKind, recipient) in recipients {
                     try NotificationStore.enqueue([PlannedNotification(kind: notificationKind, recipient: recipient)], about: assignment, at: time, on: db)
                 }
-                try AccountStore.audit(
-                    db, organization: assignment.organizationID, at: time, action: "assignment.\(kind)_sent", subjectType: "assignment",
-                    subject: assignment.id.uuid, details: #"{"number":\#(step.number)}"#)
+                try AuditLog.append(
+                    AuditEntry(
+                        kind == "reminder" ? .assignmentReminderSent : .assignmentEscalationSent, .assignment(assignment.id),
+                        details: AuditDetails.ReminderSent(number: step.number)),
+                    organization: assignment.organizationID, at: time, on: db)
                 if kind == "reminder" { report.reminders += 1 } else { report.escalations += 1 }
                 report.notifications += recipients.count
             }

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// What the status overview is asked for. Every filter is optional; `limit` is 1 to 200.
 public struct OverviewQuery: Sendable, Hashable {
@@ -22,40 +23,19 @@ public struct OverviewQuery: Sendable, Hashable {
 }
 
 /// Where the next page starts: the sort key of the last entry shown, and the time the first page
-/// was computed at, so that "overdue" means the same on every page. Opaque to clients (base64url).
-public struct OverviewCursor: Sendable, Hashable, Codable {
-    var asOf: Date
-    var ranks: [Int]
+/// was computed at, so that "overdue" means the same on every page. How a client carries it (an
+/// opaque string) is the HTTP side's business.
+public struct OverviewCursor: Sendable, Hashable {
+    public var asOf: Date
+    /// The three ranks of the sort order, each 0, 1 or 2.
+    public var ranks: [Int]
     /// Microseconds since 1970, exactly as PostgreSQL stores the deadline.
-    var deadline: Int
-    var id: UUID
+    public var deadline: Int
+    public var id: UUID
 
-    enum CodingKeys: String, CodingKey {
-        case asOf = "t", ranks = "r", deadline = "d", id = "i"
-    }
-
-    public var encoded: String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        let data = (try? encoder.encode(self)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    /// `nil` for anything that is not a cursor this server made.
-    public init?(encoded text: String) {
-        guard text.count <= 400 else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        guard let data = Data(base64Encoded: base64), let cursor = try? decoder.decode(OverviewCursor.self, from: data), cursor.ranks.count == 3,
-            cursor.ranks.allSatisfy({ (0...2).contains($0) })
-        else { return nil }
-        self = cursor
-    }
-
-    init(asOf: Date, ranks: [Int], deadline: Int, id: UUID) {
+    /// `nil` unless there are three ranks, each 0, 1 or 2.
+    public init?(asOf: Date, ranks: [Int], deadline: Int, id: UUID) {
+        guard ranks.count == 3, ranks.allSatisfy({ (0...2).contains($0) }) else { return nil }
         self.asOf = asOf
         self.ranks = ranks
         self.deadline = deadline
@@ -112,19 +92,13 @@ public struct OverviewEntry: Sendable, Hashable, Codable {
 }
 
 /// A page of the status overview, with counts over everything the filters (other than status) match.
-public struct StatusOverview: Sendable, Hashable, Codable {
+public struct StatusOverview: Sendable, Hashable {
     public var asOf: Date
     public var counts: [String: Int]
     public var overdueCount: Int
     public var assignments: [OverviewEntry]
-    public var nextCursor: String?
-
-    enum CodingKeys: String, CodingKey {
-        case counts, assignments
-        case asOf = "as_of"
-        case overdueCount = "overdue_count"
-        case nextCursor = "next_cursor"
-    }
+    /// Where the next page starts; `nil` on the last page.
+    public var nextCursor: OverviewCursor?
 }
 
 extension AssignmentStore {
@@ -199,10 +173,10 @@ extension AssignmentStore {
                 let deadline: Date = try row.decode("effective_deadline")
                 let id: AssignmentID = try row.decode("id")
                 entries.append(OverviewEntry(
-                    id: id, title: try row.decode("title"), status: AssignmentStatus(rawValue: try row.decode("status")) ?? .dispatched,
+                    id: id, title: try row.decode("title"), status: try row.decode("status", as: AssignmentStatus.self),
                     coordinatorID: try row.decode("coordinator_id"), peerMentorID: try row.decode("peer_mentor_id"),
                     peerMentorHandle: try row.decode("peer_mentor_handle"), geographicRegion: try row.decodeIfPresent("geographic_region"),
-                    priority: Priority(rawValue: try row.decode("priority")) ?? .normal, isUrgent: try row.decode("is_urgent"),
+                    priority: try row.decode("priority", as: Priority.self), isUrgent: try row.decode("is_urgent"),
                     requiresConsent: try row.decode("requires_consent"), consentGivenAt: try row.decodeIfPresent("consent_given_at"),
                     dispatchedAt: try row.decodeIfPresent("dispatched_at"), deliveredAt: try row.decodeIfPresent("delivered_at"),
                     readAt: try row.decodeIfPresent("read_at"), acknowledgedAt: try row.decodeIfPresent("acknowledged_at"),
@@ -214,7 +188,7 @@ extension AssignmentStore {
             }
             return StatusOverview(
                 asOf: asOf, counts: counts, overdueCount: overdueCount, assignments: entries,
-                nextCursor: rows.count > query.limit ? last?.encoded : nil)
+                nextCursor: rows.count > query.limit ? last : nil)
         }
     }
 }

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// What one sweep batch did (or, in a dry run, would do): ids and counts only.
 public struct SweepBatch: Sendable, Hashable {
@@ -81,9 +82,9 @@ public struct SweepStore: Sendable {
                         "UPDATE assignment_recipients SET sealed_key = NULL, destroyed_at = $2 WHERE assignment_id = $1 AND sealed_key IS NOT NULL RETURNING 1 AS k",
                         [assignment.id, time]).count
                     batch.sealedKeysDestroyed += keys
-                    try AccountStore.audit(
-                        db, organization: assignment.organizationID, at: time, action: "assignment.payload_destroyed", subjectType: "assignment",
-                        subject: assignment.id.uuid, details: #"{"reason":"expired","sealed_keys":\#(keys)}"#)
+                    try AuditLog.append(
+                        AuditEntry(.assignmentPayloadDestroyed, .assignment(assignment.id), details: AuditDetails.PayloadDestroyed(reason: "expired", sealedKeys: keys)),
+                        organization: assignment.organizationID, at: time, on: db)
                 }
             }
             return batch
@@ -138,9 +139,9 @@ public struct SweepStore: Sendable {
                 guard !dryRun else { continue }
                 try db.execute(
                     "UPDATE assignment_recipients SET sealed_key = NULL, destroyed_at = $2 WHERE assignment_id = $1 AND \(Self.keysDue)", [id, time])
-                try AccountStore.audit(
-                    db, organization: organization, at: time, action: "assignment.sealed_keys_destroyed", subjectType: "assignment", subject: id.uuid,
-                    details: #"{"sealed_keys":\#(count)}"#)
+                try AuditLog.append(
+                    AuditEntry(.assignmentSealedKeysDestroyed, .assignment(id), details: AuditDetails.SealedKeysDestroyed(sealedKeys: count)),
+                    organization: organization, at: time, on: db)
             }
             return batch
         }
@@ -200,9 +201,9 @@ public struct SweepStore: Sendable {
                 try db.execute("DELETE FROM notifications WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM assignment_reminders WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM assignments WHERE id = $1", [id])
-                try AccountStore.audit(
-                    db, organization: organization, at: time, action: "assignment.archived", subjectType: "assignment", subject: id.uuid,
-                    details: #"{"status":"\#(try row.decode("status", as: String.self))"}"#)
+                try AuditLog.append(
+                    AuditEntry(.assignmentArchived, .assignment(id), details: AuditDetails.Archived(status: try row.decode("status"))),
+                    organization: organization, at: time, on: db)
             }
             return batch
         }

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 import Storage
 
 /// Many assignments at once, written with plain SQL (one statement), for the tests that need

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import Storage
 
 /// Looks for a planted marker everywhere the server keeps data, for the "no plaintext, ever" tests.

@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 import Storage
 
 /// A clock the test moves by hand, for code that takes `now` as a closure.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import Storage
 
 #if canImport(Glibc)
@@ -22,7 +23,7 @@ public enum TestPostgres {
             let connection = try PostgresConnection(connectionString: cluster.connectionString())
             try connection.execute("CREATE DATABASE migrated_template")
             let template = try PostgresConnection(connectionString: cluster.connectionString(database: "migrated_template"))
-            try Migrator().migrate(on: template, now: Date())
+            try Migrator.schema.migrate(on: template, now: Date())
             dataFolderToRemove = folder
             atexit {
                 guard let folder = TestPostgres.dataFolderToRemove else { return }

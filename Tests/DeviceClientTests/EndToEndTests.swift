@@ -9,6 +9,7 @@ import Jobs
 import Hummingbird
 import Logging
 import HummingbirdTesting
+import Postgres
 import Server
 import Storage
 import Testing

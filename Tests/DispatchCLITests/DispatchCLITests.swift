@@ -1,5 +1,6 @@
 import Envelope
 import Foundation
+import Postgres
 import Testing
 
 @Suite("The dispatch command", .serialized)

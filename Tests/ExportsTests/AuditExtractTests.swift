@@ -3,6 +3,7 @@ import DatabaseTestSupport
 import Envelope
 import Exports
 import Foundation
+import Postgres
 import Storage
 import Testing
 
@@ -143,14 +144,14 @@ struct AuditExtractTests {
         #expect(throws: AuditVerifyError.self) { try AuditExtractVerifier.verify(path: noManifest) }
     }
 
-    @Test("CSV extracts: a changed cell is found; quoted commas, quotes and line breaks in details come back exactly")
+    @Test("CSV extracts: a changed cell is found; commas, quotes and escaped line breaks in details come back exactly")
     func csvTampering() async throws {
         let (world, database) = try await history()
-        // Details with every character CSV must quote.
+        // Details with every character CSV must quote (a line break is escaped inside JSON).
         try await database.transaction(.system(actor: .system)) { db in
             try db.execute(
                 "INSERT INTO audit_entries (organization_id, occurred_at, actor_role, action, subject_type, details) VALUES ($1, $2, 'system', 'test.quoting', 'organization', $3)",
-                [world.id, start + 100, "{\"note\":\"a, \\\"quoted\\\"\nline\"}"])
+                [world.id, start + 100, "{\"note\":\"a, \\\"quoted\\\"\\nline\"}"])
         }
         let key = try ServerKey.generate().auditSigningKey()
         let path = folder()
@@ -182,5 +183,72 @@ struct AuditExtractTests {
         #expect(broken.problems.contains("entry 7 was changed after it was written"), "\(broken.problems)")
         #expect(broken.problems.contains("expected entry 9, found entry 10 (entries are missing or repeated)"))
         #expect(broken.problems.contains { $0.hasPrefix("entry 10 does not follow") })
+    }
+}
+
+@Suite("Audit extracts across migration 0006")
+struct AuditExtractMigrationTests {
+    func folder() -> String { NSTemporaryDirectory() + "audit-extract-\(UUID().uuidString)" }
+
+    @Test("an extract of a chain written before and after 0006 verifies; so does the same extract in format 1, with details as strings")
+    func oldAndNewFormats() async throws {
+        let database = try await TestPostgres.emptyDatabase()
+        let organization = try await AuditMigrationHistory.writeBeforeMigration6(in: database)
+        try await database.withConnection { _ = try Migrator.schema.migrate(on: $0, now: Date()) }
+        try await AuditMigrationHistory.appendAfterMigration6(in: database, organization: organization)
+        let key = try ServerKey.generate().auditSigningKey()
+        let from = Date(timeIntervalSince1970: 1_789_000_000)
+        let to = Date(timeIntervalSince1970: 1_791_000_000)
+
+        for format in AuditExtractFormat.allCases {
+            let path = folder()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            _ = try await AuditExtract(database: database, signingKey: key).writeFolder(at: path, organization: organization, from: from, to: to, format: format, generatedAt: to)
+            let result = try AuditExtractVerifier.verify(path: path, trustedKey: key.publicKeys.signingKey)
+            #expect(result.intact && result.entryCount == 4, "\(format): \(result.problems)")
+        }
+
+        // Format 2: details are objects; the one old non-canonical text travels as legacy_details.
+        let path = folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await AuditExtract(database: database, signingKey: key).writeFolder(at: path, organization: organization, from: from, to: to, format: .jsonl, generatedAt: to)
+        let lines = try String(contentsOfFile: path + "/entries.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
+        let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(objects.allSatisfy { $0["details"] is [String: Any] })
+        #expect(objects.map { $0["legacy_details"] as? String } == [nil, #"{"from" : null, "to" : "dispatched"}"#, nil, nil])
+
+        // What a format 1 extract of the same chain looked like: details as the hashed text, a string.
+        func rewrite(_ change: (inout [String: Any]) -> Void) throws -> AuditVerification {
+            let copy = folder()
+            defer { try? FileManager.default.removeItem(atPath: copy) }
+            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            var entries = ""
+            for var object in objects {
+                change(&object)
+                entries += String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
+            }
+            try entries.write(toFile: copy + "/entries.jsonl", atomically: true, encoding: .utf8)
+            var manifest = try JSONDecoder().decode(AuditManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path + "/manifest.json")))
+            manifest.format = "assignment-dispatch-audit-extract/1"
+            manifest.entriesSHA256 = SHA256.hexHash(Array(entries.utf8))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let manifestBytes = [UInt8](try encoder.encode(manifest))
+            try (String(decoding: manifestBytes, as: UTF8.self) + "\n").write(toFile: copy + "/manifest.json", atomically: true, encoding: .utf8)
+            try (Hex.encode(key.sign(manifestBytes)) + "\n").write(toFile: copy + "/manifest.sig", atomically: true, encoding: .utf8)
+            return try AuditExtractVerifier.verify(path: copy, trustedKey: key.publicKeys.signingKey)
+        }
+        let formatOne = try rewrite { object in
+            let details = object["details"] as! [String: Any]
+            let canonical = AuditDetailsJSON(text: String(decoding: try! JSONSerialization.data(withJSONObject: details), as: UTF8.self))!.canonicalText
+            object["details"] = (object.removeValue(forKey: "legacy_details") as? String) ?? canonical
+        }
+        #expect(formatOne.intact, "\(formatOne.problems)")
+        // A legacy text that says something else than the object shown is found.
+        let mismatch = try rewrite { object in
+            if object["legacy_details"] != nil { object["details"] = ["from": "read", "to": "dispatched"] }
+        }
+        #expect(mismatch.problems.contains { $0.contains("details are not the ones its hash covers") }, "\(mismatch.problems)")
+        try await database.close()
     }
 }

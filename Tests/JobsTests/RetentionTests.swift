@@ -3,6 +3,7 @@ import DatabaseTestSupport
 import Envelope
 import Foundation
 import Jobs
+import Postgres
 import Storage
 import Testing
 

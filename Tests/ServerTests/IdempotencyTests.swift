@@ -4,6 +4,7 @@ import Envelope
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Postgres
 import Server
 import Storage
 import Testing

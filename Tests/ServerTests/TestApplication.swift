@@ -3,6 +3,7 @@ import DatabaseTestSupport
 import Foundation
 import Hummingbird
 import Logging
+import Postgres
 import Server
 import Storage
 

@@ -2,6 +2,7 @@ import AssignmentCore
 import Envelope
 import DatabaseTestSupport
 import Foundation
+import Postgres
 import Storage
 import Testing
 

@@ -1,6 +1,7 @@
 import DatabaseTestSupport
 import Foundation
 import Logging
+import Postgres
 import Storage
 import Testing
 

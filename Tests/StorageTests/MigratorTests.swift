@@ -1,5 +1,6 @@
 import DatabaseTestSupport
 import Foundation
+import Postgres
 import Storage
 import Testing
 
@@ -12,10 +13,10 @@ struct MigratorTests {
         let database = try await TestPostgres.emptyDatabase()
         let now = self.now
         let (before, applied, again, after, tables) = try await database.withConnection { db in
-            let before = try Migrator().status(on: db)
-            let applied = try Migrator().migrate(on: db, now: now)
-            let again = try Migrator().migrate(on: db, now: now)
-            let after = try Migrator().status(on: db)
+            let before = try Migrator.schema.status(on: db)
+            let applied = try Migrator.schema.migrate(on: db, now: now)
+            let again = try Migrator.schema.migrate(on: db, now: now)
+            let after = try Migrator.schema.status(on: db)
             let tables: [String] = try db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").map { try $0.decode("tablename") }
             return (before, applied, again, after, tables)
         }
@@ -91,7 +92,7 @@ struct MigratorTests {
         let database = try await TestPostgres.emptyDatabase()
         let now = self.now
         let applied = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<2 { group.addTask { try await database.withConnection { try Migrator().migrate(on: $0, now: now).count } } }
+            for _ in 0..<2 { group.addTask { try await database.withConnection { try Migrator.schema.migrate(on: $0, now: now).count } } }
             return try await group.reduce(0, +)
         }
         #expect(applied == MigrationCatalog.all.count)

@@ -1,5 +1,6 @@
 import DatabaseTestSupport
 import Foundation
+import Postgres
 import Storage
 import Testing
 

@@ -1,6 +1,7 @@
 import AssignmentCore
 import DatabaseTestSupport
 import Foundation
+import Postgres
 import Storage
 import Testing
 

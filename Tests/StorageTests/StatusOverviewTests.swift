@@ -138,16 +138,10 @@ struct StatusOverviewTests {
             seen += page.assignments.map(\.id)
             pages += 1
             guard let next = page.nextCursor else { break }
-            guard let cursor = OverviewCursor(encoded: next) else {
-                Issue.record("the server's own cursor does not decode")
-                break
-            }
-            query.cursor = cursor
+            query.cursor = next
         } while pages < 10
         #expect(pages == 3)
         #expect(seen == whole.assignments.map(\.id))
-        #expect(OverviewCursor(encoded: "bm90IGEgY3Vyc29y") == nil)
-        #expect(OverviewCursor(encoded: String(repeating: "A", count: 500)) == nil)
     }
 
     @Test("scope: a peer mentor sees their own, a local association's coordinator sees theirs, another organisation sees none")

@@ -1,6 +1,7 @@
 import AssignmentCore
 import Envelope
 import Foundation
+import Postgres
 import Storage
 
 /// One organisation with a coordinator and a peer mentor who each have a registered device key.

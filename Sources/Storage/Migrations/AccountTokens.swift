@@ -1,3 +1,5 @@
+import Postgres
+
 /// Migration 0002: bearer tokens, and organisation names unique (the admin CLI names
 /// organisations by name). Never edit this text once it has landed.
 enum AccountTokens {

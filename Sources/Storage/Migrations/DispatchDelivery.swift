@@ -1,3 +1,5 @@
+import Postgres
+
 /// Migration 0003: what dispatch needs around the assignment itself.
 ///
 /// - `idempotency_keys`: a dispatch retried with the same `Idempotency-Key` returns the stored

@@ -1,3 +1,5 @@
+import Postgres
+
 /// Migration 0001: every entity of DESIGN.md §4, with
 ///
 /// - the indexes the seeds ask for;

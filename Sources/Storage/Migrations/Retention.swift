@@ -1,3 +1,5 @@
+import Postgres
+
 /// Migration 0005: retention (docs/sweeps.md, "Retention").
 ///
 /// `archived_assignments` keeps what outlives an assignment's retention period: who dispatched it

@@ -1,3 +1,5 @@
+import Postgres
+
 /// Migration 0004: what the scheduled work needs.
 ///
 /// - `assignment_reminders`: one row per (assignment, step) that was sent: reminders 1…M and the

@@ -8,7 +8,7 @@ public struct MigrationReport: Sendable, Codable, Hashable {
 
     /// Applies pending migrations (or, with `apply: false`, only lists them).
     public static func run(
-        _ configuration: DatabaseConfiguration, apply: Bool, logger: Logger, now: Date, migrator: Migrator = Migrator()
+        _ configuration: DatabaseConfiguration, apply: Bool, logger: Logger, now: Date, migrator: Migrator
     ) async throws -> MigrationReport {
         try await Database.using(configuration, logger: logger) { database in
             try await database.withConnection { connection in
@@ -16,16 +16,5 @@ public struct MigrationReport: Sendable, Codable, Hashable {
                 return MigrationReport(applied: applied.map(\.label), migrations: try migrator.status(on: connection))
             }
         }
-    }
-
-    public var plainText: String {
-        var lines: [String] = []
-        lines.append(applied.isEmpty ? "No migration to apply." : "Applied: \(applied.joined(separator: ", ")).")
-        lines.append(MigrationState.summary(migrations))
-        return lines.joined(separator: "\n")
-    }
-
-    public var statusText: String {
-        ([MigrationState.summary(migrations)] + migrations.map(\.line)).joined(separator: "\n")
     }
 }

@@ -21,21 +21,13 @@ public struct Migration: Sendable, Hashable {
     public var checksum: String { SHA256.hexHash(Array(sql.utf8)) }
 
     /// "0001 initial schema"
-    public var label: String {
+    public var label: String { Self.label(version: version, name: name) }
+
+    /// A migration's name as people see it, with its version in four digits.
+    public static func label(version: Int, name: String) -> String {
         let number = String(version)
         return String(repeating: "0", count: max(0, 4 - number.count)) + number + " " + name
     }
-}
-
-/// Every migration of this version of the program, in order.
-public enum MigrationCatalog {
-    public static let all: [Migration] = [
-        InitialSchema.migration,
-        AccountTokens.migration,
-        DispatchDelivery.migration,
-        ScheduledWork.migration,
-        Retention.migration,
-    ]
 }
 
 /// What ``Migrator/status(on:)`` reports for one migration.
@@ -78,7 +70,7 @@ public enum MigrationError: Error, Sendable, Hashable, CustomStringConvertible {
 public struct Migrator: Sendable {
     public let migrations: [Migration]
 
-    public init(migrations: [Migration] = MigrationCatalog.all) {
+    public init(migrations: [Migration]) {
         precondition(migrations.map(\.version) == migrations.map(\.version).sorted() && Set(migrations.map(\.version)).count == migrations.count,
             "migrations must be in strictly increasing version order")
         self.migrations = migrations

@@ -1,5 +1,6 @@
 import AssignmentCore
 import Foundation
+import Postgres
 
 /// Bulk data for the export benchmarks (`dispatch bench exports`, docs/performance.md): one
 /// organisation, `mentors` peer mentors and `assignments` assignments spread evenly over them,

@@ -51,11 +51,6 @@ extension UUID: PostgresEncodable, PostgresDecodable {
     }
 }
 
-extension Identifier: PostgresEncodable, PostgresDecodable {
-    public var postgresValue: PostgresValue { uuid.postgresValue }
-    public init(postgresText text: String) throws { self.init(try UUID(postgresText: text)) }
-}
-
 extension Array: PostgresEncodable where Element == UInt8 {
     public var postgresValue: PostgresValue { .bytes(self) }
 }
@@ -194,4 +189,20 @@ public enum PostgresTimestamp {
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+}
+
+/// A stored name of an enumeration (a status, a role). A name this version of the program does not
+/// know is a decoding error that names the type, never a silent default: a row written by a newer
+/// version, or changed by hand, must not pass for something it is not.
+extension PostgresDecodable where Self: RawRepresentable, RawValue == String {
+    public init(postgresText text: String) throws {
+        guard let value = Self(rawValue: text) else {
+            throw PostgresError(kind: .decoding, message: "\"\(text)\" is not a \(Self.self) that this version of dispatch knows")
+        }
+        self = value
+    }
+}
+
+extension PostgresEncodable where Self: RawRepresentable, RawValue == String {
+    public var postgresValue: PostgresValue { .text(rawValue) }
 }

@@ -33,19 +33,9 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         return text
     }
 
-    // SQLSTATEs this project checks for.
+    // Standard SQLSTATEs the project checks for (the schema's own AD00x codes are in Storage).
     public static let uniqueViolation = "23505"
     public static let checkViolation = "23514"
     public static let foreignKeyViolation = "23503"
     public static let insufficientPrivilege = "42501"
-    /// Raised by the lifecycle trigger for a transition that is not in the table.
-    public static let invalidTransition = "AD001"
-    /// Raised when a status change names no actor.
-    public static let missingActor = "AD002"
-    /// Raised on UPDATE, DELETE or TRUNCATE of an append-only table.
-    public static let appendOnly = "AD003"
-    /// Raised when an immutable column of an assignment is changed.
-    public static let immutableColumn = "AD004"
-    /// Raised when a timestamp would move backwards.
-    public static let timestampNotMonotonic = "AD005"
 }

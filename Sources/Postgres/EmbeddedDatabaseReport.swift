@@ -13,7 +13,7 @@ public struct EmbeddedDatabaseReport: Sendable, Codable, Hashable {
 
     /// Starts the cluster in the background (creating and migrating it on first use); it keeps
     /// running until ``stop(_:)``.
-    public static func start(_ cluster: ManagedCluster, migrator: Migrator = Migrator(), now: Date) throws -> EmbeddedDatabaseReport {
+    public static func start(_ cluster: ManagedCluster, migrator: Migrator, now: Date) throws -> EmbeddedDatabaseReport {
         let wasRunning: Bool = if case .running = cluster.state() { true } else { false }
         _ = try cluster.acquire(detached: true)
         let connection = try PostgresConnection(connectionString: cluster.connectionString())
@@ -38,24 +38,5 @@ public struct EmbeddedDatabaseReport: Sendable, Codable, Hashable {
         }
         return EmbeddedDatabaseReport(
             dataFolder: cluster.dataDirectory, state: state, processID: pid, connectionURI: cluster.connectionURI, action: nil)
-    }
-
-    public var plainText: String {
-        var lines: [String] = []
-        switch action {
-        case "started": lines.append("Embedded database started. It keeps running until: dispatch db stop")
-        case "was already running": lines.append("Embedded database was already running.")
-        case "stopped": lines.append("Embedded database stopped.")
-        case "was not running": lines.append("Embedded database was not running.")
-        default: break
-        }
-        lines.append("Data folder: \(dataFolder).")
-        switch state {
-        case "running": lines.append("State: running, server process \(processID.map(String.init) ?? "unknown").")
-        case "stopped": lines.append("State: stopped. Start it with: dispatch db start")
-        default: lines.append("State: not created yet. Create and start it with: dispatch db start")
-        }
-        if state == "running" { lines.append("To look inside with psql: psql '\(connectionURI)'") }
-        return lines.joined(separator: "\n")
     }
 }

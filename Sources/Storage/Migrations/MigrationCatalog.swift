@@ -1,0 +1,19 @@
+import Postgres
+
+/// Every migration of this version of the program, in order. Each is a file of its own in this
+/// folder; a landed migration is never edited (``Migrator`` checks their checksums).
+public enum MigrationCatalog {
+    public static let all: [Migration] = [
+        InitialSchema.migration,
+        AccountTokens.migration,
+        DispatchDelivery.migration,
+        ScheduledWork.migration,
+        Retention.migration,
+        TypedAuditDetails.migration,
+    ]
+}
+
+extension Migrator {
+    /// The migrator of this program's schema.
+    public static var schema: Migrator { Migrator(migrations: MigrationCatalog.all) }
+}
