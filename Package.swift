@@ -6,7 +6,7 @@
 //
 //   DispatchCLI (the `dispatch` executable, thin)
 //   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
-//   Jobs           the scheduler and its jobs (reminders, sweeps), over Storage
+//   Jobs           the scheduler and its jobs (reminders, sweeps, notification delivery), over Storage
 //   Exports        reports streamed from Storage: honorarium CSV, calendar feeds (libical), audit extracts
 //   Demo           the deterministic demo data set and the example reports of Reports/
 //   Templates      every human-facing text, nb and en (Templates/*.texts, compiled in)
@@ -89,10 +89,14 @@ let package = Package(
             name: "Jobs",
             dependencies: [
                 "AssignmentCore",
+                "Envelope",
                 "Postgres",
                 "Storage",
+                "Templates",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .target(
@@ -186,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                "Server", "Jobs", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

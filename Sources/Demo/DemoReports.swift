@@ -42,8 +42,8 @@ public struct DemoReports: Sendable {
         // The sweeps, at the end of the story (day 60): expiry, then keys.
         let sweepTime = Self.start + 60 * Self.day
         for (name, report) in [
-            ("sweep-expiry", try await SweepJob.expiry(database: database, now: sweepTime, batchSize: 10)),
-            ("sweep-keys", try await SweepJob.keys(database: database, now: sweepTime, batchSize: 10)),
+            ("sweep-expiry", try await SweepJob.expiry(database: database, clock: { sweepTime }, batchSize: 10)),
+            ("sweep-keys", try await SweepJob.keys(database: database, clock: { sweepTime }, batchSize: 10)),
         ] {
             try write("\(name).txt", Self.fixed(report, at: sweepTime).plainText + "\n")
             try write("\(name).json", try Self.json(Self.fixed(report, at: sweepTime)))
@@ -80,7 +80,7 @@ public struct DemoReports: Sendable {
 
         // Retention, a year and a half on: the closed assignments are archived.
         let retentionTime = Self.start + 550 * Self.day
-        let retention = Self.fixed(try await SweepJob.retention(database: database, now: retentionTime, batchSize: 10), at: retentionTime)
+        let retention = Self.fixed(try await SweepJob.retention(database: database, clock: { retentionTime }, batchSize: 10), at: retentionTime)
         try write("sweep-retention.txt", retention.plainText + "\n")
         try write("sweep-retention.json", try Self.json(retention))
         return written.sorted()

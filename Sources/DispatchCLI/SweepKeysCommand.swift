@@ -14,7 +14,7 @@ struct SweepKeysCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await SweepRunner(options: options, sweep: sweep).run { database, progress, stop in
-            try await SweepJob.keys(database: database, now: Date(), batchSize: sweep.batchSize, dryRun: sweep.dryRun, progress: progress, shouldStop: stop)
+            try await SweepJob.keys(database: database, clock: { Date() }, batchSize: sweep.batchSize, dryRun: sweep.dryRun, progress: progress, shouldStop: stop)
         }
     }
 }

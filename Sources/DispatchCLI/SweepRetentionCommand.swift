@@ -17,7 +17,7 @@ struct SweepRetentionCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await SweepRunner(options: options, sweep: sweep).run { database, progress, stop in
-            try await SweepJob.retention(database: database, now: Date(), batchSize: sweep.batchSize, dryRun: sweep.dryRun, progress: progress, shouldStop: stop)
+            try await SweepJob.retention(database: database, clock: { Date() }, batchSize: sweep.batchSize, dryRun: sweep.dryRun, progress: progress, shouldStop: stop)
         }
     }
 }

@@ -11,44 +11,75 @@ public struct JobRunReport: Sendable, Hashable, Codable {
     public var expiry: SweepReport
     public var keys: SweepReport
     public var retention: SweepReport
+    /// `nil` when this runner does not deliver notifications.
+    public var notifications: NotificationDeliveryReport?
     public var startedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case reminders, expiry, keys, retention
+        case reminders, expiry, keys, retention, notifications
         case startedAt = "started_at"
     }
 }
 
-/// The scheduler: runs every job (reminders, the expiry, key and retention sweeps) on an interval, inside `dispatch serve` (a `Service` in its group)
-/// or on its own (`dispatch jobs run`), or once (`dispatch jobs run --once`, for cron or a systemd
-/// timer). Everything it knows about what is due is in the database, so any number of runners may
-/// run against one database, and a runner that stops loses nothing.
+/// The scheduler, the one loop of every job: reminders, the expiry, key and retention sweeps
+/// (every `schedule.work`), and notification delivery (every `schedule.delivery`). It runs inside
+/// `dispatch serve` (a `Service` in its group), on its own (`dispatch jobs run`), or once
+/// (`dispatch jobs run --once`, for cron or a systemd timer). Everything it knows about what is due
+/// is in the database, so any number of runners may run against one database, and a runner that
+/// stops loses nothing.
+///
+/// Domain time (what is due, what a report says) comes from the injected `now` only; the
+/// intervals between passes are measured on the monotonic clock.
 public struct JobRunner: Service {
+    /// How often each kind of work runs; `nil` leaves it to the caller (tests run it themselves).
+    public struct Schedule: Sendable {
+        public var work: Duration?
+        public var delivery: Duration?
+
+        public init(work: Duration? = .seconds(60), delivery: Duration? = .seconds(5)) {
+            self.work = work
+            self.delivery = delivery
+        }
+    }
+
     let database: Database
+    let delivery: NotificationDeliveryJob?
     let now: @Sendable () -> Date
-    let interval: Duration
+    let schedule: Schedule
     let batchSize: Int
     let logger: Logger
 
-    public init(database: Database, now: @escaping @Sendable () -> Date, interval: Duration = .seconds(60), batchSize: Int = 100, logger: Logger) {
+    public init(
+        database: Database, delivery: NotificationDeliveryJob?, now: @escaping @Sendable () -> Date, schedule: Schedule = Schedule(),
+        batchSize: Int = 100, logger: Logger
+    ) {
         self.database = database
+        self.delivery = delivery
         self.now = now
-        self.interval = interval
+        self.schedule = schedule
         self.batchSize = batchSize
         self.logger = logger
     }
 
-    /// Runs every job once, at the current time.
+    /// Runs every job once: the scheduled work, then delivery of what is due (including what the
+    /// work just queued).
     public func runOnce() async throws -> JobRunReport {
+        var report = try await runWork()
+        report.notifications = try await delivery?.deliverDue()
+        return report
+    }
+
+    /// Reminders and sweeps, at the clock's current time.
+    func runWork() async throws -> JobRunReport {
         let time = now()
         let stop: @Sendable () -> Bool = { Task.isShuttingDownGracefully || Task.isCancelled }
         let reminders = try await ReminderJob.run(database: database, now: time, batchSize: batchSize, shouldStop: stop)
         if reminders.steps > 0 {
             logger.info("reminders sent", metadata: ["reminders": "\(reminders.reminders)", "escalations": "\(reminders.escalations)"])
         }
-        let expiry = try await SweepJob.expiry(database: database, now: time, batchSize: batchSize, shouldStop: stop)
-        let keys = try await SweepJob.keys(database: database, now: time, batchSize: batchSize, shouldStop: stop)
-        let retention = try await SweepJob.retention(database: database, now: time, batchSize: batchSize, shouldStop: stop)
+        let expiry = try await SweepJob.expiry(database: database, clock: now, batchSize: batchSize, shouldStop: stop)
+        let keys = try await SweepJob.keys(database: database, clock: now, batchSize: batchSize, shouldStop: stop)
+        let retention = try await SweepJob.retention(database: database, clock: now, batchSize: batchSize, shouldStop: stop)
         if expiry.done + keys.done + retention.done > 0 {
             logger.info(
                 "sweeps done", metadata: [
@@ -56,17 +87,36 @@ public struct JobRunner: Service {
                     "sealed_keys_destroyed": "\(expiry.sealedKeysDestroyed + keys.sealedKeysDestroyed + retention.sealedKeysDestroyed)",
                 ])
         }
-        return JobRunReport(reminders: reminders, expiry: expiry, keys: keys, retention: retention, startedAt: time)
+        return JobRunReport(reminders: reminders, expiry: expiry, keys: keys, retention: retention, notifications: nil, startedAt: time)
     }
 
     public func run() async throws {
+        let clock = ContinuousClock()
+        var nextWork = schedule.work.map { _ in clock.now }
+        var nextDelivery = delivery != nil ? schedule.delivery.map { _ in clock.now } : nil
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                _ = try await runOnce()
-            } catch {
-                logger.error("a job pass failed; trying again at the next interval", metadata: ["error_type": "\(type(of: error))"])
+            if let due = nextWork, let interval = schedule.work, clock.now >= due {
+                do {
+                    _ = try await runWork()
+                } catch {
+                    logger.error("a job pass failed; trying again at the next interval", metadata: ["error_type": "\(type(of: error))"])
+                }
+                nextWork = clock.now + interval
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if let due = nextDelivery, let interval = schedule.delivery, let delivery, clock.now >= due {
+                do {
+                    _ = try await delivery.deliverDue()
+                } catch {
+                    logger.error("notification delivery pass failed", metadata: ["error_type": "\(type(of: error))"])
+                }
+                nextDelivery = clock.now + interval
+            }
+            guard let wake = [nextWork, nextDelivery].compactMap({ $0 }).min() else {
+                // Nothing is scheduled: wait for shutdown.
+                try? await gracefulShutdown()
+                return
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(until: wake, clock: clock) }
         }
     }
 }

@@ -52,12 +52,13 @@ public enum SweepJob {
     /// open ones to expired (notified and audited by the lifecycle), in batches; then vacuums, so
     /// the old row versions go too.
     public static func expiry(
-        database: Database, now: Date, batchSize: Int = 100, dryRun: Bool = false,
+        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
+        let now = clock()
         return try await run(
-            .expiry, store: store, now: now, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.expiryDue(at: now) },
+            .expiry, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.expiryDue(at: now) },
             batch: { try await store.expireBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
             record: { report, batch in
                 report.expired += batch.expired
@@ -68,12 +69,13 @@ public enum SweepJob {
     /// Destroys sealed keys addressed to revoked device keys, and any left of closed or destroyed
     /// assignments (key invalidation), in batches; then vacuums.
     public static func keys(
-        database: Database, now: Date, batchSize: Int = 100, dryRun: Bool = false,
+        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
+        let now = clock()
         return try await run(
-            .keys, store: store, now: now, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.keysDue() },
+            .keys, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.keysDue() },
             batch: { try await store.keysBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
             record: { report, batch in report.keysDestroyedFor += batch.examined })
     }
@@ -82,21 +84,26 @@ public enum SweepJob {
     /// they leave the hot table with their sealed keys, notifications and reminders, while the
     /// archive row, their events, honorarium entries and audit entries stay; then vacuums.
     public static func retention(
-        database: Database, now: Date, batchSize: Int = 100, dryRun: Bool = false,
+        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
+        let now = clock()
         return try await run(
-            .retention, store: store, now: now, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.retentionDue(at: now) },
+            .retention, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.retentionDue(at: now) },
             batch: { try await store.archiveBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
             record: { report, batch in report.archived += batch.archived })
     }
 
+    /// Each sweep decides what is due at the clock's time when it starts, and reads the clock again
+    /// when it finishes (the report's times); the scheduler passes its injected clock, the command
+    /// line the wall clock.
+    ///
     /// What every sweep shares: batches until none is left or a stop is asked for (a real run
     /// always starts from the first due row, because what is done has left the due set; a dry run
     /// pages on), progress after each batch, and a vacuum when anything was destroyed.
     static func run(
-        _ sweep: SweepReport.Sweep, store: SweepStore, now: Date, dryRun: Bool, progress: @Sendable (_ done: Int, _ due: Int) -> Void,
+        _ sweep: SweepReport.Sweep, store: SweepStore, now: Date, clock: @Sendable () -> Date, dryRun: Bool, progress: @Sendable (_ done: Int, _ due: Int) -> Void,
         shouldStop: @Sendable () -> Bool, due: () async throws -> Int, batch next: (SweepPosition?) async throws -> SweepBatch,
         record: (inout SweepReport, SweepBatch) -> Void
     ) async throws -> SweepReport {
@@ -115,7 +122,7 @@ public enum SweepJob {
             progress(report.done, report.due)
         }
         if !dryRun && report.done > 0 { try await store.vacuum() }
-        report.finishedAt = Date()
+        report.finishedAt = clock()
         return report
     }
 }

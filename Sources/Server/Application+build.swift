@@ -28,21 +28,19 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             logger.notice("serving on http://\(host):\(channel.localAddress?.port ?? 0) (GET /openapi.json describes the API); SIGTERM or Ctrl-C stops")
         },
         logger: logger)
-    // Services stop in the reverse order: delivery first, then the HTTP client, the database last.
+    // Services stop in the reverse order: the job runner first, then the HTTP client, the database last.
     application.addServices(DatabaseService(database: database))
-    if let interval = configuration.notificationInterval {
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    if configuration.jobInterval != nil || configuration.notificationInterval != nil {
+        var delivery: NotificationDeliveryJob?
+        if configuration.notificationInterval != nil {
+            let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+            application.addServices(HTTPClientService(httpClient: httpClient))
+            delivery = .standard(database: database, serverKey: serverKey, httpClient: httpClient, now: configuration.now, logger: logger)
+        }
         application.addServices(
-            HTTPClientService(httpClient: httpClient),
-            NotificationDeliveryService(
-                notifications: NotificationStore(database: database),
-                channel: OrganizationNotificationChannel(
-                    webhook: WebhookNotificationChannel(httpClient: httpClient, serverKey: serverKey),
-                    log: LogNotificationChannel(logger: logger)),
-                now: configuration.now, interval: interval, logger: logger))
-    }
-    if let interval = configuration.jobInterval {
-        application.addServices(JobRunner(database: database, now: configuration.now, interval: interval, logger: logger))
+            JobRunner(
+                database: database, delivery: delivery, now: configuration.now,
+                schedule: .init(work: configuration.jobInterval, delivery: configuration.notificationInterval), logger: logger))
     }
     return application
 }

@@ -16,11 +16,11 @@ public struct ServerConfiguration: Sendable {
     /// The server's own secret, from which webhook signing secrets are derived (``ServerKey``);
     /// `nil` makes a throwaway one (tests), so the secrets change on every start.
     public var serverKey: ServerKey?
-    /// How often the outbox is checked for notifications to deliver; `nil` leaves delivery to the
-    /// caller (tests call ``NotificationDeliveryService/deliverDue()`` themselves).
+    /// How often the job runner checks the outbox for notifications to deliver; `nil` leaves
+    /// delivery to the caller (tests call ``NotificationDeliveryJob/deliverDue()`` themselves).
     public var notificationInterval: Duration?
-    /// How often the scheduled jobs (reminders) run; `nil` leaves them to the caller (tests call
-    /// the jobs themselves, with their own clock).
+    /// How often the job runner's scheduled work (reminders, sweeps) runs; `nil` leaves it to the
+    /// caller (tests call the jobs themselves, with their own clock). Both `nil`: no job runner.
     public var jobInterval: Duration?
     /// The address people reach the server at (`https://dispatch.example.org`), for the calendar
     /// feed addresses it hands out; `nil` uses the address each request came to.

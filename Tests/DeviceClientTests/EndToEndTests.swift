@@ -167,9 +167,9 @@ struct EndToEndTests {
             ]
             #expect(exports["feed.ics"]!.contains("BEGIN:VCALENDAR") && exports["honorarium.csv"]!.contains(",mentor,"))
             for (name, report) in [
-                ("expiry", try await SweepJob.expiry(database: setup.accounts.database, now: clock.now + 400 * 86_400)),
-                ("keys", try await SweepJob.keys(database: setup.accounts.database, now: clock.now + 400 * 86_400)),
-                ("retention", try await SweepJob.retention(database: setup.accounts.database, now: clock.now + 400 * 86_400)),
+                ("expiry", try await SweepJob.expiry(database: setup.accounts.database, clock: { clock.now + 400 * 86_400 })),
+                ("keys", try await SweepJob.keys(database: setup.accounts.database, clock: { clock.now + 400 * 86_400 })),
+                ("retention", try await SweepJob.retention(database: setup.accounts.database, clock: { clock.now + 400 * 86_400 })),
             ] {
                 exports["sweep-\(name).txt"] = report.plainText
                 exports["sweep-\(name).json"] = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)

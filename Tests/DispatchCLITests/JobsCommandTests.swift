@@ -61,9 +61,16 @@ struct JobsCommandTests {
         #expect(final.reminders == total)
         #expect(final.notifications == 2 * total)
         #expect(final.remindedAssignments == total)
+        // The same pass delivered the notifications it queued (to the log: no webhook is set), once each.
+        #expect(rerun.output.contains("Notifications delivered: \(2 * total). To retry: 0. Given up: 0."), "\(rerun.output)")
+        let delivered = try await database.withConnection {
+            try $0.query("SELECT count(*) AS n FROM notifications WHERE status = 'delivered'").first!.decode("n", as: Int.self)
+        }
+        #expect(delivered == 2 * total)
         let again = try runner.run(["jobs", "run", "--once", "--json"], environment: ["DATABASE_URL": url])
         let json = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
         #expect((json?["reminders"] as? [String: Any])?["reminders"] as? Int == 0, "a third run finds nothing due")
+        #expect((json?["notifications"] as? [String: Any])?["delivered"] as? Int == 0, "and nothing left to deliver")
         try await database.close()
     }
 

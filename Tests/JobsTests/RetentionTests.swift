@@ -27,15 +27,15 @@ struct RetentionTests {
         let statementBefore = try await HonorariumStore(database: database).statement(of: "mentor", in: world.id, period: "2026", at: start)
         let eventsBefore = try await world.count("SELECT count(*) AS n FROM assignment_events WHERE assignment_id = '\(completed)'")
 
-        #expect(try await SweepJob.retention(database: database, now: start + 365 * day).done == 0, "a year to the day: not yet")
+        #expect(try await SweepJob.retention(database: database, clock: { start + 365 * day }).done == 0, "a year to the day: not yet")
         let snapshot = try await DatabaseSnapshot.take(database)
-        let dry = try await SweepJob.retention(database: database, now: start + 366 * day, batchSize: 1, dryRun: true)
+        let dry = try await SweepJob.retention(database: database, clock: { start + 366 * day }, batchSize: 1, dryRun: true)
         #expect(dry.complete && dry.due == 2 && Set(dry.archived) == [completed, cancelled])
         #expect(DatabaseSnapshot.changedTables(snapshot, try await DatabaseSnapshot.take(database)).isEmpty, "a dry run changes nothing")
 
         // Two sweeps at once archive each assignment once.
-        async let first = SweepJob.retention(database: database, now: start + 366 * day, batchSize: 1)
-        async let second = SweepJob.retention(database: database, now: start + 366 * day, batchSize: 1)
+        async let first = SweepJob.retention(database: database, clock: { start + 366 * day }, batchSize: 1)
+        async let second = SweepJob.retention(database: database, clock: { start + 366 * day }, batchSize: 1)
         let reports = try await [first, second]
         let archived: [String] = reports.flatMap(\.archived).map(\.description).sorted()
         let expected: [String] = [completed.description, cancelled.description].sorted()
@@ -55,7 +55,7 @@ struct RetentionTests {
         #expect(try await world.count("SELECT count(*) AS n FROM audit_entries WHERE action = 'assignment.archived'") == 2)
         let chain = try await database.withConnection { try AuditChain.entries(of: world.id, on: $0) }
         #expect(AuditChain.verify(chain).isEmpty, "the audit chain is whole")
-        #expect(try await SweepJob.retention(database: database, now: start + 400 * day).done == 0, "a second run does nothing more")
+        #expect(try await SweepJob.retention(database: database, clock: { start + 400 * day }).done == 0, "a second run does nothing more")
 
         // The database holds the line: an assignment that is not archived cannot be deleted, archived rows do not change.
         await #expect(throws: PostgresError.self) {
@@ -75,7 +75,7 @@ struct RetentionTests {
         let world = try await TestOrganization.make(in: try await TestPostgres.database(), at: start) { $0.retentionDays = 30 }
         let cancelled = try await world.dispatch(at: start)
         _ = try await world.store.transition(cancelled, to: .cancelled, by: world.coordinator, at: start + 60, reason: "Feil mottaker")
-        #expect(try await SweepJob.retention(database: world.database, now: start + 30 * day).archived.isEmpty)
-        #expect(try await SweepJob.retention(database: world.database, now: start + 31 * day).archived == [cancelled])
+        #expect(try await SweepJob.retention(database: world.database, clock: { start + 30 * day }).archived.isEmpty)
+        #expect(try await SweepJob.retention(database: world.database, clock: { start + 31 * day }).archived == [cancelled])
     }
 }

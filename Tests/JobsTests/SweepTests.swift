@@ -43,12 +43,12 @@ struct SweepTests {
         let never = try await dispatch(world, expiresAt: nil)
 
         let before = try await DatabaseSnapshot.take(world.database)
-        let dry = try await SweepJob.expiry(database: world.database, now: start + 2 * day, batchSize: 1, dryRun: true)
+        let dry = try await SweepJob.expiry(database: world.database, clock: { start + 2 * day }, batchSize: 1, dryRun: true)
         #expect(dry.dryRun && dry.complete && dry.due == 2)
         #expect(dry.expired == [open] && dry.payloadsDestroyed == [completed])
         #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(world.database)).isEmpty, "a dry run changes nothing")
 
-        let report = try await SweepJob.expiry(database: world.database, now: start + 2 * day, batchSize: 1)
+        let report = try await SweepJob.expiry(database: world.database, clock: { start + 2 * day }, batchSize: 1)
         #expect(report.complete && report.expired == [open] && report.payloadsDestroyed == [completed] && report.batches == 2)
         #expect(try await payload(open, world) == (false, 0, "expired"))
         #expect(try await payload(completed, world) == (false, 0, "completed"))
@@ -57,7 +57,7 @@ struct SweepTests {
         #expect(try await world.count("SELECT count(*) AS n FROM notifications WHERE kind = 'assignment_expired'") == 2, "the peer mentor and the coordinator")
         #expect(try await world.count("SELECT count(*) AS n FROM audit_entries WHERE action = 'assignment.payload_destroyed'") == 1)
         #expect(try await world.count("SELECT count(*) AS n FROM assignment_events WHERE to_status = 'expired' AND actor_role = 'system'") == 1)
-        let again = try await SweepJob.expiry(database: world.database, now: start + 2 * day)
+        let again = try await SweepJob.expiry(database: world.database, clock: { start + 2 * day })
         #expect(again.due == 0 && again.done == 0, "idempotent")
 
         // The report holds ids and counts only.
@@ -71,20 +71,20 @@ struct SweepTests {
         let tablet = try DeviceKeyPair.generate()
         let tabletKey = try await DeviceKeyStore(database: world.database).register(tablet.publicKeys, label: nil, for: world.mentor, at: start)
         let id = try await dispatch(world, expiresAt: nil, to: [world.mentorDevice, tablet])
-        #expect(try await SweepJob.keys(database: world.database, now: start + 60).due == 0)
+        #expect(try await SweepJob.keys(database: world.database, clock: { start + 60 }).due == 0)
         _ = try await DeviceKeyStore(database: world.database).change(tabletKey.id, .revoke, by: world.mentor, at: start + 60)
         let before = try await DatabaseSnapshot.take(world.database)
-        let dry = try await SweepJob.keys(database: world.database, now: start + 120, dryRun: true)
+        let dry = try await SweepJob.keys(database: world.database, clock: { start + 120 }, dryRun: true)
         #expect(dry.due == 1 && dry.keysDestroyedFor == [id] && dry.sealedKeysDestroyed == 1)
         #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(world.database)).isEmpty)
-        let report = try await SweepJob.keys(database: world.database, now: start + 120)
+        let report = try await SweepJob.keys(database: world.database, clock: { start + 120 })
         #expect(report.keysDestroyedFor == [id] && report.sealedKeysDestroyed == 1 && report.complete)
         #expect(try await payload(id, world) == (true, 1, "dispatched"), "the phone's key and the ciphertext stay")
         let tabletSealed = try await world.database.withConnection { db in
             try db.query("SELECT count(*) AS n FROM assignment_recipients WHERE device_key_id = $1 AND sealed_key IS NOT NULL", [tabletKey.id]).first!.decode("n", as: Int.self)
         }
         #expect(tabletSealed == 0)
-        #expect(try await SweepJob.keys(database: world.database, now: start + 180).due == 0)
+        #expect(try await SweepJob.keys(database: world.database, clock: { start + 180 }).due == 0)
     }
 
     @Test("an interrupted sweep resumes where it stopped; two sweeps at once do each assignment once")
@@ -94,10 +94,10 @@ struct SweepTests {
         let count = 1200
         try await BulkSeed.dispatchedAssignments(count, in: database, organization: organization, dispatchedAt: start, reminderDueAt: start + 10 * day, expiresAt: start + day)
         let batches = BatchCounter()
-        let stopped = try await SweepJob.expiry(database: database, now: start + 2 * day, batchSize: 50, progress: { _, _ in batches.increment() }) { batches.value >= 3 }
+        let stopped = try await SweepJob.expiry(database: database, clock: { start + 2 * day }, batchSize: 50, progress: { _, _ in batches.increment() }) { batches.value >= 3 }
         #expect(!stopped.complete && stopped.done == 150)
-        async let first = SweepJob.expiry(database: database, now: start + 2 * day, batchSize: 25)
-        async let second = SweepJob.expiry(database: database, now: start + 2 * day, batchSize: 25)
+        async let first = SweepJob.expiry(database: database, clock: { start + 2 * day }, batchSize: 25)
+        async let second = SweepJob.expiry(database: database, clock: { start + 2 * day }, batchSize: 25)
         let (a, b) = try await (first, second)
         #expect(a.done + b.done == count - 150)
         #expect(Set(a.expired).isDisjoint(with: Set(b.expired)))

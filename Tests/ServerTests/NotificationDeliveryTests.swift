@@ -4,6 +4,7 @@ import DatabaseTestSupport
 import Envelope
 import Foundation
 import Hummingbird
+import Jobs
 import HummingbirdTesting
 import Logging
 import Postgres
@@ -62,7 +63,7 @@ struct NotificationDeliveryTests {
             let port = try #require(hookClient.port)
             let setting = try await accounts.setWebhook(of: world.organization.id, url: "http://127.0.0.1:\(port)/hook", rotateSecret: false, at: clock.now)
             let secret = serverKey.webhookSecret(organization: world.organization.id.uuid, version: setting.secretVersion)
-            let service = NotificationDeliveryService(
+            let service = NotificationDeliveryJob(
                 notifications: notifications,
                 channel: OrganizationNotificationChannel(
                     webhook: WebhookNotificationChannel(httpClient: httpClient, serverKey: serverKey), log: LogNotificationChannel(logger: TestPostgres.logger)),

@@ -1,63 +1,70 @@
 import AssignmentCore
 import AsyncHTTPClient
+import Envelope
 import Foundation
 import Logging
-import ServiceLifecycle
+import Postgres
 import Storage
 
-/// What one pass of the delivery service did.
-public struct NotificationDeliveryReport: Sendable, Hashable {
+/// What one delivery pass did.
+public struct NotificationDeliveryReport: Sendable, Hashable, Codable {
     public var delivered = 0
     public var retried = 0
     public var deadLettered = 0
 
+    public init() {}
+
     public var attempted: Int { delivered + retried + deadLettered }
+
+    enum CodingKeys: String, CodingKey {
+        case delivered, retried
+        case deadLettered = "dead_lettered"
+    }
 }
 
-/// Delivers the notification outbox: every `interval`, takes the due notifications in batches and
-/// hands each to its channel; a failure is retried by ``NotificationRetryPolicy`` and given up to
-/// the dead-letter state after the last attempt. Runs inside `dispatch serve` and stops on
-/// graceful shutdown (a batch in flight finishes first).
-public struct NotificationDeliveryService: Service {
+/// Delivers the notification outbox: takes the due notifications in batches and hands each to
+/// its channel; a failure is retried by ``NotificationRetryPolicy`` and given up to the
+/// dead-letter state after the last attempt. One of the jobs of ``JobRunner`` (in `dispatch serve`
+/// and `dispatch jobs run`); claims are leased with `SKIP LOCKED`, so several runners share the
+/// outbox and each notification is delivered once.
+public struct NotificationDeliveryJob: Sendable {
     let notifications: NotificationStore
     let channel: any NotificationChannel
     let retryPolicy: NotificationRetryPolicy
     let now: @Sendable () -> Date
-    let interval: Duration
     let batchSize: Int
     let logger: Logger
 
     public init(
         notifications: NotificationStore, channel: any NotificationChannel, retryPolicy: NotificationRetryPolicy = NotificationRetryPolicy(),
-        now: @escaping @Sendable () -> Date, interval: Duration = .seconds(5), batchSize: Int = 50, logger: Logger
+        now: @escaping @Sendable () -> Date, batchSize: Int = 50, logger: Logger
     ) {
         self.notifications = notifications
         self.channel = channel
         self.retryPolicy = retryPolicy
         self.now = now
-        self.interval = interval
         self.batchSize = batchSize
         self.logger = logger
     }
 
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                _ = try await deliverDue()
-            } catch {
-                logger.error("notification delivery pass failed", metadata: ["error": "\(type(of: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+    /// The delivery `serve` and `jobs run` use: an organisation's signed webhook where it has one,
+    /// the log otherwise.
+    public static func standard(
+        database: Database, serverKey: ServerKey, httpClient: HTTPClient, now: @escaping @Sendable () -> Date, logger: Logger
+    ) -> NotificationDeliveryJob {
+        NotificationDeliveryJob(
+            notifications: NotificationStore(database: database),
+            channel: OrganizationNotificationChannel(
+                webhook: WebhookNotificationChannel(httpClient: httpClient, serverKey: serverKey), log: LogNotificationChannel(logger: logger)),
+            now: now, logger: logger)
     }
 
-    /// Delivers everything due now, batch after batch, until nothing due is left.
+    /// Delivers everything due now, batch after batch, until nothing due is left (or shutdown).
     public func deliverDue() async throws -> NotificationDeliveryReport {
         var report = NotificationDeliveryReport()
-        while !Task.isShuttingDownGracefully {
-            let time = now()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // The lease outlasts a batch of attempts that all time out.
-            let batch = try await notifications.claimDue(at: time, limit: batchSize, lease: 15 * 60)
+            let batch = try await notifications.claimDue(at: now(), limit: batchSize, lease: 15 * 60)
             if batch.isEmpty { break }
             for notification in batch {
                 do {

@@ -22,10 +22,12 @@ public struct DatabaseService: Service {
 
 /// Shuts the outgoing HTTP client (webhooks) down on graceful shutdown, after the services that use
 /// it have stopped.
-struct HTTPClientService: Service {
+public struct HTTPClientService: Service {
     let httpClient: HTTPClient
 
-    func run() async throws {
+    public init(httpClient: HTTPClient) { self.httpClient = httpClient }
+
+    public func run() async throws {
         try? await gracefulShutdown()
         try await httpClient.shutdown()
     }

@@ -2,7 +2,6 @@ import AssignmentCore
 import AsyncHTTPClient
 import Envelope
 import Foundation
-import HTTPTypes
 import Logging
 import NIOCore
 import Storage
