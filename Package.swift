@@ -41,6 +41,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // MARK: System libraries (Debian: libsodium-dev, libpq-dev, libical-dev)
@@ -86,6 +91,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Contract",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        .target(
             name: "Jobs",
             dependencies: [
                 "AssignmentCore",
@@ -120,6 +134,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "AssignmentCore",
+                "Contract",
                 "Envelope",
                 "Postgres",
                 "Storage",
@@ -127,6 +142,9 @@ let package = Package(
                 "Exports",
                 "Templates",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -138,14 +156,18 @@ let package = Package(
             name: "DeviceClient",
             dependencies: [
                 "AssignmentCore",
+                "Contract",
                 "Envelope",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
             ]
         ),
         .executableTarget(
             name: "DispatchCLI",
             dependencies: [
                 "AssignmentCore",
+                "Contract",
                 "Envelope",
                 "Postgres",
                 "Storage",

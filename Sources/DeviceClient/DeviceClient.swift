@@ -1,8 +1,10 @@
 import AssignmentCore
 import AsyncHTTPClient
+import Contract
 import Envelope
 import Foundation
 import NIOCore
+import OpenAPIRuntime
 
 /// What a coordinator fills in besides the case information: the metadata the server sees. It must
 /// hold no personal data (the server screens title and notes, and refuses what it finds).
@@ -134,7 +136,7 @@ public struct DeviceClient: Sendable {
         let (api, _) = try api()
         let keys = try await api.keys(of: user)
         let pins = try folder.pins()
-        return (keys, Set(pins.users[keys.userID.description]?.keys.map(\.fingerprint) ?? []))
+        return (keys, Set(pins.users[keys.userId.lowercased()]?.keys.map(\.fingerprint) ?? []))
     }
 
     /// Pins the user's key whose fingerprint (read aloud or hex) is `fingerprint`, after a person
@@ -153,7 +155,7 @@ public struct DeviceClient: Sendable {
     /// Seals `payload` to every active key of the recipient (all pinned, or ``DeviceClientError/keyChanged(handle:unverified:)``),
     /// signs it with this device's keys, and dispatches it. A network failure is retried with the
     /// same idempotency key, so a retry can never make a second assignment.
-    public func send(_ draft: AssignmentDraft, payload: CasePayload, from device: DeviceKeyPair) async throws -> DispatchedAssignment {
+    public func send(_ draft: AssignmentDraft, payload: CasePayload, from device: DeviceKeyPair) async throws -> Components.Schemas.Dispatched {
         let (api, session) = try api()
         guard session.deviceFingerprint == device.fingerprint.hex else { throw DeviceClientError.deviceNotRegistered }
         let bytes = try Self.encode(payload)
@@ -165,11 +167,13 @@ public struct DeviceClient: Sendable {
 
         let id = AssignmentID(UUID())
         let envelope = try EnvelopeSealer().seal(
-            payload: bytes, assignmentID: id.uuid, organizationID: session.user.organizationID.uuid, sender: device, recipients: keys)
-        let request = DispatchRequest(
-            id: id, recipientID: recipient.userID, title: draft.title, coordinatorNotes: draft.coordinatorNotes, priority: draft.priority,
-            isUrgent: draft.isUrgent, requiresConsent: draft.requiresConsent, geographicRegion: draft.geographicRegion, expiresAt: draft.expiresAt,
-            contactDeadlineAt: draft.contactDeadlineAt, envelope: Data(envelope.serialized).base64EncodedString())
+            payload: bytes, assignmentID: id.uuid, organizationID: (try answerID(session.user.organizationId) as OrganizationID).uuid, sender: device,
+            recipients: keys)
+        let request = Components.Schemas.DispatchRequest(
+            id: id.description, recipientId: recipient.userId, title: draft.title, coordinatorNotes: draft.coordinatorNotes,
+            priority: draft.priority.flatMap { Components.Schemas.Priority(rawValue: $0.rawValue) }, isUrgent: draft.isUrgent,
+            requiresConsent: draft.requiresConsent, geographicRegion: draft.geographicRegion, expiresAt: draft.expiresAt,
+            contactDeadlineAt: draft.contactDeadlineAt, envelope: Base64EncodedData(envelope.serialized))
         var attempt = 0
         while true {
             attempt += 1
@@ -204,7 +208,7 @@ public struct DeviceClient: Sendable {
     }
 
     /// The status overview (coordinators) or the inbox (peer mentors): one page.
-    public func overview(_ query: OverviewQuery = OverviewQuery()) async throws -> OverviewPage {
+    public func overview(_ query: OverviewFilter = OverviewFilter()) async throws -> OverviewPage {
         let (api, _) = try api()
         return try await api.overview(query)
     }
@@ -235,9 +239,9 @@ public struct DeviceClient: Sendable {
                 status: 410, code: "payload_expired", detail: "This assignment has expired; its case information is no longer available on this device.")
         }
         let envelope = try AssignmentEnvelope.parse(bytes)
-        let sender = try await senderKeys(envelope.senderFingerprint, of: info.coordinatorID, api: api)
-        let plaintext = try EnvelopeOpener.open(
-            envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: session.user.organizationID.uuid)
+        let sender = try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
+        let organization: OrganizationID = try answerID(session.user.organizationId)
+        let plaintext = try EnvelopeOpener.open(envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: organization.uuid)
         let payload = try Self.decode(plaintext)
         var receipt: ReceiptOutcome?
         if info.status == .dispatched || info.status == .delivered {
@@ -279,17 +283,19 @@ public struct DeviceClient: Sendable {
         if let device, session.user.role == .peerMentor {
             var cursor: String?
             repeat {
-                let page = try await api.overview(OverviewQuery(limit: 200, cursor: cursor))
-                for item in page.assignments where try folder.cachedEnvelope(item.id) == nil {
+                let page = try await api.overview(OverviewFilter(limit: 200, cursor: cursor))
+                for item in page.assignments {
+                    let itemID: AssignmentID = try answerID(item.id)
+                    guard try folder.cachedEnvelope(itemID) == nil else { continue }
                     if item.requiresConsent && item.consentGivenAt == nil { continue }
-                    let bytes = try await api.envelope(item.id, device: device)
-                    let info = try await api.assignment(item.id)
+                    let bytes = try await api.envelope(itemID, device: device)
+                    let info = try await api.assignment(itemID)
                     try folder.cache(envelope: bytes, info: info)
-                    report.downloaded.append(item.id)
+                    report.downloaded.append(itemID)
                     // Learn (pin) the signing key now, so the assignment opens offline later. A key
                     // that needs verifying is reported when the assignment is opened.
                     let envelope = try AssignmentEnvelope.parse(bytes)
-                    _ = try? await senderKeys(envelope.senderFingerprint, of: info.coordinatorID, api: api)
+                    _ = try? await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
                 }
                 cursor = page.nextCursor
             } while cursor != nil

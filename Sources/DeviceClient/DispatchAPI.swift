@@ -1,25 +1,31 @@
 import AssignmentCore
 import AsyncHTTPClient
+import Contract
 import Envelope
 import Foundation
+import HTTPTypes
 import NIOCore
-import NIOHTTP1
+import OpenAPIAsyncHTTPClient
+import OpenAPIRuntime
 
-/// The `/v1` API as the device sees it: one method per endpoint, typed answers, problem documents
-/// turned into ``DeviceClientError/server(status:code:detail:)`` and a network failure into
-/// ``DeviceClientError/unreachable``. The shapes are this client's own (docs/http.md), not the
-/// server's types: the device never links the server.
+/// The `/v1` API as the device sees it: the client generated from the contract
+/// (`Sources/Contract/openapi.yaml`) over AsyncHTTPClient, one method per operation the device
+/// uses, answers as the contract's types. A problem document becomes
+/// ``DeviceClientError/server(status:code:detail:)``, a network failure
+/// ``DeviceClientError/unreachable``, anything else ``DeviceClientError/unexpectedAnswer(status:)``.
 public struct DispatchAPI: Sendable {
     public let serverAddress: String
     let token: String
-    let httpClient: HTTPClient
-    let timeout: TimeAmount
+    let client: Client
 
     public init(serverAddress: String, token: String, httpClient: HTTPClient, timeout: TimeAmount = .seconds(30)) throws {
         self.serverAddress = try Self.normalise(serverAddress)
         self.token = token
-        self.httpClient = httpClient
-        self.timeout = timeout
+        guard let url = URL(string: self.serverAddress) else { throw DeviceClientError.invalidServerAddress(serverAddress) }
+        client = Client(
+            serverURL: url, configuration: .contract,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: httpClient, timeout: timeout)),
+            middlewares: [CredentialsMiddleware(token: token), ProblemMiddleware()])
     }
 
     /// `http(s)://host[:port]` without a trailing slash, or ``DeviceClientError/invalidServerAddress(_:)``.
@@ -32,131 +38,152 @@ public struct DispatchAPI: Sendable {
         return clean
     }
 
-    // MARK: Endpoints
+    // MARK: Operations
 
-    public func me() async throws -> UserInfo {
-        try await call(.GET, "/v1/me")
+    public func me() async throws -> Components.Schemas.User {
+        try await call { try await client.me().ok.body.json }
     }
 
-    public func registerKey(_ keys: DevicePublicKeys, label: String?) async throws -> KeyInfo {
-        var body: [String: String] = [
-            "encryption_public_key": Data(keys.encryptionKey).base64EncodedString(), "signing_public_key": Data(keys.signingKey).base64EncodedString(),
-        ]
-        body["label"] = label
-        return try await call(.POST, "/v1/keys", json: body)
+    public func registerKey(_ keys: DevicePublicKeys, label: String?) async throws -> Components.Schemas.DeviceKey {
+        let body = Components.Schemas.KeyRegistration(
+            encryptionPublicKey: Data(keys.encryptionKey).base64EncodedString(), signingPublicKey: Data(keys.signingKey).base64EncodedString(), label: label)
+        return try await call { try await client.registerKey(body: .json(body)).created.body.json }
     }
 
     /// A user's keys by handle or id; `includeInactive` adds retired and revoked ones (to check old signatures).
-    public func keys(of user: String, includeInactive: Bool = false) async throws -> UserKeys {
-        try await call(.GET, "/v1/users/\(Self.pathComponent(user))/keys" + (includeInactive ? "?status=all" : ""))
+    public func keys(of user: String, includeInactive: Bool = false) async throws -> Components.Schemas.UserKeys {
+        try await call {
+            try await client.userKeys(path: .init(user: user), query: .init(status: includeInactive ? .all : nil)).ok.body.json
+        }
     }
 
-    public func dispatch(_ request: DispatchRequest, idempotencyKey: String) async throws -> DispatchedAssignment {
-        try await call(.POST, "/v1/assignments", json: request, headers: [("Idempotency-Key", idempotencyKey)])
+    public func dispatch(_ request: Components.Schemas.DispatchRequest, idempotencyKey: String) async throws -> Components.Schemas.Dispatched {
+        try await call { try await client.dispatch(headers: .init(idempotencyKey: idempotencyKey), body: .json(request)).created.body.json }
     }
 
-    public func overview(_ query: OverviewQuery) async throws -> OverviewPage {
-        try await call(.GET, "/v1/assignments" + query.queryString)
+    public func overview(_ query: Operations.Overview.Input.Query) async throws -> Components.Schemas.Overview {
+        try await call { try await client.overview(query: query).ok.body.json }
     }
 
-    public func assignment(_ id: AssignmentID) async throws -> AssignmentInfo {
-        try await call(.GET, "/v1/assignments/\(id)")
+    public func assignment(_ id: AssignmentID) async throws -> Components.Schemas.Assignment {
+        try await call { try await client.assignment(path: .init(id: id.description)).ok.body.json }
     }
 
     /// The envelope for this device; the first download is the delivery receipt.
     public func envelope(_ id: AssignmentID, device: KeyFingerprint) async throws -> [UInt8] {
-        let (status, body) = try await send(.GET, "/v1/assignments/\(id)/envelope?device=\(device.hex)", body: nil, headers: [])
-        guard status == 200 else { throw Self.problem(status: status, body: body) }
-        return body
+        try await call {
+            let body = try await client.envelope(path: .init(id: id.description), query: .init(device: device.hex)).ok.body.binary
+            return try await [UInt8](collecting: body, upTo: Self.maximumAnswer)
+        }
     }
 
     /// `read`, `acknowledge`, `contact`, `complete` or `consent`.
-    public func act(_ action: ReceiptAction, on id: AssignmentID) async throws -> AssignmentInfo {
-        try await call(.POST, "/v1/assignments/\(id)/\(action.rawValue)")
+    public func act(_ action: ReceiptAction, on id: AssignmentID) async throws -> Components.Schemas.Assignment {
+        let path = id.description
+        return try await call {
+            switch action {
+            case .consent: try await client.consent(path: .init(id: path)).ok.body.json
+            case .read: try await client.read(path: .init(id: path)).ok.body.json
+            case .acknowledge: try await client.acknowledge(path: .init(id: path)).ok.body.json
+            case .contact: try await client.contact(path: .init(id: path)).ok.body.json
+            case .complete: try await client.complete(path: .init(id: path)).ok.body.json
+            }
+        }
     }
 
-    public func cancel(_ id: AssignmentID, reason: String) async throws -> AssignmentInfo {
-        try await call(.POST, "/v1/assignments/\(id)/cancel", json: ["reason": reason])
+    public func cancel(_ id: AssignmentID, reason: String) async throws -> Components.Schemas.Assignment {
+        try await call { try await client.cancel(path: .init(id: id.description), body: .json(.init(reason: reason))).ok.body.json }
     }
 
     /// Makes or rotates a user's calendar feed (`me`, a handle or an id).
-    public func issueFeed(for user: String, language: String?) async throws -> FeedAddressInfo {
-        try await call(.POST, "/v1/users/\(Self.pathComponent(user))/feed", json: language.map { ["language": $0] } ?? [:])
+    public func issueFeed(for user: String, language: String?) async throws -> Components.Schemas.IssuedFeed {
+        let settings = Components.Schemas.FeedSettings(language: try language.map { text in
+            guard let language = Components.Schemas.Language(rawValue: text) else { throw DeviceClientError.server(status: 422, code: "language_invalid", detail: "The language is nb or en.") }
+            return language
+        })
+        return try await call { try await client.issueFeed(path: .init(user: user), body: .json(settings)).created.body.json }
     }
 
-    public func feed(of user: String) async throws -> FeedInfo {
-        try await call(.GET, "/v1/users/\(Self.pathComponent(user))/feed")
+    public func feed(of user: String) async throws -> Components.Schemas.Feed {
+        try await call { try await client.showFeed(path: .init(user: user)).ok.body.json }
     }
 
     public func revokeFeed(of user: String) async throws {
-        let (status, answer) = try await send(.DELETE, "/v1/users/\(Self.pathComponent(user))/feed", body: nil, headers: [])
-        guard (200..<300).contains(status) else { throw Self.problem(status: status, body: answer) }
+        try await call { _ = try await client.revokeFeed(path: .init(user: user)).noContent }
     }
 
-    // MARK: Transport
+    // MARK: Errors
 
-    static let maximumResponse = 4 * 1024 * 1024
+    /// The largest answer a device reads: an envelope is at most about 350 KiB.
+    static let maximumAnswer = 4 * 1024 * 1024
 
-    func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, json: (some Encodable)? = nil as String?, headers: [(String, String)] = []) async throws -> Answer {
-        var body: [UInt8]?
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.outputFormatting = [.sortedKeys]
-            body = [UInt8](try encoder.encode(json))
-        }
-        let (status, answer) = try await send(method, path, body: body, headers: headers)
-        guard (200..<300).contains(status) else { throw Self.problem(status: status, body: answer) }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+    /// Runs one operation and turns what can go wrong into ``DeviceClientError``. A documented
+    /// answer other than the one asked for never arrives here (``ProblemMiddleware`` throws it
+    /// first); an undocumented one is an unexpected answer.
+    func call<Answer>(_ operation: () async throws -> Answer) async throws -> Answer {
         do {
-            return try decoder.decode(Answer.self, from: Data(answer))
+            return try await operation()
+        } catch let error as ClientError {
+            throw Self.deviceError(error.underlyingError, status: error.response.map { Int($0.status.code) })
+        } catch let error as DeviceClientError {
+            throw error
         } catch {
-            throw DeviceClientError.unexpectedAnswer(status: status)
+            throw DeviceClientError.unexpectedAnswer(status: 0)
         }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]?, headers: [(String, String)]) async throws -> (Int, [UInt8]) {
-        var request = HTTPClientRequest(url: serverAddress + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "assignment-dispatch-device/1")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+    static func deviceError(_ error: any Error, status: Int?) -> DeviceClientError {
+        switch error {
+        case let error as DeviceClientError: error
+        case is HTTPClientError, is ChannelError: .unreachable
+        case let error as IOError where [ECONNREFUSED, ECONNRESET, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT].contains(error.errnoCode): .unreachable
+        default: .unexpectedAnswer(status: status ?? 0)
         }
-        let response: HTTPClientResponse
-        do {
-            response = try await httpClient.execute(request, timeout: timeout)
-        } catch {
-            throw DeviceClientError.unreachable
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await response.body.collect(upTo: Self.maximumResponse)
-        } catch {
-            throw DeviceClientError.unexpectedAnswer(status: Int(response.status.code))
-        }
-        return (Int(response.status.code), Array(buffer.readableBytesView))
-    }
-
-    static func problem(status: Int, body: [UInt8]) -> DeviceClientError {
-        struct Problem: Decodable {
-            var code: String
-            var detail: String
-        }
-        guard let problem = try? JSONDecoder().decode(Problem.self, from: Data(body)) else { return .unexpectedAnswer(status: status) }
-        return .server(status: status, code: problem.code, detail: problem.detail)
-    }
-
-    static func pathComponent(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? text
     }
 }
 
-/// What a device reports about an assignment it holds.
-public enum ReceiptAction: String, Sendable, Hashable, Codable, CaseIterable {
-    case consent, read, acknowledge, contact, complete
+/// Sends the bearer token and names the client on every request.
+struct CredentialsMiddleware: ClientMiddleware {
+    let token: String
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields[.authorization] = "Bearer \(token)"
+        request.headerFields[.userAgent] = "assignment-dispatch-device/1"
+        return try await next(request, body, baseURL)
+    }
+}
+
+/// Turns every answer that is not a success into the server's problem (its status, stable code
+/// and words) before the generated code looks at it, and bounds how much of an answer is read.
+struct ProblemMiddleware: ClientMiddleware {
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let (response, answer) = try await next(request, body, baseURL)
+        let status = Int(response.status.code)
+        let bytes: [UInt8]
+        do {
+            if let answer {
+                bytes = try await [UInt8](collecting: answer, upTo: DispatchAPI.maximumAnswer)
+            } else {
+                bytes = []
+            }
+        } catch {
+            throw DeviceClientError.unexpectedAnswer(status: status)
+        }
+        guard (200..<300).contains(status) else {
+            struct Problem: Decodable {
+                var code: String
+                var detail: String
+            }
+            guard let problem = try? JSONDecoder().decode(Problem.self, from: Data(bytes)) else { throw DeviceClientError.unexpectedAnswer(status: status) }
+            throw DeviceClientError.server(status: status, code: problem.code, detail: problem.detail)
+        }
+        return (response, answer == nil ? nil : HTTPBody(bytes))
+    }
 }

@@ -45,8 +45,8 @@ public struct KeyPins: Sendable, Hashable, Codable {
     /// cannot pair a key with another key's fingerprint.
     public mutating func trusted(_ user: UserKeys, at time: Date) throws -> [DevicePublicKeys] {
         let active = try user.keys.filter { $0.status == .active }.map(Self.checked)
-        guard var pinned = users[user.userID.description] else {
-            users[user.userID.description] = PinnedUser(handle: user.handle, keys: active.map { Self.pin($0, at: time) })
+        guard var pinned = users[user.userId.lowercased()] else {
+            users[user.userId.lowercased()] = PinnedUser(handle: user.handle, keys: active.map { Self.pin($0, at: time) })
             return active.map(\.keys)
         }
         let known = Set(pinned.keys.map(\.fingerprint))
@@ -55,7 +55,7 @@ public struct KeyPins: Sendable, Hashable, Codable {
             throw DeviceClientError.keyChanged(handle: user.handle, unverified: unverified.map { $0.keys.fingerprint.readAloud.joined(separator: " ") })
         }
         pinned.handle = user.handle
-        users[user.userID.description] = pinned
+        users[user.userId.lowercased()] = pinned
         return active.map(\.keys)
     }
 
@@ -75,11 +75,11 @@ public struct KeyPins: Sendable, Hashable, Codable {
             throw DeviceClientError.fingerprintNotFound(handle: user.handle)
         }
         let checked = try Self.checked(key)
-        var pinned = users[user.userID.description] ?? PinnedUser(handle: user.handle, keys: [])
+        var pinned = users[user.userId.lowercased()] ?? PinnedUser(handle: user.handle, keys: [])
         if !pinned.keys.contains(where: { $0.fingerprint == checked.keys.fingerprint.hex }) {
             pinned.keys.append(Self.pin(checked, at: time))
         }
-        users[user.userID.description] = pinned
+        users[user.userId.lowercased()] = pinned
         return key
     }
 

@@ -24,6 +24,8 @@ struct CommandEnvironment {
     let deviceDirectory: String
     let host: String?
     let port: String?
+    /// DISPATCH_SIGN_IN_FAILURE_LIMIT: failed sign-ins from one address per minute before 429.
+    let signInFailureLimit: Int
     let logger: Logger
 
     init(options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -42,6 +44,14 @@ struct CommandEnvironment {
         serverKeyPath = Self.absolute(nonEmpty("DISPATCH_SERVER_KEY_FILE") ?? dataDirectory + "/server.key")
         host = nonEmpty("DISPATCH_HOST")
         port = nonEmpty("DISPATCH_PORT")
+        if let text = nonEmpty("DISPATCH_SIGN_IN_FAILURE_LIMIT") {
+            guard let limit = Int(text), (1...100_000).contains(limit) else {
+                throw ValidationError("DISPATCH_SIGN_IN_FAILURE_LIMIT must be a number from 1 to 100000, not '\(text.prefix(20))'.")
+            }
+            signInFailureLimit = limit
+        } else {
+            signInFailureLimit = ServerConfiguration.defaultSignInFailureLimit
+        }
         if let url = nonEmpty("DISPATCH_PUBLIC_URL") {
             let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
             guard let parsed = URL(string: trimmed), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false, parsed.query == nil else {
@@ -80,7 +90,8 @@ struct CommandEnvironment {
         }
         guard (0...65535).contains(port) else { throw ValidationError("The port must be between 0 and 65535.") }
         return ServerConfiguration(
-            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration, serverKey: try serverKey(), publicURL: publicURL)
+            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration, serverKey: try serverKey(), publicURL: publicURL,
+            signInFailureLimit: signInFailureLimit)
     }
 
     /// The address calendar feeds are served at: DISPATCH_PUBLIC_URL, or the local server's.

@@ -49,7 +49,7 @@ func sendReceipt(_ action: ReceiptAction, assignment: AssignmentArgument, option
     var report = ReceiptReport(assignmentID: id, action: action, sent: false)
     if case .sent(let info) = outcome {
         report.sent = true
-        report.status = info.status
+        report.status = AssignmentStatus(rawValue: info.status.rawValue)
     }
     try Output.print(report, json: json) { _ in SpokenText.receipt(outcome, action: action) }
 }

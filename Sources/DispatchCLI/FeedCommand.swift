@@ -43,12 +43,12 @@ enum FeedText {
         ].joined(separator: "\n")
     }
 
-    static func feed(handle: String, language: String, createdAt: Date, id: UUID) -> String {
+    static func feed(handle: String, language: String, createdAt: Date, id: String) -> String {
         [
             "\(handle) has a calendar feed, made \(String(PostgresTimestamp.format(createdAt).prefix(16)).replacingOccurrences(of: "T", with: " ")) UTC.",
             "Event texts are in \(language == "en" ? "English" : "Norwegian").",
             "Its address cannot be shown again; rotate it to give out a new one.",
-            "Feed id: \(id.uuidString.lowercased()).",
+            "Feed id: \(id).",
         ].joined(separator: "\n")
     }
 }

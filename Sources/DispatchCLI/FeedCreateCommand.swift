@@ -55,7 +55,7 @@ struct FeedIssuing {
                 return try await device.issueFeed(for: target.apiUser, language: language)
             }
             try Output.print(address, json: json) {
-                FeedText.address(handle: $0.feed.handle, language: $0.feed.language, url: $0.url, webcalURL: $0.webcalURL, replaced: $0.replaced)
+                FeedText.address(handle: $0.feed.handle, language: $0.feed.language.rawValue, url: $0.url, webcalURL: $0.webcalUrl, replaced: $0.replaced)
             }
         }
     }

@@ -18,10 +18,10 @@ struct FeedShowCommand: AsyncParsableCommand {
                 let found = try await accounts.organization(organization)
                 return try await FeedStore(database: accounts.database).live(for: handle, in: found.id)
             }
-            try Output.print(feed, json: json) { FeedText.feed(handle: $0.handle, language: $0.language, createdAt: $0.createdAt, id: $0.id) }
+            try Output.print(feed, json: json) { FeedText.feed(handle: $0.handle, language: $0.language, createdAt: $0.createdAt, id: $0.id.uuidString.lowercased()) }
         } else {
             let feed = try await environment.withDevice { try await $0.feed(of: target.apiUser) }
-            try Output.print(feed, json: json) { FeedText.feed(handle: $0.handle, language: $0.language, createdAt: $0.createdAt, id: $0.id) }
+            try Output.print(feed, json: json) { FeedText.feed(handle: $0.handle, language: $0.language.rawValue, createdAt: $0.createdAt, id: $0.id) }
         }
     }
 }

@@ -14,7 +14,7 @@ struct InboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = try CommandEnvironment(options: options)
-        let page = try await environment.withDevice { try await $0.overview(OverviewQuery(cursor: cursor)) }
+        let page = try await environment.withDevice { try await $0.overview(OverviewFilter(cursor: cursor)) }
         try Output.print(page, json: json) { SpokenText.overview($0, forMentor: true) }
     }
 }

@@ -24,11 +24,13 @@ enum SpokenText {
     /// The overview (coordinators) or the inbox (peer mentors).
     static func overview(_ page: OverviewPage, forMentor: Bool) -> String {
         var lines: [String] = []
-        let total = page.counts.values.reduce(0, +)
+        let counts = page.counts.additionalProperties
+        let total = counts.values.reduce(0, +)
         lines.append(forMentor ? "You have \(plural(total, "open assignment"))." : "Open assignments: \(total). Overdue: \(page.overdueCount).")
         if !forMentor, total > 0 {
             let order: [AssignmentStatus] = [.dispatched, .delivered, .read, .acknowledged]
-            lines.append("By status: " + order.map { "\(page.counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + ".")
+            let parts: [String] = order.map { status in "\(counts[status.rawValue] ?? 0) \(status.rawValue)" }
+            lines.append("By status: " + parts.joined(separator: ", ") + ".")
         }
         for (index, item) in page.assignments.enumerated() {
             var parts = ["\(index + 1). \(item.title)"]

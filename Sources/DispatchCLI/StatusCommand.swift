@@ -1,5 +1,6 @@
 import ArgumentParser
 import AssignmentCore
+import Contract
 import DeviceClient
 
 /// `dispatch status`: the coordinators' status overview.
@@ -10,7 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: "Overdue means no contact yet and the contact deadline (or the first reminder time) has passed.")
 
     @OptionGroup var options: GlobalOptions
-    @Option(help: "Only this status: dispatched, delivered, read or acknowledged.") var status: AssignmentStatus?
+    @Option(help: "Only this status: dispatched, delivered, read or acknowledged.") var status: Components.Schemas.OpenStatus?
     @Option(help: "Only this peer mentor (handle).") var mentor: String?
     @Option(help: "Only this region.") var region: String?
     @Flag(help: "Only overdue assignments.") var overdue = false
@@ -26,11 +27,11 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = try CommandEnvironment(options: options)
-        let query = OverviewQuery(
+        let query = OverviewFilter(
             status: status, peerMentor: mentor, region: region, overdue: overdue ? true : (onTime ? false : nil), limit: limit, cursor: cursor)
         let page = try await environment.withDevice { try await $0.overview(query) }
         try Output.print(page, json: json) { SpokenText.overview($0, forMentor: false) }
     }
 }
 
-extension AssignmentStatus: ExpressibleByArgument {}
+extension Components.Schemas.OpenStatus: ExpressibleByArgument {}

@@ -128,32 +128,9 @@ public struct AuditExtract: Sendable {
         organization: OrganizationID, from: Date, to: Date, format: AuditExtractFormat, generatedAt: Date, to sink: (String) async throws -> Void
     ) async throws -> SignedAuditManifest {
         try Self.validate(from: from, to: to)
-        var hasher = SHA256.Hasher()
-        var count = 0
-        var first: AuditChain.Entry?
-        var last: AuditChain.Entry?
-        func emit(_ text: String) async throws {
-            hasher.update(Array(text.utf8))
-            try await sink(text)
-        }
-        if format == .csv { try await emit(CSVFormat.audit.line(AuditExtractFormat.csvColumns)) }
-        let range = try await store.range(of: organization, from: from, to: to)
-        if let range {
-            try await store.entries(of: organization, in: range, pageSize: pageSize) { page in
-                try await emit(try Self.lines(page, format: format))
-                first = first ?? page.first
-                last = page.last ?? last
-                count += page.count
-            }
-        }
-        let manifest = AuditManifest(
-            format: AuditManifest.currentFormat, organizationID: organization.description, from: PostgresTimestamp.format(from), to: PostgresTimestamp.format(to),
-            generatedAt: PostgresTimestamp.format(generatedAt), entriesFile: format.fileName, entriesFormat: format, entryCount: count,
-            firstSequence: first?.sequence, lastSequence: last?.sequence, previousHash: first?.previousHash, firstEntryHash: first?.entryHash,
-            lastEntryHash: last?.entryHash, firstOccurredAt: first?.occurredAt, lastOccurredAt: last?.occurredAt,
-            entriesSHA256: Hex.encode(hasher.finalize()), signingKey: Hex.encode(signingKey.publicKeys.signingKey))
-        let bytes = try manifest.encoded()
-        return SignedAuditManifest(manifest: manifest, bytes: bytes, signature: signingKey.sign(bytes))
+        let cursor = AuditExtractCursor(extract: self, organization: organization, from: from, to: to, format: format, generatedAt: generatedAt)
+        while let chunk = try await cursor.nextEntries() { try await sink(chunk) }
+        return try await cursor.signedManifest()
     }
 
     /// Writes an extract folder: the entries file, `manifest.json` and `manifest.sig`. The folder
@@ -203,8 +180,14 @@ public struct AuditExtract: Sendable {
     public func writeBundle(
         organization: OrganizationID, from: Date, to: Date, generatedAt: Date, to sink: (String) async throws -> Void
     ) async throws {
-        let signed = try await write(organization: organization, from: from, to: to, format: .jsonl, generatedAt: generatedAt, to: sink)
-        try await sink(String(decoding: signed.bytes, as: UTF8.self) + "\n" + #"{"signature":"\#(Hex.encode(signed.signature))"}"# + "\n")
+        for try await chunk in bundle(organization: organization, from: from, to: to, generatedAt: generatedAt) { try await sink(chunk) }
+    }
+
+    /// The single-file form as chunks pulled one at a time (a page of entries each, then the
+    /// manifest and signature lines), for an HTTP body that streams as the client reads.
+    public func bundle(organization: OrganizationID, from: Date, to: Date, generatedAt: Date) -> AsyncThrowingStream<String, any Error> {
+        let cursor = AuditExtractCursor(extract: self, organization: organization, from: from, to: to, format: .jsonl, generatedAt: generatedAt)
+        return AsyncThrowingStream(unfolding: { try await cursor.nextBundleChunk() })
     }
 
     /// A page of entries as lines of the entries file.
@@ -227,6 +210,86 @@ public struct AuditExtract: Sendable {
             }
         }
         return chunk
+    }
+}
+
+/// Where an extract being written has got to: the CSV heading, pages of entries by sequence, and
+/// what the manifest needs (count, first and last entry, the entries' SHA-256) gathered on the way.
+actor AuditExtractCursor {
+    let extract: AuditExtract
+    let organization: OrganizationID
+    let from: Date
+    let to: Date
+    let format: AuditExtractFormat
+    let generatedAt: Date
+    private var hasher = SHA256.Hasher()
+    private var count = 0
+    private var first: AuditChain.Entry?
+    private var last: AuditChain.Entry?
+    private var started = false
+    private var range: AuditExtractRange?
+    private var after = 0
+    private var entriesDone = false
+    private var bundleDone = false
+
+    init(extract: AuditExtract, organization: OrganizationID, from: Date, to: Date, format: AuditExtractFormat, generatedAt: Date) {
+        self.extract = extract
+        self.organization = organization
+        self.from = from
+        self.to = to
+        self.format = format
+        self.generatedAt = generatedAt
+    }
+
+    /// The next chunk of the entries file, or `nil` after the last entry.
+    func nextEntries() async throws -> String? {
+        if !started {
+            started = true
+            try AuditExtract.validate(from: from, to: to)
+            range = try await extract.store.range(of: organization, from: from, to: to)
+            after = (range?.firstSequence ?? 1) - 1
+            if format == .csv { return emit(CSVFormat.audit.line(AuditExtractFormat.csvColumns)) }
+        }
+        guard !entriesDone, let range, after < range.lastSequence else {
+            entriesDone = true
+            return nil
+        }
+        let page = try await extract.store.page(of: organization, in: range, after: after, limit: extract.pageSize)
+        guard let lastOfPage = page.last else {
+            entriesDone = true
+            return nil
+        }
+        after = lastOfPage.sequence
+        first = first ?? page.first
+        last = lastOfPage
+        count += page.count
+        return emit(try AuditExtract.lines(page, format: format))
+    }
+
+    /// The entries, then the manifest line and the signature line, then `nil`.
+    func nextBundleChunk() async throws -> String? {
+        if let chunk = try await nextEntries() { return chunk }
+        guard !bundleDone else { return nil }
+        bundleDone = true
+        let signed = try signedManifest()
+        return String(decoding: signed.bytes, as: UTF8.self) + "\n" + #"{"signature":"\#(Hex.encode(signed.signature))"}"# + "\n"
+    }
+
+    /// The signed manifest of everything emitted (call after the last entries chunk).
+    func signedManifest() throws -> SignedAuditManifest {
+        let manifest = AuditManifest(
+            format: AuditManifest.currentFormat, organizationID: organization.description, from: PostgresTimestamp.format(from), to: PostgresTimestamp.format(to),
+            generatedAt: PostgresTimestamp.format(generatedAt), entriesFile: format.fileName, entriesFormat: format, entryCount: count,
+            firstSequence: first?.sequence, lastSequence: last?.sequence, previousHash: first?.previousHash, firstEntryHash: first?.entryHash,
+            lastEntryHash: last?.entryHash, firstOccurredAt: first?.occurredAt, lastOccurredAt: last?.occurredAt,
+            entriesSHA256: Hex.encode(hasher.finalize()), signingKey: Hex.encode(extract.signingKey.publicKeys.signingKey))
+        let bytes = try manifest.encoded()
+        return SignedAuditManifest(manifest: manifest, bytes: bytes, signature: extract.signingKey.sign(bytes))
+    }
+
+    private func emit(_ text: String) -> String {
+        hasher.update(Array(text.utf8))
+        return text
     }
 }
 

@@ -144,7 +144,7 @@ public enum PostgresTimestamp {
                 digits += 1
                 index += 1
             }
-            for _ in digits..<6 where digits < 6 { micros *= 10 }
+            if digits < 6 { for _ in digits..<6 { micros *= 10 } }
         }
         var offsetSeconds: Int64 = 0
         if index < chars.count {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Contract
 import Envelope
 import Exports
 import Foundation
@@ -6,6 +7,8 @@ import Hummingbird
 import Jobs
 import Logging
 import Metrics
+import OpenAPIHummingbird
+import OpenAPIRuntime
 import Postgres
 import Prometheus
 import Storage
@@ -19,7 +22,7 @@ import Storage
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try await Database.openMigrated(configuration.database, logger: logger, now: configuration.now())
     let serverKey = try configuration.serverKey ?? ServerKey.generate()
-    let router = buildRouter(database: database, configuration: configuration, serverKey: serverKey)
+    let router = try buildRouter(database: database, configuration: configuration, serverKey: serverKey)
     let host = configuration.host
     var application = Application(
         router: router,
@@ -46,26 +49,26 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 }
 
 /// Every route and middleware of the API, on an open database. ``buildApplication(configuration:logger:)``
-/// serves it; the OpenAPI test lists its routes.
-public func buildRouter(database: Database, configuration: ServerConfiguration, serverKey: ServerKey) -> Router<DispatchRequestContext> {
+/// serves it; the tests route requests through it.
+///
+/// The routes are the contract's operations (`Sources/Contract/openapi.yaml`), registered by the
+/// generated code and implemented by ``APIHandler``. Around them, outermost first: the request
+/// log and metrics (by route template), problem+json for every error, 405 for a method an address
+/// does not take, the whole body read within its limit, bearer authentication on `/v1`, unknown query parameters refused, and
+/// `Idempotency-Key` on dispatch.
+public func buildRouter(database: Database, configuration: ServerConfiguration, serverKey: ServerKey) throws -> Router<DispatchRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let router = Router(context: DispatchRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
     router.add(middleware: ProblemResponseMiddleware())
-    HealthController(database: database).addRoutes(to: router)
-    MetricsController(registry: registry).addRoutes(to: router)
-    OpenAPIController().addRoutes(to: router)
-    let api = router.group("v1")
-        .add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(), now: configuration.now))
-    MeController().addRoutes(to: api)
-    KeysController(keys: DeviceKeyStore(database: database), accounts: AccountStore(database: database), now: configuration.now).addRoutes(to: api)
-    AssignmentsController(assignments: AssignmentStore(database: database), idempotency: IdempotencyStore(database: database), now: configuration.now)
-        .addRoutes(to: api)
-    HonorariumController(honorarium: HonorariumStore(database: database), now: configuration.now).addRoutes(to: api)
-    ReportsController(database: database).addRoutes(to: api)
-    AuditController(database: database, serverKey: serverKey, now: configuration.now).addRoutes(to: api)
-    FeedsController(feeds: FeedStore(database: database), calendar: CalendarFeed(serverKey: serverKey), publicURL: configuration.publicURL, now: configuration.now)
-        .addRoutes(to: router, api: api)
+    router.add(middleware: MethodNotAllowedMiddleware())
+    router.add(middleware: RequestBodyMiddleware())
+    router.add(
+        middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(limit: configuration.signInFailureLimit), now: configuration.now))
+    router.add(middleware: StrictRequestMiddleware())
+    router.add(middleware: IdempotencyMiddleware(idempotency: IdempotencyStore(database: database), now: configuration.now))
+    let handler = APIHandler(database: database, serverKey: serverKey, registry: registry, publicURL: configuration.publicURL, now: configuration.now)
+    try handler.registerHandlers(on: router, configuration: .contract, middlewares: [EmptyBodyMiddleware(), LiteralHeaderMiddleware()])
     return router
 }

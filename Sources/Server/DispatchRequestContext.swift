@@ -1,6 +1,4 @@
-import Foundation
 import Hummingbird
-import Storage
 
 /// The request context of every route.
 public struct DispatchRequestContext: RequestContext {
@@ -9,8 +7,6 @@ public struct DispatchRequestContext: RequestContext {
     public static let maximumRequestBody = 1024 * 1024
 
     public var coreContext: CoreRequestContextStorage
-    /// The signed-in user, set by the bearer authentication of `/v1` routes.
-    public var user: UserRecord?
     /// The client's address, the key of the failed-authentication limiter ("unknown" in tests).
     public let clientAddress: String
 
@@ -19,19 +15,5 @@ public struct DispatchRequestContext: RequestContext {
         clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// The signed-in user; routes below the bearer authentication always have one.
-    public func requireUser() throws -> UserRecord {
-        guard let user else { throw HTTPError(.unauthorized) }
-        return user
-    }
-
     public var maxUploadSize: Int { Self.maximumRequestBody }
-
-    /// Responses: JSON with sorted keys and ISO 8601 dates.
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
 }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 import Postgres
 import Storage
 
@@ -70,6 +71,19 @@ public enum ProblemMapping {
     /// The problem for an error, or `nil` for an unexpected one (answered with an empty 500).
     public static func problem(for error: any Error) -> ProblemDetails? {
         switch error {
+        case let error as ServerError:
+            // The generated server wraps what an operation throws; a request it could not decode
+            // into the operation's input does not fit the contract.
+            if let problem = problem(for: error.underlyingError) { return problem }
+            guard error.operationInput == nil else { return nil }
+            // The runtime's own words name only what the document names ("Missing required query
+            // parameter named: device"); other causes can quote the request, so they stay generic.
+            if !(error.underlyingError is DecodingError), error.causeDescription.hasPrefix("Missing required") {
+                return ProblemDetails(status: .badRequest, code: "malformed_request", detail: error.causeDescription + ".")
+            }
+            return contractMismatch(error.underlyingError)
+        case ServiceError.databaseUnavailable:
+            return ProblemDetails(status: .serviceUnavailable, code: "database_unavailable", detail: "The service cannot reach its database.")
         case let error as DomainError:
             return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
         case let error as RequestError:
@@ -121,10 +135,35 @@ public enum ProblemMapping {
             // Hummingbird's own errors (HTTPError, a body over the size limit…): their status, with
             // a generic text, because their messages can quote the request.
             return ProblemDetails(status: error.status, code: code(of: error.status), detail: detail(of: error.status))
-        case is DecodingError:
-            return ProblemDetails(status: .badRequest, code: "malformed_request", detail: "The request body is not valid JSON of the expected shape.")
+        case let error as DecodingError:
+            return contractMismatch(error)
         default:
             return nil
+        }
+    }
+
+    /// A request that does not fit the contract: 400, saying which member when the decoder knows
+    /// it (member names come from the document, never values from the request).
+    static func contractMismatch(_ error: any Error) -> ProblemDetails {
+        guard let error = error as? DecodingError else {
+            return ProblemDetails(
+                status: .badRequest, code: "malformed_request",
+                detail: "The request does not fit the API description (GET /openapi.json): a parameter, header or body is missing or malformed.")
+        }
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return ProblemDetails(status: .badRequest, code: "malformed_request", detail: "The member \(path(context.codingPath + [key])) is required.")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return ProblemDetails(status: .badRequest, code: "malformed_request", detail: "The member \(path(context.codingPath)) has the wrong type.")
+        case .dataCorrupted(let context) where context.debugDescription.hasPrefix("Additional properties are disabled"):
+            return ProblemDetails(status: .badRequest, code: "unknown_member", detail: "The body has members this operation does not define.")
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return ProblemDetails(status: .badRequest, code: "malformed_request", detail: "The member \(path(context.codingPath)) is not valid.")
+        default:
+            return ProblemDetails(status: .badRequest, code: "malformed_request", detail: "The request body is not JSON of the expected shape.")
         }
     }
 
@@ -144,6 +183,7 @@ public enum ProblemMapping {
     /// Builds the response for `error`, logging what is unexpected.
     public static func response(for error: any Error, logger: Logger) -> Response {
         guard let problem = problem(for: error) else {
+            let error = (error as? ServerError)?.underlyingError ?? error
             var metadata: Logger.Metadata = ["error_type": "\(String(reflecting: type(of: error)))"]
             switch error {
             case let error as PostgresError: metadata["error"] = "\(error.description)"
@@ -154,7 +194,12 @@ public enum ProblemMapping {
             logger.error("request failed with an unexpected error", metadata: metadata)
             return Response(status: .internalServerError)
         }
-        return response(for: problem)
+        var answer = response(for: problem)
+        // Hummingbird's own errors carry headers that belong to the answer (`Allow` on a 405).
+        if let error = error as? HTTPError {
+            for field in error.headers where field.name != .contentType && field.name != .contentLength { answer.headers.append(field) }
+        }
+        return answer
     }
 
     /// The problem+json response of a problem.

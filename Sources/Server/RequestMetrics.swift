@@ -24,21 +24,6 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// `GET /metrics`: the Prometheus text exposition of the application's registry.
-struct MetricsController {
-    let registry: PrometheusCollectorRegistry
-
-    func addRoutes(to router: Router<DispatchRequestContext>) {
-        router.get("/metrics") { _, _ -> Response in
-            var buffer: [UInt8] = []
-            registry.emit(into: &buffer)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
-        }
-    }
-}
-
 extension Metrics.Timer {
     func recordInterval(since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start

@@ -25,11 +25,18 @@ public struct ServerConfiguration: Sendable {
     /// The address people reach the server at (`https://dispatch.example.org`), for the calendar
     /// feed addresses it hands out; `nil` uses the address each request came to.
     public var publicURL: String?
+    /// How many failed bearer tokens one client address may present per minute before further
+    /// failures are answered 429 (a valid token always gets in).
+    public var signInFailureLimit: Int
+
+    public static let defaultSignInFailureLimit = 10
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
-        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60), publicURL: String? = nil
+        serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60), publicURL: String? = nil,
+        signInFailureLimit: Int = Self.defaultSignInFailureLimit
     ) {
+        self.signInFailureLimit = signInFailureLimit
         self.publicURL = publicURL
         self.host = host
         self.port = port

@@ -69,6 +69,13 @@ public struct AuditExtractStore: Sendable {
             + "AND sequence BETWEEN \(range.firstSequence) AND \(range.lastSequence) ORDER BY sequence"
     }
 
+    /// Up to `limit` entries of `range` after the sequence number `after`, in chain order.
+    public func page(of organization: OrganizationID, in range: AuditExtractRange, after: Int, limit: Int) async throws -> [AuditChain.Entry] {
+        try await database.transaction(.system(actor: .system)) { db in
+            try AuditChain.entries(of: organization, after: after, through: range.lastSequence, limit: limit, on: db)
+        }
+    }
+
     /// Calls `body` with the entries of `range`, `pageSize` at a time, in chain order. The entries
     /// are as stored: a gap or a changed row shows in what is returned, for the verifier to find.
     public func entries(
@@ -76,9 +83,7 @@ public struct AuditExtractStore: Sendable {
     ) async throws {
         var after = range.firstSequence - 1
         while after < range.lastSequence {
-            let page = try await database.transaction(.system(actor: .system)) { [after] db in
-                try AuditChain.entries(of: organization, after: after, through: range.lastSequence, limit: pageSize, on: db)
-            }
+            let page = try await self.page(of: organization, in: range, after: after, limit: pageSize)
             guard let last = page.last else { break }
             try await body(page)
             after = last.sequence

@@ -104,14 +104,14 @@ struct EndToEndTests {
             let sent = try await coordinator.send(
                 AssignmentDraft(recipient: "mentor", title: "Oppdrag 42", geographicRegion: "Vest", contactDeadlineAt: clock.now + 5 * 86_400),
                 payload: payload, from: coordinatorDevice)
-            let id = sent.assignment.id
+            let id = sent.assignment.assignmentID!
             #expect(sent.assignment.status == .dispatched)
 
             // The mentor's device syncs: the download is the delivery receipt.
             clock.advance(by: 60)
             let sync = try await mentor.sync(device: mentorDevice.fingerprint)
             #expect(sync.downloaded == [id])
-            #expect(try await coordinator.overview().assignments.first { $0.id == id }?.status == .delivered)
+            #expect(try await coordinator.overview().assignments.first { $0.assignmentID == id }?.status == .delivered)
 
             // Open: verified, decrypted, reported read.
             clock.advance(by: 60)
@@ -121,14 +121,14 @@ struct EndToEndTests {
             for action in [ReceiptAction.acknowledge, .contact, .complete] {
                 clock.advance(by: 60)
                 guard case .sent(let info) = try await mentor.report(action, on: id) else { Issue.record("\(action) was queued"); return }
-                #expect(info.id == id)
+                #expect(info.assignmentID == id)
             }
             let inbox = try await mentor.overview()
-            #expect(!inbox.assignments.contains { $0.id == id }, "a completed assignment leaves the open list")
+            #expect(!inbox.assignments.contains { $0.assignmentID == id }, "a completed assignment leaves the open list")
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).wiped == [id], "completed: wiped from the device")
 
             // Cancel: the coordinator cancels after delivery; the next sync wipes the device's copy.
-            let cancelled = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 43"), payload: payload, from: coordinatorDevice).assignment.id
+            let cancelled = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 43"), payload: payload, from: coordinatorDevice).assignment.assignmentID!
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [cancelled])
             #expect(try await coordinator.cancel(cancelled, reason: "Sent to the wrong person").status == .cancelled)
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).wiped == [cancelled])
@@ -136,7 +136,7 @@ struct EndToEndTests {
 
             // Expiry: once past expires_at, the device will not show it and the server will not hand it out.
             let expiring = try await coordinator.send(
-                AssignmentDraft(recipient: "mentor", title: "Oppdrag 44", expiresAt: clock.now + 3600), payload: payload, from: coordinatorDevice).assignment.id
+                AssignmentDraft(recipient: "mentor", title: "Oppdrag 44", expiresAt: clock.now + 3600), payload: payload, from: coordinatorDevice).assignment.assignmentID!
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [expiring])
             clock.advance(by: 3601)
             await #expect { try await mentor.open(expiring, with: mentorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_expired" }
@@ -157,7 +157,7 @@ struct EndToEndTests {
                 return String(buffer: try await response.body.collect(upTo: 10 << 20))
             }
             let issued = try await mentor.issueFeed(language: "en")
-            #expect(issued.feed.handle == "mentor" && !issued.replaced && issued.webcalURL.hasPrefix("webcal://"))
+            #expect(issued.feed.handle == "mentor" && !issued.replaced && issued.webcalUrl.hasPrefix("webcal://"))
             #expect(try await mentor.feed().id == issued.feed.id)
             let feedURL = issued.url
             var exports: [String: String] = [
@@ -206,7 +206,7 @@ struct EndToEndTests {
             try await mentor.login(server: server, token: setup.mentorToken)
             _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
             _ = try await mentor.registerKeys(mentorDevice.publicKeys)
-            let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 7"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.id
+            let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 7"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.assignmentID!
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [id])
 
             // The network goes away (the session points at a port nobody listens on).
@@ -228,7 +228,7 @@ struct EndToEndTests {
             try mentor.folder.save(session)
             let sync = try await mentor.sync(device: mentorDevice.fingerprint)
             #expect(sync.receiptsSent == 3 && sync.receiptsRefused.isEmpty && sync.receiptsWaiting == 0)
-            let row = try await coordinator.overview().assignments.first { $0.id == id }
+            let row = try await coordinator.overview().assignments.first { $0.assignmentID == id }
             #expect(row?.status == .acknowledged)
             #expect(row?.contactMadeAt != nil)
             // Online, a receipt out of order is refused at once; queued offline, it is dropped on sync and reported.
@@ -277,8 +277,8 @@ struct EndToEndTests {
             _ = try await coordinator.verifyKey(of: "mentor", fingerprint: tabletKeys.fingerprint.readAloud.joined(separator: " "))
             let second = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 2"), payload: CasePayload(contactName: "Kari"), from: coordinatorDevice)
             // Both of the mentor's devices open it.
-            #expect(try await tablet.open(second.assignment.id, with: tabletKeys).payload.contactName == "Kari")
-            #expect(try await phone.open(second.assignment.id, with: phoneKeys).payload.contactName == "Kari")
+            #expect(try await tablet.open(second.assignment.assignmentID!, with: tabletKeys).payload.contactName == "Kari")
+            #expect(try await phone.open(second.assignment.assignmentID!, with: phoneKeys).payload.contactName == "Kari")
             // A device that is not registered as the sender is refused before anything is sealed.
             await #expect(throws: DeviceClientError.deviceNotRegistered) {
                 try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 3"), payload: CasePayload(contactName: "Ola"), from: try DeviceKeyPair.generate())

@@ -111,7 +111,7 @@ struct AssignmentFlowTests {
             // Hostile: the same envelope again, a non-base64 envelope, a bad device fingerprint.
             #expect(try await dispatch(id).status == .conflict)
             let junk = #"{"id":"\#(UUID())","recipient_id":"\#(mentor.id)","title":"x","envelope":"not base64!"}"#
-            #expect(try await call(.post, "/v1/assignments", as: "coord", body: junk).status == .unprocessableContent)
+            #expect(try await call(.post, "/v1/assignments", as: "coord", body: junk).status == .badRequest)
             #expect(try await call(.get, "/v1/assignments/\(id)/envelope?device=abc", as: "mentor").status == .unprocessableContent)
 
             // Fields stored in plain text are checked before the database sees them: 4xx, never 500.

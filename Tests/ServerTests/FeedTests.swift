@@ -133,7 +133,7 @@ struct FeedTests {
                 }
             }
             for (uri, body, status, code) in [
-                ("/v1/users/me/feed", #"{"language":"de"}"#, HTTPResponse.Status.unprocessableContent, "language_invalid"),
+                ("/v1/users/me/feed", #"{"language":"de"}"#, HTTPResponse.Status.badRequest, "malformed_request"),
                 ("/v1/users/me/feed", #"{"language":"en","url":"x"}"#, .badRequest, "unknown_member"),
                 ("/v1/users/me/feed", "not json", .badRequest, "malformed_request"),
                 ("/v1/users/ME%20;DROP/feed", "", .badRequest, "invalid_identifier"),

@@ -60,8 +60,10 @@ struct HostileInputTests {
                 ("keys: unknown member", .post, "/v1/keys", #"{"encryption_public_key":"x","signing_public_key":"y","admin":true}"#, world.mentorToken, .badRequest, "unknown_member"),
                 ("keys: oversized", .post, "/v1/keys", "{\"label\":\"\(String(repeating: "x", count: 1_100_000))\"}", world.mentorToken, .contentTooLarge, "payload_too_large"),
                 ("keys: bad id", .post, "/v1/keys/123/revoke", nil, world.mentorToken, .badRequest, "invalid_identifier"),
+                ("keys: a null member", .post, "/v1/keys", #"{"label":null}"#, world.mentorToken, .badRequest, "malformed_request"),
+                ("feed: a null language", .post, "/v1/users/me/feed", #"{"language":null}"#, world.mentorToken, .badRequest, "malformed_request"),
                 ("keys: hostile handle", .get, "/v1/users/..%2F..%2Fetc/keys", nil, world.coordinatorToken, .badRequest, "invalid_identifier"),
-                ("keys: bad status", .get, "/v1/users/mentor/keys?status=deleted", nil, world.coordinatorToken, .unprocessableContent, "invalid_value"),
+                ("keys: bad status", .get, "/v1/users/mentor/keys?status=deleted", nil, world.coordinatorToken, .badRequest, "malformed_request"),
                 // Dispatch.
                 ("dispatch: empty", .post, "/v1/assignments", "", world.coordinatorToken, .badRequest, "malformed_request"),
                 ("dispatch: array", .post, "/v1/assignments", "[]", world.coordinatorToken, .badRequest, "malformed_request"),
@@ -75,13 +77,13 @@ struct HostileInputTests {
                 ("dispatch: idempotency key too long", .post, "/v1/assignments", try world.dispatchBody(id: AssignmentID(UUID())), world.coordinatorToken, .badRequest, "idempotency_key_invalid"),
                 // The overview.
                 ("overview: unknown filter", .get, "/v1/assignments?colour=red", nil, world.coordinatorToken, .badRequest, "unknown_member"),
-                ("overview: closed status", .get, "/v1/assignments?status=cancelled", nil, world.coordinatorToken, .unprocessableContent, "invalid_value"),
+                ("overview: closed status", .get, "/v1/assignments?status=cancelled", nil, world.coordinatorToken, .badRequest, "malformed_request"),
                 ("overview: limit", .get, "/v1/assignments?limit=10000", nil, world.coordinatorToken, .unprocessableContent, "invalid_value"),
                 ("overview: forged cursor", .get, "/v1/assignments?cursor=eyJ0IjoxfQ", nil, world.coordinatorToken, .unprocessableContent, "invalid_value"),
-                ("overview: overdue", .get, "/v1/assignments?overdue=maybe", nil, world.coordinatorToken, .unprocessableContent, "invalid_value"),
+                ("overview: overdue", .get, "/v1/assignments?overdue=maybe", nil, world.coordinatorToken, .badRequest, "malformed_request"),
                 // One assignment.
                 ("assignment: bad id", .get, "/v1/assignments/not-a-uuid", nil, world.mentorToken, .badRequest, "invalid_identifier"),
-                ("envelope: no device", .get, "/v1/assignments/\(first)/envelope", nil, world.mentorToken, .unprocessableContent, "invalid_value"),
+                ("envelope: no device", .get, "/v1/assignments/\(first)/envelope", nil, world.mentorToken, .badRequest, "malformed_request"),
                 ("envelope: revoked device", .get, "/v1/assignments/\(first)/envelope?device=\(lost.fingerprint.hex)", nil, world.mentorToken, .unprocessableContent, "key_revoked"),
                 ("envelope: someone else's device", .get, "/v1/assignments/\(first)/envelope?device=\(world.coordinatorDevice.fingerprint.hex)", nil, world.mentorToken, .unprocessableContent, "not_a_recipient"),
                 ("acknowledge before read", .post, "/v1/assignments/\(first)/acknowledge", nil, world.mentorToken, .conflict, "invalid_transition"),
@@ -93,7 +95,7 @@ struct HostileInputTests {
                 ("cancel with an oversized reason", .post, "/v1/assignments/\(first)/cancel", #"{"reason":"\#(String(repeating: "x", count: 600))"}"#, world.coordinatorToken, .unprocessableContent, "text_invalid"),
                 ("report: not an admin", .get, "/v1/reports/honorarium?period=2026", nil, world.coordinatorToken, .forbidden, "organization_admin_required"),
                 ("unknown route", .get, "/v1/everything", nil, world.coordinatorToken, .notFound, "not_found"),
-                ("a method the address does not take", .delete, "/v1/assignments/\(first)", nil, world.coordinatorToken, .notFound, "not_found"),
+                ("a method the address does not take", .delete, "/v1/assignments/\(first)", nil, world.coordinatorToken, .methodNotAllowed, "method_not_allowed"),
             ]
             for attempt in attempts {
                 var headers = HTTPFields()

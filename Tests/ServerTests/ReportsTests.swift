@@ -37,9 +37,9 @@ struct ReportsTests {
             let excel = try await get("/v1/reports/honorarium?period=2026&format=excel")
             #expect(String(buffer: excel.body).hasPrefix("\u{FEFF}organisation;period;"))
             for (uri, status, code) in [
-                ("/v1/reports/honorarium", HTTPResponse.Status.unprocessableContent, "invalid_value"),
+                ("/v1/reports/honorarium", HTTPResponse.Status.badRequest, "malformed_request"),
                 ("/v1/reports/honorarium?period=twenty", .unprocessableContent, "period_invalid"),
-                ("/v1/reports/honorarium?period=2026&format=xlsx", .unprocessableContent, "invalid_value"),
+                ("/v1/reports/honorarium?period=2026&format=xlsx", .badRequest, "malformed_request"),
                 ("/v1/reports/honorarium?period=2026&sort=name", .badRequest, "unknown_member"),
             ] {
                 let response = try await get(uri)

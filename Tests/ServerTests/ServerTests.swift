@@ -47,7 +47,8 @@ struct ServerTests {
             try await client.execute(uri: "/healthz", method: .get) { _ in }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                #expect(response.headers[.contentType]?.contains("version=0.0.4") == true)
                 let text = String(buffer: response.body)
                 let line = text.split(separator: "\n").first { $0.hasPrefix("http_requests_total{") && $0.contains(#"route="/healthz""#) }
                 #expect(line?.contains(#"status="200""#) == true, "\(text)")

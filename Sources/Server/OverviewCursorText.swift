@@ -1,32 +1,5 @@
-import AssignmentCore
 import Foundation
-import Hummingbird
 import Storage
-
-/// The status overview as `GET /v1/assignments` answers it: one page, its counts, and the next
-/// page's cursor as an opaque string.
-struct OverviewPage: ResponseEncodable {
-    var asOf: Date
-    var counts: [String: Int]
-    var overdueCount: Int
-    var assignments: [OverviewEntry]
-    var nextCursor: String?
-
-    init(_ overview: StatusOverview) {
-        asOf = overview.asOf
-        counts = overview.counts
-        overdueCount = overview.overdueCount
-        assignments = overview.assignments
-        nextCursor = overview.nextCursor.map(OverviewCursorText.encode)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case counts, assignments
-        case asOf = "as_of"
-        case overdueCount = "overdue_count"
-        case nextCursor = "next_cursor"
-    }
-}
 
 /// How a client carries an ``OverviewCursor``: compact JSON in unpadded base64url. Clients never
 /// look inside; a text that is not a cursor this server made decodes to `nil`.
