@@ -93,6 +93,7 @@ let package = Package(
         .target(
             name: "Contract",
             dependencies: [
+                "AssignmentCore",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -1,0 +1,38 @@
+import AssignmentCore
+import Foundation
+import Testing
+
+@Suite("Dates and times as text")
+struct DateTimeTextTests {
+    let noon = Date(timeIntervalSince1970: 1_795_003_200)  // 2026-11-18 12:00:00 UTC
+
+    @Test("RFC 3339, as the HTTP contract's date-time means it: every allowed spelling, nothing else")
+    func rfc3339() {
+        for text in [
+            "2026-11-18T12:00:00Z", "2026-11-18t12:00:00z", "2026-11-18T13:30:00+01:30", "2026-11-18T07:00:00-05:00",
+            "2026-11-18T12:00:00.000Z", "2026-11-18T12:00:00.000000000001Z",
+        ] {
+            #expect(DateTimeText.parse(text, form: .rfc3339) == noon, "\(text)")
+        }
+        #expect(DateTimeText.parse("2026-11-18T12:00:00.5Z", form: .rfc3339) == noon + 0.5)
+        #expect(DateTimeText.parse("2016-12-31T23:59:60Z", form: .rfc3339) != nil, "a leap second")
+        for text in [
+            "2026-11-18 12:00:00Z", "2026-11-18T12:00:00", "2026-11-18T12:00:00+00", "2026-11-18T12:00:00+0100", "2026-02-30T12:00:00Z",
+            "2026-11-18T24:00:00Z", "2026-11-18T12:00:00.Z", "2026-11-18T12:00Z", "2026-11-18", "", "2026-11-18T12:00:00Z ",
+        ] {
+            #expect(DateTimeText.parse(text, form: .rfc3339) == nil, "\(text)")
+        }
+    }
+
+    @Test("PostgreSQL's ISO output and what people type: space or T, short offsets, no offset is UTC")
+    func postgres() {
+        for text in ["2026-11-18 12:00:00+00", "2026-11-18 12:00:00", "2026-11-18T12:00:00Z", "2026-11-18 14:00:00+02", "2026-11-18 13:30:00+01:30"] {
+            #expect(DateTimeText.parse(text, form: .postgres) == noon, "\(text)")
+        }
+        #expect(DateTimeText.parse("2026-11-18 12:00:00.123456789+00", form: .postgres) == noon + 0.123456)
+        for text in ["2026-11-18t12:00:00z", "2026-02-29 00:00:00+00", "2026-11-18 12:00:60+00", "yesterday"] {
+            #expect(DateTimeText.parse(text, form: .postgres) == nil, "\(text)")
+        }
+        #expect(DateTimeText.parse("2028-02-29 00:00:00+00", form: .postgres) != nil, "a leap day")
+    }
+}
