@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Jobs", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
+                "Server", "Contract", "Jobs", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

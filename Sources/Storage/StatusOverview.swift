@@ -44,7 +44,7 @@ public struct OverviewCursor: Sendable, Hashable {
 }
 
 /// One open assignment as the overview lists it: metadata only (no notes, nothing of the envelope).
-public struct OverviewEntry: Sendable, Hashable, Codable {
+public struct OverviewEntry: Sendable, Hashable {
     public var id: AssignmentID
     public var title: String
     public var status: AssignmentStatus
@@ -68,27 +68,6 @@ public struct OverviewEntry: Sendable, Hashable, Codable {
     public var reminderSentAt: Date?
     public var nextReminderAt: Date?
     public var expiresAt: Date?
-
-    enum CodingKeys: String, CodingKey {
-        case id, title, status, priority, overdue
-        case coordinatorID = "coordinator_id"
-        case peerMentorID = "peer_mentor_id"
-        case peerMentorHandle = "peer_mentor_handle"
-        case geographicRegion = "geographic_region"
-        case isUrgent = "is_urgent"
-        case requiresConsent = "requires_consent"
-        case consentGivenAt = "consent_given_at"
-        case dispatchedAt = "dispatched_at"
-        case deliveredAt = "delivered_at"
-        case readAt = "read_at"
-        case acknowledgedAt = "acknowledged_at"
-        case contactMadeAt = "contact_made_at"
-        case contactDeadline = "contact_deadline"
-        case reminderCount = "reminder_count"
-        case reminderSentAt = "reminder_sent_at"
-        case nextReminderAt = "next_reminder_at"
-        case expiresAt = "expires_at"
-    }
 }
 
 /// A page of the status overview, with counts over everything the filters (other than status) match.
