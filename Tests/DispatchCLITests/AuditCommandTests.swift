@@ -11,7 +11,11 @@ struct AuditCommandTests {
         #expect(try runner.run(["org", "create", "--name", "Blindeforbundet"]).status == 0)
         #expect(try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "mentor", "--role", "peer_mentor"]).status == 0)
         #expect(try runner.run(["feed", "create", "--org", "Blindeforbundet", "--handle", "mentor"]).status == 0)
-        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        // Days of an extract are the organisation's (Europe/Oslo by default), not UTC's: between 23:00
+        // and 24:00 UTC it is already tomorrow in Oslo, and today's entries are in tomorrow there.
+        #expect(try runner.run(["org", "show", "--org", "Blindeforbundet"]).output.contains("Time zone: Europe/Oslo."))
+        let oslo = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Europe/Oslo")!, from: Date())
+        let today = String(format: "%04d-%02d-%02d", oslo.year!, oslo.month!, oslo.day!)
         let out = NSTemporaryDirectory() + "extract-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
 

@@ -89,6 +89,46 @@ struct LifecycleTriggerTests {
         try await database.close()
     }
 
+    @Test("every (from, to) pair in plain SQL: the database allows exactly the transition table's moves")
+    func everyPair() async throws {
+        let database = try await TestPostgres.database()
+        let org = try await StorageFixtures.seedOrganization(in: database)
+        let coordinator = Principal.user(org.coordinator)
+        // The shortest walk from dispatched to each status, through allowed moves only.
+        var walks: [AssignmentStatus: [AssignmentStatus]] = [.dispatched: []]
+        var queue: [AssignmentStatus] = [.dispatched]
+        while !queue.isEmpty {
+            let from = queue.removeFirst()
+            for rule in AssignmentLifecycle.rules where rule.from == from && walks[rule.to] == nil {
+                walks[rule.to] = walks[from]! + [rule.to]
+                queue.append(rule.to)
+            }
+        }
+        #expect(Set(walks.keys) == Set(AssignmentStatus.allCases).subtracting([.draft]), "every status but draft is reachable from dispatched")
+        var tried = 0
+        for (from, walk) in walks.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for to in AssignmentStatus.allCases where to != from {
+                let id = try await StorageFixtures.dispatch(in: database, organization: org, expiresAt: start + 3600)
+                var time = start
+                for step in walk {
+                    time += 60
+                    try await StorageFixtures.move(id, to: step, in: database, organization: org, actor: coordinator, at: time, reason: step == .cancelled ? "Planned otherwise" : nil)
+                }
+                // The same UPDATE for every pair: the new status and the timestamps it implies (none for a move the table lacks).
+                let state = await sqlState {
+                    try await StorageFixtures.move(
+                        id, to: to, in: database, organization: org, actor: coordinator, at: time + 7200, reason: to == .cancelled ? "Planned otherwise" : nil)
+                }
+                let allowed = AssignmentLifecycle.rule(from: from, to: to) != nil
+                #expect(allowed ? state == nil : state == PostgresError.invalidTransition, "\(from) → \(to): \(state ?? "allowed")")
+                #expect(try await status(of: id, in: database) == (allowed ? to : from).rawValue, "\(from) → \(to)")
+                tried += 1
+            }
+        }
+        #expect(tried == 7 * 7)
+        try await database.close()
+    }
+
     @Test("a status change that names no actor is refused")
     func actorRequired() async throws {
         let database = try await TestPostgres.database()
