@@ -40,13 +40,40 @@ struct IdempotencyTests {
             #expect(reused.status == .unprocessableContent)
             #expect(problemCode(reused) == "idempotency_key_reused")
 
-            // Keys are per user: the same key from another coordinator is a new request.
             let invalid = try await world.post(client, "/v1/assignments", body: other, as: world.coordinatorToken, headers: [.idempotencyKey: "has space"])
             #expect(invalid.status == .badRequest)
             #expect(problemCode(invalid) == "idempotency_key_invalid")
+
+            // The assignment moves on; a late retry still gets the first answer, not today's state.
+            var mentorHeaders = HTTPFields()
+            mentorHeaders[.authorization] = "Bearer \(world.mentorToken)"
+            _ = try await client.execute(uri: "/v1/assignments/\(id)/envelope?device=\(world.mentorDevice.fingerprint.hex)", method: .get, headers: mentorHeaders)
+            for step in ["read", "acknowledge"] {
+                #expect(try await world.post(client, "/v1/assignments/\(id)/\(step)", body: "", as: world.mentorToken).status == .ok)
+            }
+            let late = try await world.post(client, "/v1/assignments", body: body, as: world.coordinatorToken, headers: [.idempotencyKey: "key-1"])
+            #expect(late.status == .created && late.headers[.idempotentReplayed] == "true")
+            #expect(String(buffer: late.body) == String(buffer: first.body), "the stored first answer, though the assignment is acknowledged now")
+            #expect(String(buffer: late.body).contains(#""status":"dispatched""#))
+
+            // Keys are per user: the same key from another coordinator is a new request of theirs.
+            let colleague = try await accounts.addUser(to: world.organization.id, handle: "coord2", role: .coordinator, at: clock.now)
+            let colleagueToken = try await accounts.issueToken(for: "coord2", in: world.organization.id, lifetime: 86_400, at: clock.now).token
+            let colleagueDevice = try DeviceKeyPair.generate()
+            let keys = #"{"encryption_public_key":"\#(Data(colleagueDevice.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(colleagueDevice.publicKeys.signingKey).base64EncodedString())"}"#
+            #expect(try await world.post(client, "/v1/keys", body: keys, as: colleagueToken).status == .created)
+            let theirs = AssignmentID(UUID())
+            let sealed = try EnvelopeSealer().seal(
+                payload: world.payload, assignmentID: theirs.uuid, organizationID: world.organization.id.uuid, sender: colleagueDevice,
+                recipients: [world.mentorDevice.publicKeys])
+            let theirBody = #"{"id":"\#(theirs)","recipient_id":"\#(world.mentor.userID)","title":"Oppdrag 43","envelope":"\#(Data(sealed.serialized).base64EncodedString())"}"#
+            let sameKey = try await world.post(client, "/v1/assignments", body: theirBody, as: colleagueToken, headers: [.idempotencyKey: "key-1"])
+            #expect(sameKey.status == .created && sameKey.headers[.idempotentReplayed] == nil, "\(sameKey.status) \(problemCode(sameKey) ?? "")")
+            #expect(String(buffer: sameKey.body).contains(theirs.description))
+            _ = colleague
         }
-        #expect(try await count("SELECT count(*) AS n FROM assignments", database) == 1)
-        #expect(try await count("SELECT count(*) AS n FROM notifications WHERE kind = 'assignment_dispatched'", database) == 1)
+        #expect(try await count("SELECT count(*) AS n FROM assignments", database) == 2)
+        #expect(try await count("SELECT count(*) AS n FROM notifications WHERE kind = 'assignment_dispatched'", database) == 2)
     }
 
     @Test("a duplicate while the first request runs is 409; a failed dispatch frees its key")
@@ -74,18 +101,20 @@ struct IdempotencyTests {
             let corrected = try world.dispatchBody(id: AssignmentID(UUID()))
             #expect(try await world.post(client, "/v1/assignments", body: corrected, as: world.coordinatorToken, headers: [.idempotencyKey: "key-3"]).status == .created)
 
-            // Truly concurrent duplicates: exactly one assignment, every answer a 201 or a 409.
+            // Truly concurrent duplicates: exactly one assignment; every other answer is the replay or
+            // exactly `idempotency_key_in_progress`, never another conflict (such as assignment_exists).
             let racing = try world.dispatchBody(id: AssignmentID(UUID()))
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            let answers = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?, Bool).self) { group in
                 for _ in 0..<6 {
                     group.addTask {
-                        try await world.post(client, "/v1/assignments", body: racing, as: world.coordinatorToken, headers: [.idempotencyKey: "key-4"]).status
+                        let response = try await world.post(client, "/v1/assignments", body: racing, as: world.coordinatorToken, headers: [.idempotencyKey: "key-4"])
+                        return (response.status, problemCode(response), response.headers[.idempotentReplayed] == "true")
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(statuses.allSatisfy { $0 == .created || $0 == .conflict }, "\(statuses)")
-            #expect(statuses.contains(.created))
+            #expect(answers.filter { $0.0 == .created && !$0.2 }.count == 1, "exactly one dispatch: \(answers)")
+            #expect(answers.allSatisfy { ($0.0 == .created) || ($0.0 == .conflict && $0.1 == "idempotency_key_in_progress") }, "\(answers)")
         }
         #expect(try await count("SELECT count(*) AS n FROM assignments", database) == 3)
     }
