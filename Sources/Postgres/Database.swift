@@ -44,7 +44,8 @@ public final class Database: Sendable {
                 connectionString = cluster.connectionString()
             }
             let pool = PostgresConnectionPool(
-                connectionString: connectionString, maximumConnections: configuration.maximumConnections, threadPool: threadPool)
+                connectionString: connectionString, maximumConnections: configuration.maximumConnections, threadPool: threadPool,
+                waitLimit: .nanoseconds(Int64(configuration.connectionWait.components.seconds) * 1_000_000_000 + configuration.connectionWait.components.attoseconds / 1_000_000_000))
             let database = Database(configuration: configuration, pool: pool, embedded: embedded, threadPool: threadPool, logger: logger)
             do {
                 try await pool.withConnection { _ in }
@@ -78,7 +79,7 @@ public final class Database: Sendable {
 
     /// Closes the connections and stops the embedded cluster if this process started it.
     public func close() async throws {
-        await pool.close()
+        pool.close()
         if let embedded {
             let cluster = embedded.cluster
             let lease = embedded.lease
@@ -93,14 +94,16 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in one transaction in the given scope: everything it does commits together or
-    /// not at all. See ``TransactionScope`` for what each scope may see.
+    /// not at all. See ``TransactionScope`` for what each scope may see. Every statement in it is
+    /// bounded by the configuration's statement and lock timeouts.
     public func transaction<Result: Sendable>(
         _ scope: TransactionScope,
         _ body: @escaping @Sendable (PostgresConnection) throws -> Result
     ) async throws -> Result {
-        try await pool.withConnection { connection in
+        let limits = configuration
+        return try await pool.withConnection { connection in
             try connection.transaction { connection in
-                try scope.apply(to: connection)
+                try scope.apply(to: connection, limits: limits)
                 return try body(connection)
             }
         }

@@ -11,10 +11,22 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     public var location: Location
     /// The most connections one process opens (and threads it blocks in libpq).
     public var maximumConnections: Int
+    /// How long one statement of a transaction may run before PostgreSQL cancels it.
+    public var statementTimeout: Duration
+    /// How long a statement waits for a lock before PostgreSQL gives up on it.
+    public var lockTimeout: Duration
+    /// How long a transaction waits for a free connection when all are lent.
+    public var connectionWait: Duration
 
-    public init(location: Location, maximumConnections: Int = 8) {
+    public init(
+        location: Location, maximumConnections: Int = 8, statementTimeout: Duration = .seconds(30), lockTimeout: Duration = .seconds(5),
+        connectionWait: Duration = .seconds(10)
+    ) {
         self.location = location
         self.maximumConnections = maximumConnections
+        self.statementTimeout = statementTimeout
+        self.lockTimeout = lockTimeout
+        self.connectionWait = connectionWait
     }
 
     /// Safe to print: a password in the URL is never shown.

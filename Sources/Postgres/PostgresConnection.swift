@@ -9,6 +9,8 @@ import Foundation
 public final class PostgresConnection: @unchecked Sendable {
     // Sendable: the pool guarantees exclusive use; see the type's documentation.
     private let handle: OpaquePointer
+    /// Set by ``close()``; the pool's exclusive use makes plain storage safe.
+    private var isClosed = false
 
     /// Connects with a libpq connection string or `postgresql://` URI, then fixes the session's
     /// time zone and date style so that timestamps decode the same everywhere.
@@ -35,12 +37,20 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    deinit {
+    /// Ends the session (`PQfinish`). It can block on a broken network, so the pool calls it on
+    /// its thread pool; a connection dropped without it is finished when released from memory.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         PQfinish(handle)
     }
 
+    deinit {
+        if !isClosed { PQfinish(handle) }
+    }
+
     /// Whether the connection is still usable; the pool drops broken ones.
-    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isHealthy: Bool { !isClosed && PQstatus(handle) == CONNECTION_OK }
 
     /// Whether no transaction is open: a connection goes back into the pool only in this state.
     public var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }

@@ -20,19 +20,30 @@ public enum TransactionScope: Sendable, Hashable {
         }
     }
 
-    /// Applies the scope to the transaction that has just begun on `connection`.
-    func apply(to connection: PostgresConnection) throws {
+    /// Applies the scope to the transaction that has just begun on `connection`, with the
+    /// configuration's statement and lock timeouts (for this transaction only).
+    func apply(to connection: PostgresConnection, limits: DatabaseConfiguration) throws {
         let organization: String
         switch self {
         case .tenant(let organizationID, _): organization = organizationID.description
         case .system: organization = ""
         }
         try connection.execute(
-            "SELECT set_config('dispatch.organization_id', $1, true), set_config('dispatch.actor_id', $2, true), set_config('dispatch.actor_role', $3, true)",
-            [organization, actor.userID?.description ?? "", actor.roleName])
+            """
+            SELECT set_config('dispatch.organization_id', $1, true), set_config('dispatch.actor_id', $2, true), set_config('dispatch.actor_role', $3, true),
+                   set_config('statement_timeout', $4, true), set_config('lock_timeout', $5, true)
+            """,
+            [organization, actor.userID?.description ?? "", actor.roleName, Self.milliseconds(limits.statementTimeout), Self.milliseconds(limits.lockTimeout)])
         if case .tenant = self {
             try connection.execute("SET LOCAL ROLE \(DatabaseRoles.tenant)")
         }
+    }
+}
+
+extension TransactionScope {
+    /// A duration as PostgreSQL's timeout settings take it (milliseconds, at least 1).
+    static func milliseconds(_ duration: Duration) -> String {
+        String(max(1, duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000))
     }
 }
 

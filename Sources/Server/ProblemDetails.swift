@@ -83,7 +83,9 @@ public enum ProblemMapping {
             }
             return contractMismatch(error.underlyingError)
         case ServiceError.databaseUnavailable:
-            return ProblemDetails(status: .serviceUnavailable, code: "database_unavailable", detail: "The service cannot reach its database.")
+            return databaseUnavailable
+        case let error as PostgresError where error.kind == .connection || unavailableStates.contains(error.sqlState ?? ""):
+            return databaseUnavailable
         case let error as DomainError:
             return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
         case let error as RequestError:
@@ -142,6 +144,18 @@ public enum ProblemMapping {
         }
     }
 
+    /// The database is away, restarting or overloaded: the client should try again shortly.
+    static let databaseUnavailable = ProblemDetails(
+        status: .serviceUnavailable, code: "database_unavailable", detail: "The service cannot reach its database right now. Try again in a few seconds.")
+
+    /// SQLSTATEs of a database that is away or overloaded rather than of a request that is wrong:
+    /// a statement or lock timeout (57014, 55P03), a server shutting down or starting (57P01–57P03),
+    /// and connection failures (class 08).
+    static let unavailableStates: Set<String> = ["57014", "55P03", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]
+
+    /// How long a client waits before trying again after a 503.
+    static let retryAfterSeconds = 5
+
     /// A request that does not fit the contract: 400, saying which member when the decoder knows
     /// it (member names come from the document, never values from the request).
     static func contractMismatch(_ error: any Error) -> ProblemDetails {
@@ -194,6 +208,10 @@ public enum ProblemMapping {
             logger.error("request failed with an unexpected error", metadata: metadata)
             return Response(status: .internalServerError)
         }
+        if problem.status == 503 {
+            let error = (error as? ServerError)?.underlyingError ?? error
+            logger.warning("the database is unavailable", metadata: ["error_type": "\(String(reflecting: type(of: error)))", "sqlstate": "\((error as? PostgresError)?.sqlState ?? "-")"])
+        }
         var answer = response(for: problem)
         // Hummingbird's own errors carry headers that belong to the answer (`Allow` on a 405).
         if let error = error as? HTTPError {
@@ -207,10 +225,9 @@ public enum ProblemMapping {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(problem)) ?? Data()
-        return Response(
-            status: HTTPResponse.Status(code: problem.status),
-            headers: [.contentType: ProblemDetails.mediaType, .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        var headers: HTTPFields = [.contentType: ProblemDetails.mediaType, .cacheControl: "no-store"]
+        if problem.status == 503 { headers[.retryAfter] = String(retryAfterSeconds) }
+        return Response(status: HTTPResponse.Status(code: problem.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     private static func code(of status: HTTPResponse.Status) -> String {

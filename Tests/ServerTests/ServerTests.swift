@@ -159,7 +159,7 @@ struct ProblemMappingTests {
         }
     }
 
-    @Test("a database refusal that got past the checks is a 4xx; a database failure is an empty 500")
+    @Test("a database refusal that got past the checks is a 4xx; a database that cannot be reached is 503 with Retry-After")
     func databaseErrors() async throws {
         try await Application(router: router()).test(.router) { client in
             try await client.execute(uri: "/constraint", method: .get) { response in
@@ -168,8 +168,9 @@ struct ProblemMappingTests {
                 #expect(!String(buffer: response.body).contains("check constraint"))
             }
             try await client.execute(uri: "/database-down", method: .get) { response in
-                #expect(response.status == .internalServerError)
-                #expect(response.body.readableBytes == 0)
+                #expect(response.status == .serviceUnavailable)
+                #expect(problem(response)?.code == "database_unavailable")
+                #expect(response.headers[.retryAfter] == "5")
             }
         }
     }

@@ -1,3 +1,4 @@
+import AssignmentCore
 import DatabaseTestSupport
 import Foundation
 import Postgres
@@ -107,7 +108,87 @@ struct PostgresConnectionTests {
         #expect(observations.count == 24)
         #expect(observations.allSatisfy { $0.0 <= 3 }, "at most 3 sessions: \(observations.map(\.0))")
         #expect(observations.allSatisfy { $0.1.hasPrefix("TP-") }, "libpq calls ran on \(Set(observations.map(\.1)))")
-        #expect(await database.pool.connectionCount <= 3)
+        #expect(database.pool.connectionCount <= 3)
+        try await database.close()
+    }
+
+    @Test("waiting for a connection has a deadline, and a cancelled waiter stops waiting")
+    func waitingIsBounded() async throws {
+        /// A pool of one connection, held by a borrower until `release` is signalled.
+        func heldPool(wait: Duration) async throws -> (Database, DispatchSemaphore, Task<Void, any Error>) {
+            var configuration = try await TestPostgres.databaseConfiguration(maximumConnections: 1)
+            configuration.connectionWait = wait
+            let database = try await Database.open(configuration, logger: TestPostgres.logger)
+            let release = DispatchSemaphore(value: 0)
+            let held = DispatchSemaphore(value: 0)
+            // The borrower's body runs on the pool's own thread, where blocking is what it is for.
+            let holder = Task { try await database.withConnection { _ in held.signal(); release.wait() } }
+            while held.wait(timeout: .now()) == .timedOut { try await Task.sleep(for: .milliseconds(10)) }
+            return (database, release, holder)
+        }
+
+        let (bounded, releaseBounded, holdingBounded) = try await heldPool(wait: .milliseconds(300))
+        let started = ContinuousClock.now
+        do {
+            try await bounded.withConnection { _ in }
+            Issue.record("a borrower got a connection that was lent")
+        } catch let error as PostgresError {
+            #expect(error.kind == .connection && error.message.contains("no database connection became free"), "\(error)")
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(300), "it waited the deadline first")
+        releaseBounded.signal()
+        try await holdingBounded.value
+        #expect(try await bounded.withConnection { try $0.query("SELECT 1 AS n").first!.decode("n", as: Int.self) } == 1, "the pool is whole afterwards")
+        try await bounded.close()
+
+        let (patient, releasePatient, holdingPatient) = try await heldPool(wait: .seconds(600))
+        let waiter = Task { try await patient.withConnection { _ in } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        releasePatient.signal()
+        try await holdingPatient.value
+        #expect(try await patient.withConnection { try $0.query("SELECT 1 AS n").first!.decode("n", as: Int.self) } == 1)
+        try await patient.close()
+    }
+
+    @Test("every transaction has a statement timeout and a lock timeout")
+    func transactionTimeouts() async throws {
+        var configuration = try await TestPostgres.databaseConfiguration(maximumConnections: 2)
+        configuration.statementTimeout = .milliseconds(200)
+        configuration.lockTimeout = .milliseconds(100)
+        let database = try await Database.open(configuration, logger: TestPostgres.logger)
+        let organization = OrganizationID(UUID())
+        do {
+            try await database.transaction(.system(actor: .system)) { try $0.execute("SELECT pg_sleep(3)") }
+            Issue.record("a statement ran past the timeout")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "57014", "\(error)")
+        }
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'Locks', now(), now())", [organization])
+        }
+        // One transaction holds the row; another that wants it gives up after the lock timeout.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await database.withConnection { db in
+                    try db.transaction { db in
+                        try db.execute("SELECT id FROM organizations WHERE id = $1 FOR UPDATE", [organization])
+                        try db.execute("SELECT pg_sleep(1)")
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            do {
+                try await database.transaction(.system(actor: .system)) { db in
+                    try db.execute("UPDATE organizations SET name = 'Locked' WHERE id = $1", [organization])
+                }
+                Issue.record("the update waited for the lock instead of giving up")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "55P03", "\(error)")
+            }
+            try await group.waitForAll()
+        }
         try await database.close()
     }
 

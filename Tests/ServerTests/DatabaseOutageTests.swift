@@ -1,0 +1,75 @@
+import AssignmentCore
+import DatabaseTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Postgres
+import Server
+import Storage
+import Testing
+
+/// PostgreSQL goes away under load and comes back: the service says so honestly and recovers by
+/// itself. On a cluster of its own (the shared test cluster must keep running for other tests).
+@Suite("Database outage")
+struct DatabaseOutageTests {
+    let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
+
+    @Test("while PostgreSQL is stopped every request is a prompt 503 database_unavailable with Retry-After; started again, the same server serves")
+    func stopAndStart() async throws {
+        let folder = "/tmp/dispatch-outage-\(UUID().uuidString.prefix(8))"
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let configuration = DatabaseConfiguration(
+            location: .embedded(dataDirectory: folder, binDirectory: nil), maximumConnections: 4, connectionWait: .seconds(2))
+        let clock = self.clock
+        let application = try await buildApplication(
+            configuration: ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
+            logger: TestPostgres.logger)
+        let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
+        let token = try await Database.using(
+            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString()), maximumConnections: 1), logger: TestPostgres.logger
+        ) { database in
+            let accounts = AccountStore(database: database)
+            let organization = try await accounts.createOrganization(name: "Outage", at: clock.now)
+            _ = try await accounts.addUser(to: organization.id, handle: "kari", role: .coordinator, at: clock.now)
+            return try await accounts.issueToken(for: "kari", in: organization.id, lifetime: 86_400, at: clock.now).token
+        }
+
+        try await application.test(.live) { client in
+            func get(_ uri: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"])
+            }
+            #expect(try await get("/v1/me").status == .ok)
+            #expect(try await get("/healthz").status == .ok)
+
+            // Under load: requests in flight while the database stops.
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<20 { group.addTask { try await get("/v1/assignments").status } }
+                #expect(try cluster.stop())
+                for try await status in group { #expect(status == .ok || status == .serviceUnavailable, "\(status)") }
+            }
+
+            let started = ContinuousClock.now
+            for uri in ["/v1/me", "/v1/assignments", "/v1/users/kari/keys", "/healthz"] {
+                let response = try await get(uri)
+                #expect(response.status == .serviceUnavailable, "\(uri)")
+                #expect(problemCode(response) == "database_unavailable", "\(uri)")
+                #expect(response.headers[.retryAfter] == "5", "\(uri)")
+            }
+            #expect(ContinuousClock.now - started < .seconds(10), "nothing hangs while the database is away")
+
+            // The database comes back; the server was never restarted.
+            _ = try cluster.acquire(detached: true)
+            var recovered = false
+            for _ in 0..<50 where !recovered {
+                recovered = try await get("/v1/me").status == .ok
+                if !recovered { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(recovered, "the server serves again by itself")
+            #expect(try await get("/healthz").status == .ok)
+            for _ in 0..<10 { #expect(try await get("/v1/assignments").status == .ok, "no broken connection is handed out again") }
+        }
+    }
+}
