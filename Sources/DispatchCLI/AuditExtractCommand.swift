@@ -29,8 +29,10 @@ struct AuditExtractCommand: AsyncParsableCommand {
         let signed = try await environment.withAccounts { accounts in
             let found = try await accounts.organization(organization.organization)
             let range = try AuditExtract.range(from: from, to: to, timeZone: found.settings.calendar.timeZone)
-            return try await AuditExtract(database: accounts.database, signingKey: signingKey)
-                .writeFolder(at: path, organization: found.id, from: range.from, to: range.to, format: format, generatedAt: Date())
+            let extract = AuditExtract(database: accounts.database, signingKey: signingKey)
+            let now = Date()
+            try await extract.store.recordPull(of: found.id, from: range.from, to: range.to, format: format.rawValue, via: "cli", by: .system, at: now)
+            return try await extract.writeFolder(at: path, organization: found.id, from: range.from, to: range.to, format: format, generatedAt: now)
         }
         if json {
             print(String(decoding: signed.bytes, as: UTF8.self))

@@ -30,6 +30,8 @@ struct ReportHonorariumCommand: AsyncParsableCommand {
         try await environment.withAccounts { accounts in
             let found = try await accounts.organization(organization.organization)
             let report = HonorariumReport(database: accounts.database)
+            try await report.store.recordPull(
+                of: found.id, period: period, format: excel ? "excel" : "csv", language: language.rawValue, via: "cli", by: .system, at: Date())
             guard let out else {
                 try await report.write(organization: found.id, period: period, format: format, language: language) { FileHandle.standardOutput.write(Data($0.utf8)) }
                 return

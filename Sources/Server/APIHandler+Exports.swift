@@ -40,7 +40,12 @@ extension APIHandler {
         let period = input.query.period
         let format: CSVFormat = input.query.format == .excel ? .excel : .standard
         let language = Language(rawValue: input.query.language?.rawValue ?? "en") ?? .en
-        let chunks = try await HonorariumReport(database: database).chunks(organization: user.organizationID, period: period, format: format, language: language)
+        let report = HonorariumReport(database: database)
+        try HonorariumReport.validate(period: period)
+        try await report.store.recordPull(
+            of: user.organizationID, period: period, format: input.query.format?.rawValue ?? "csv", language: language.rawValue, via: "http",
+            by: .user(user.context), at: now())
+        let chunks = try await report.chunks(organization: user.organizationID, period: period, format: format, language: language)
         return .ok(
             .init(
                 headers: .init(contentDisposition: "attachment; filename=\"honorarium-\(period).csv\"", cacheControl: "no-store"),
@@ -58,7 +63,9 @@ extension APIHandler {
             throw RequestError.invalidValue(member: "from", problem: error.description)
         }
         let extract = AuditExtract(database: database, signingKey: try serverKey.auditSigningKey())
-        let chunks = extract.bundle(organization: organization.id, from: range.from, to: range.to, generatedAt: now())
+        let generatedAt = now()
+        try await extract.store.recordPull(of: organization.id, from: range.from, to: range.to, format: "jsonl", via: "http", by: .user(user.context), at: generatedAt)
+        let chunks = extract.bundle(organization: organization.id, from: range.from, to: range.to, generatedAt: generatedAt)
         return .ok(
             .init(
                 headers: .init(contentDisposition: "attachment; filename=\"audit-extract.jsonl\"", cacheControl: "no-store"),

@@ -69,6 +69,21 @@ public struct AuditExtractStore: Sendable {
             + "AND sequence BETWEEN \(range.firstSequence) AND \(range.lastSequence) ORDER BY sequence"
     }
 
+    /// Records that `actor` pulled an extract, before it is written: the audit trail shows who
+    /// looked at it, also when the download breaks off. An extract whose range reaches the present
+    /// holds its own pull as its last entry.
+    public func recordPull(
+        of organization: OrganizationID, from: Date, to: Date, format: String, via: String, by actor: Principal, at time: Date
+    ) async throws {
+        try await database.transaction(.tenant(organization, actor: actor)) { db in
+            try AuditLog.append(
+                AuditEntry(
+                    .auditExtractPulled, .organization(organization),
+                    details: AuditDetails.ExtractPulled(from: PostgresTimestamp.format(from), to: PostgresTimestamp.format(to), format: format, via: via)),
+                organization: organization, at: time, on: db)
+        }
+    }
+
     /// Up to `limit` entries of `range` after the sequence number `after`, in chain order.
     public func page(of organization: OrganizationID, in range: AuditExtractRange, after: Int, limit: Int) async throws -> [AuditChain.Entry] {
         try await database.transaction(.system(actor: .system)) { db in

@@ -75,6 +75,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case feedCreated = "feed.created"
     case feedRotated = "feed.rotated"
     case feedRevoked = "feed.revoked"
+    /// Someone pulled an audit extract (HTTP or command line).
+    case auditExtractPulled = "audit.extract_pulled"
+    /// Someone pulled a honorarium report (HTTP or command line).
+    case honorariumReportPulled = "honorarium.report_pulled"
 }
 
 /// What an audit entry is about: a kind of thing and its id.
@@ -225,6 +229,36 @@ public enum AuditDetails {
 
         public init(count: Int) {
             self.count = count
+        }
+    }
+
+    public struct ExtractPulled: Encodable, Sendable {
+        /// The range asked for, as UTC times.
+        public var from: String
+        public var to: String
+        public var format: String
+        /// How it was pulled: `http` or `cli`.
+        public var via: String
+
+        public init(from: String, to: String, format: String, via: String) {
+            self.from = from
+            self.to = to
+            self.format = format
+            self.via = via
+        }
+    }
+
+    public struct ReportPulled: Encodable, Sendable {
+        public var period: String
+        public var format: String
+        public var language: String
+        public var via: String
+
+        public init(period: String, format: String, language: String, via: String) {
+            self.period = period
+            self.format = format
+            self.language = language
+            self.via = via
         }
     }
 

@@ -23,6 +23,20 @@ public struct HonorariumReportStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
+    /// Records that `actor` pulled the report, before it is written: the audit trail shows who
+    /// looked at the organisation's honorarium figures.
+    public func recordPull(
+        of organization: OrganizationID, period: String, format: String, language: String, via: String, by actor: Principal, at time: Date
+    ) async throws {
+        try await database.transaction(.tenant(organization, actor: actor)) { db in
+            try AuditLog.append(
+                AuditEntry(
+                    .honorariumReportPulled, .organization(organization),
+                    details: AuditDetails.ReportPulled(period: period, format: format, language: language, via: via)),
+                organization: organization, at: time, on: db)
+        }
+    }
+
     /// The organisation's name and settings (tiers, time zone) the report is made with.
     public func organization(_ id: OrganizationID) async throws -> OrganizationRecord {
         try await AccountStore(database: database).organization(id.description)

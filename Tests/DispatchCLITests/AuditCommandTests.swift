@@ -34,6 +34,9 @@ struct AuditCommandTests {
 
         let entries = out + "/entries.jsonl"
         let text = try String(contentsOfFile: entries, encoding: .utf8)
+        // Pulling the extract is in the audit trail, and so in an extract that reaches today.
+        #expect(text.components(separatedBy: "\n").last { !$0.isEmpty }?.contains(#""action":"audit.extract_pulled""#) == true)
+        #expect(text.contains(#""via":"cli""#))
         var lines = text.components(separatedBy: "\n")
         #expect(lines.count > 3)
         lines[1] = lines[1].replacingOccurrences(of: "\"action\":\"", with: "\"action\":\"x")

@@ -34,6 +34,15 @@ struct AuditExtractHTTPTests {
             #expect(result.intact, "\(result.problems)")
             let inDatabase = try await count("SELECT count(*) AS n FROM audit_entries WHERE organization_id = '\(world.organization.id)'", accounts.database)
             #expect(result.entryCount == inDatabase)
+            // The pull is itself in the audit trail: who, which range, how (and, reaching the present, in the extract).
+            let pulls = try await accounts.database.withConnection { db in
+                try db.query(
+                    "SELECT actor_id::text AS actor, actor_role, details->>'from' AS range_from, details->>'via' AS via FROM audit_entries WHERE action = 'audit.extract_pulled' AND organization_id = $1",
+                    [world.organization.id]
+                ).map { "\(try $0.decode("actor_role", as: String.self)) \(try $0.decode("range_from", as: String.self).prefix(10)) \(try $0.decode("via", as: String.self))" }
+            }
+            #expect(pulls == ["org_admin 2025-12-31 http"], "the organisation's 2026-01-01 begins 2025-12-31T23:00Z: \(pulls)")
+            #expect(String(buffer: response.body).contains(#""action":"audit.extract_pulled""#))
 
             #expect(try await get("/v1/audit/extract?from=2026-01-01&to=2026-12-31", world.coordinatorToken).status == .forbidden)
             for (uri, status) in [

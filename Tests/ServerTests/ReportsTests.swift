@@ -33,6 +33,13 @@ struct ReportsTests {
             #expect(csv.headers[.contentDisposition] == "attachment; filename=\"honorarium-2026.csv\"")
             let text = String(buffer: csv.body)
             #expect(text.hasPrefix("organisation,period,peer_mentor_id,peer_mentor_handle,"))
+            let pulls = try await accounts.database.withConnection { db in
+                try db.query(
+                    "SELECT actor_role, details->>'period' AS period, details->>'via' AS via FROM audit_entries WHERE action = 'honorarium.report_pulled' AND organization_id = $1",
+                    [world.organization.id]
+                ).map { "\(try $0.decode("actor_role", as: String.self)) \(try $0.decode("period", as: String.self)) \(try $0.decode("via", as: String.self))" }
+            }
+            #expect(pulls == ["org_admin 2026 http"], "the pull is in the audit trail: \(pulls)")
             #expect(text.contains(",mentor,,1,,,,2026-11-18,2026-11-18,0\r\n"), "\(text)")
             let excel = try await get("/v1/reports/honorarium?period=2026&format=excel")
             #expect(String(buffer: excel.body).hasPrefix("\u{FEFF}organisation;period;"))
