@@ -172,10 +172,20 @@ public struct AssignmentStore: Sendable {
         }
     }
 
+    /// The organisation's encrypted-assignments module is on, or ``DomainError/moduleDisabled``:
+    /// with it off, no assignment is created, read, downloaded or moved by anyone (the sweeps,
+    /// which are compliance's, keep running). Checked first in every assignment operation.
+    static func requireModule(on db: PostgresConnection) throws {
+        let enabled = try db.query("SELECT encrypted_assignments_enabled FROM organizations WHERE id = dispatch_current_organization()").first?
+            .decode("encrypted_assignments_enabled", as: Bool.self)
+        guard enabled == true else { throw DomainError.moduleDisabled }
+    }
+
     /// The assignment, for those ``AssignmentVisibility`` lets see it; anyone else gets `not_found`.
     public func assignment(_ id: AssignmentID, as user: UserContext) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            try Self.loadVisible(id, to: user, on: db)
+            try Self.requireModule(on: db)
+            return try Self.loadVisible(id, to: user, on: db)
         }
     }
 
@@ -184,6 +194,7 @@ public struct AssignmentStore: Sendable {
     /// consent where consent is required, the answer is the matching domain error instead.
     public func downloadEnvelope(_ id: AssignmentID, forDevice fingerprint: KeyFingerprint, by user: UserContext, at time: Date) async throws -> [UInt8] {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             guard user.userID == assignment.peerMentorID else {
                 throw user.role >= .coordinator ? DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) : DomainError.notFound
@@ -226,6 +237,7 @@ public struct AssignmentStore: Sendable {
     /// notifications for the other side.
     public func transition(_ id: AssignmentID, to status: AssignmentStatus, by user: UserContext, at time: Date, reason: String? = nil) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             try Self.write(try AssignmentLifecycle.transition(assignment, to: status, by: .user(user), at: time, reason: reason).assignment, on: db)
             try HonorariumStore.countIfDue(assignment, reaching: status, at: time, on: db)
@@ -238,6 +250,7 @@ public struct AssignmentStore: Sendable {
     /// Records the peer mentor's consent (audited); the envelope can be downloaded from then on.
     public func giveConsent(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             let consented = try AssignmentLifecycle.giveConsent(assignment, by: .user(user), at: time)
             if consented.consentGivenAt != assignment.consentGivenAt {
@@ -252,6 +265,7 @@ public struct AssignmentStore: Sendable {
     /// Records the peer mentor's first contact with the person helped (stops reminders).
     public func recordContact(_ id: AssignmentID, by user: UserContext, at time: Date) async throws -> Assignment {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             let contacted = try AssignmentLifecycle.recordContact(assignment, by: .user(user), at: time).assignment
             try Self.write(contacted, on: db)

@@ -194,7 +194,7 @@ public struct FeedStore: Sendable {
                   FROM feed_tokens f
                   JOIN users u ON u.id = f.user_id AND u.organization_id = f.organization_id
                   JOIN organizations o ON o.id = f.organization_id
-                 WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.status <> 'deactivated'
+                 WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.status <> 'deactivated' AND o.encrypted_assignments_enabled
                 """, [hash]
             ).first.map { row in FeedSubject(feed: try Self.feedRecord(row), timeZone: try row.decode("time_zone")) }
         }

@@ -95,6 +95,7 @@ extension AssignmentStore {
         let association: LocalAssociationID? = user.role == .coordinator ? user.localAssociationID : nil
         let region = query.region?.trimmingCharacters(in: .whitespaces)
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            try Self.requireModule(on: db)
             // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of.
             let keyed = """
                 WITH scoped AS (
