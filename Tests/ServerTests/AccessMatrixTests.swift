@@ -8,8 +8,10 @@ import Server
 import Storage
 import Testing
 
-/// Every endpoint, as every role, in the own organisation and in another: the exact answer each
-/// gets, and that nothing was changed by a refused call. Guessed ids are answered like missing ones.
+/// Every endpoint (the list is checked against the router), as every role, in the own organisation
+/// and in another, and with no token: the exact answer each gets, and that a refused call changed
+/// no row of any table. Guessed ids are answered like missing ones; an organisation's exports hold
+/// nothing of another's.
 @Suite("Access matrix: every endpoint × every role × own and other organisation")
 struct AccessMatrixTests {
     let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
@@ -66,6 +68,7 @@ struct AccessMatrixTests {
     }
 
     struct Case: Sendable {
+        /// The route as the router and the contract name it: `POST /v1/assignments/{id}/read`.
         var name: String
         /// Makes what the call needs and returns (method, uri, body) and the id of the assignment it touches, if any.
         var prepare: @Sendable (String) async throws -> (HTTPRequest.Method, String, String?, AssignmentID?)
@@ -105,13 +108,13 @@ struct AccessMatrixTests {
         let cases: [Case] = [
             Case(name: "GET /v1/me", prepare: { _ in (.get, "/v1/me", nil, nil) }, expected: everyone(.ok)),
             Case(name: "POST /v1/keys", prepare: { _ in (.post, "/v1/keys", try keyBody(), nil) }, expected: everyone(.created)),
-            Case(name: "GET /v1/users/{mentor}/keys", prepare: { _ in (.get, "/v1/users/\(mentorID)/keys", nil, nil) }, expected: ownOrg(.ok)),
-            Case(name: "GET /v1/users/mentor/keys (by handle)", prepare: { _ in (.get, "/v1/users/mentor/keys", nil, nil) }, expected: ownOrg(.ok)),
+            Case(name: "GET /v1/users/{user}/keys", prepare: { _ in (.get, "/v1/users/\(mentorID)/keys", nil, nil) }, expected: ownOrg(.ok)),
+            Case(name: "GET /v1/users/{user}/keys (by handle)", prepare: { _ in (.get, "/v1/users/mentor/keys", nil, nil) }, expected: ownOrg(.ok)),
             Case(
-                name: "POST /v1/keys/{mentor's key}/retire", prepare: { _ in (.post, "/v1/keys/\(try await newKeyOfMentor())/retire", nil, nil) },
+                name: "POST /v1/keys/{id}/retire", prepare: { _ in (.post, "/v1/keys/\(try await newKeyOfMentor())/retire", nil, nil) },
                 expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
             Case(
-                name: "POST /v1/keys/{mentor's key}/revoke", prepare: { _ in (.post, "/v1/keys/\(try await newKeyOfMentor())/revoke", nil, nil) },
+                name: "POST /v1/keys/{id}/revoke", prepare: { _ in (.post, "/v1/keys/\(try await newKeyOfMentor())/revoke", nil, nil) },
                 expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
             Case(
                 name: "POST /v1/assignments", prepare: { actor in
@@ -123,22 +126,23 @@ struct AccessMatrixTests {
                     return (.post, "/v1/assignments", body, nil)
                 },
                 expected: ownOrg(.created).merging(["mentor": .forbidden, "mentor2": .forbidden]) { $1 }),
+            Case(name: "GET /v1/assignments", prepare: { _ in (.get, "/v1/assignments", nil, nil) }, expected: everyone(.ok)),
             Case(name: "GET /v1/assignments/{id}", prepare: { _ in (.get, "/v1/assignments/\(try await assignment(cast, store))", nil, nil) }, expected: lifecycle([], seeing: .ok).merging(["mentor": .ok]) { $1 }),
             Case(
                 name: "GET /v1/assignments/{id}/envelope", prepare: { actor in
                     let id = try await assignment(cast, store)
                     return (.get, "/v1/assignments/\(id)/envelope?device=\(cast.devices[actor]!.fingerprint.hex)", nil, id)
                 }, expected: lifecycle(["mentor"])),
-            Case(name: "POST …/consent", prepare: { _ in let id = try await assignment(cast, store, consent: true); return (.post, "/v1/assignments/\(id)/consent", nil, id) }, expected: lifecycle(["mentor"])),
-            Case(name: "POST …/read", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/read", nil, id) }, expected: lifecycle(["mentor"])),
-            Case(name: "POST …/acknowledge", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/acknowledge", nil, id) }, expected: lifecycle(["mentor"])),
-            Case(name: "POST …/contact", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/contact", nil, id) }, expected: lifecycle(["mentor"])),
-            Case(name: "POST …/complete", prepare: { _ in let id = try await assignment(cast, store, status: .acknowledged); return (.post, "/v1/assignments/\(id)/complete", nil, id) }, expected: lifecycle(["mentor", "coord"])),
+            Case(name: "POST /v1/assignments/{id}/consent", prepare: { _ in let id = try await assignment(cast, store, consent: true); return (.post, "/v1/assignments/\(id)/consent", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST /v1/assignments/{id}/read", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/read", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST /v1/assignments/{id}/acknowledge", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/acknowledge", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST /v1/assignments/{id}/contact", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/contact", nil, id) }, expected: lifecycle(["mentor"])),
+            Case(name: "POST /v1/assignments/{id}/complete", prepare: { _ in let id = try await assignment(cast, store, status: .acknowledged); return (.post, "/v1/assignments/\(id)/complete", nil, id) }, expected: lifecycle(["mentor", "coord"])),
             Case(
-                name: "GET /v1/honorarium/mentor", prepare: { _ in (.get, "/v1/honorarium/mentor", nil, nil) },
+                name: "GET /v1/honorarium/{user}", prepare: { _ in (.get, "/v1/honorarium/mentor", nil, nil) },
                 expected: ownOrg(.ok).merging(["mentor2": .notFound]) { $1 }),
             Case(
-                name: "POST …/honorarium/void", prepare: { _ in
+                name: "POST /v1/assignments/{id}/honorarium/void", prepare: { _ in
                     let id = try await assignment(cast, store, status: .acknowledged)
                     _ = try await store.transition(id, to: .completed, by: cast.users["mentor"]!.context, at: clock.now)
                     return (.post, "/v1/assignments/\(id)/honorarium/void", #"{"reason":"Counted by mistake"}"#, id)
@@ -150,51 +154,95 @@ struct AccessMatrixTests {
             Case(
                 name: "GET /v1/audit/extract", prepare: { _ in (.get, "/v1/audit/extract?from=2026-01-01&to=2026-12-31", nil, nil) },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
-            Case(name: "POST /v1/users/me/feed", prepare: { _ in (.post, "/v1/users/me/feed", nil, nil) }, expected: everyone(.created)),
+            Case(name: "POST /v1/users/{user}/feed (me)", prepare: { _ in (.post, "/v1/users/me/feed", nil, nil) }, expected: everyone(.created)),
             Case(
-                name: "POST /v1/users/mentor/feed", prepare: { _ in (.post, "/v1/users/mentor/feed", nil, nil) },
+                name: "POST /v1/users/{user}/feed", prepare: { _ in (.post, "/v1/users/mentor/feed", nil, nil) },
                 expected: ownOrg(.forbidden).merging(["mentor": .created, "admin": .created, "global": .created]) { $1 }),
             Case(
-                name: "GET /v1/users/mentor/feed", prepare: { _ in
+                name: "GET /v1/users/{user}/feed", prepare: { _ in
                     _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, at: clock.now)
                     return (.get, "/v1/users/mentor/feed", nil, nil)
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
             Case(
-                name: "DELETE /v1/users/mentor/feed", prepare: { _ in
+                name: "DELETE /v1/users/{user}/feed", prepare: { _ in
                     _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, at: clock.now)
                     return (.delete, "/v1/users/mentor/feed", nil, nil)
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .noContent, "admin": .noContent, "global": .noContent]) { $1 }),
             Case(
-                name: "POST …/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
+                name: "POST /v1/assignments/{id}/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
                 expected: lifecycle(["coord", "admin", "global"])),
         ]
 
+        // Every /v1 route of the router has its case here (the list cannot fall behind the API).
+        let routed = Set(
+            try buildRouter(database: accounts.database, configuration: ServerConfiguration(database: accounts.database.configuration), serverKey: try ServerKey.generate())
+                .routes.map { "\($0.method.rawValue) \($0.path)" }.filter { $0.contains(" /v1/") })
+        let covered = Set(cases.map { String($0.name.split(separator: " ").prefix(2).joined(separator: " ")) })
+        #expect(routed.subtracting(covered).isEmpty, "routes without a case: \(routed.subtracting(covered).sorted())")
+        #expect(covered.subtracting(routed).isEmpty, "cases for routes that do not exist: \(covered.subtracting(routed).sorted())")
+
         try await application.test(.router) { client in
-            func call(_ actor: String, _ method: HTTPRequest.Method, _ uri: String, _ body: String?) async throws -> TestResponse {
+            func call(_ actor: String?, _ method: HTTPRequest.Method, _ uri: String, _ body: String?) async throws -> TestResponse {
                 var headers = HTTPFields()
-                headers[.authorization] = "Bearer \(cast.tokens[actor]!)"
+                if let actor { headers[.authorization] = "Bearer \(cast.tokens[actor]!)" }
                 headers[.contentType] = "application/json"
                 return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
             }
             var checked = 0
             for testCase in cases {
                 #expect(Set(testCase.expected.keys) == Set(Self.actors), "\(testCase.name) covers every actor")
-                for actor in Self.actors {
-                    let (method, uri, body, touched) = try await testCase.prepare(actor)
-                    var before: Assignment?
-                    if let touched { before = try await store.assignment(touched, as: cast.users["admin"]!.context) }
+                // Every actor, and nobody signed in (always 401).
+                for actor in Self.actors.map(Optional.some) + [nil] {
+                    let (method, uri, body, _) = try await testCase.prepare(actor ?? "mentor")
+                    let before = try await DatabaseSnapshot.take(accounts.database)
                     let response = try await call(actor, method, uri, body)
-                    #expect(response.status == testCase.expected[actor], "\(testCase.name) as \(actor): \(response.status) \(String(buffer: response.body))")
-                    if response.status.code >= 400, let touched, let before {
-                        let after = try await store.assignment(touched, as: cast.users["admin"]!.context)
-                        #expect(after == before, "\(testCase.name) as \(actor) was refused but changed the assignment")
+                    let expected = actor.map { testCase.expected[$0]! } ?? .unauthorized
+                    #expect(response.status == expected, "\(testCase.name) as \(actor ?? "nobody"): \(response.status) \(String(buffer: response.body))")
+                    if response.status.code >= 400 {
+                        let changed = DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(accounts.database))
+                        #expect(changed.isEmpty, "\(testCase.name) as \(actor ?? "nobody") was refused but changed \(changed)")
                     }
                     checked += 1
                 }
             }
-            #expect(checked == cases.count * Self.actors.count)
+            #expect(checked == cases.count * (Self.actors.count + 1))
+
+            // The routes outside /v1 need no token, and give the same to everyone.
+            for uri in ["/healthz", "/metrics", "/openapi.json", "/openapi.yaml"] {
+                for actor in Self.actors.map(Optional.some) + [nil] {
+                    #expect(try await call(actor, .get, uri, nil).status == .ok, "\(uri) as \(actor ?? "nobody")")
+                }
+            }
+            #expect(try await call(nil, .get, "/feeds/cal_\(String(repeating: "A", count: 43)).ics", nil).status == .notFound)
+
+            // Allowed exports of one organisation hold nothing of the other, with both filled.
+            let bAssignment = AssignmentID(UUID())
+            let bEnvelope = try EnvelopeSealer().seal(
+                payload: Array("{}".utf8), assignmentID: bAssignment.uuid, organizationID: cast.users["b-coord"]!.organizationID.uuid,
+                sender: cast.devices["b-coord"]!, recipients: [cast.devices["b-mentor"]!.publicKeys])
+            _ = try await store.dispatch(
+                DispatchSubmission(id: bAssignment, recipientID: cast.users["b-mentor"]!.id, title: "Oppdrag B", envelope: bEnvelope.serialized),
+                by: cast.users["b-coord"]!.context, at: clock.now)
+            for step in [AssignmentStatus.read, .acknowledged, .completed] {
+                _ = try await store.transition(bAssignment, to: step, by: cast.users["b-mentor"]!.context, at: clock.now)
+            }
+            let aAssignment = try await assignment(cast, store, status: .acknowledged)
+            _ = try await store.transition(aAssignment, to: .completed, by: cast.users["mentor"]!.context, at: clock.now)
+            func ids(of organization: String) -> [String] {
+                cast.users.filter { ($0.key.hasPrefix("b-")) == (organization == "B") }.flatMap { [$0.value.id.description, $0.value.organizationID.description] }
+                    + [organization == "B" ? bAssignment.description : aAssignment.description]
+            }
+            for (admin, own, other) in [("admin", "A", "B"), ("b-admin", "B", "A")] {
+                for uri in ["/v1/reports/honorarium?period=2026", "/v1/audit/extract?from=2026-01-01&to=2026-12-31"] {
+                    let response = try await call(admin, .get, uri, nil)
+                    #expect(response.status == .ok)
+                    let text = String(buffer: response.body)
+                    #expect(ids(of: own).contains { text.contains($0) }, "\(uri) as \(admin) holds its own organisation")
+                    for id in ids(of: other) { #expect(!text.contains(id), "\(uri) as \(admin) holds \(id) of organisation \(other)") }
+                }
+            }
 
             // The overview: everyone may ask; each sees only their scope.
             let visible = try await assignment(cast, store)

@@ -3,6 +3,7 @@ import DatabaseTestSupport
 import Exports
 import Foundation
 import Hummingbird
+import Postgres
 import HummingbirdTesting
 import Server
 import Storage
@@ -53,6 +54,40 @@ struct AuditExtractHTTPTests {
             ] {
                 #expect(try await get(uri, adminToken).status == status, "\(uri)")
             }
+        }
+    }
+
+    @Test("every envelope download is an audit entry naming who, which device and when")
+    func downloadsAreAudited() async throws {
+        let (application, accounts) = try await makeApplication(clock: clock)
+        let world = try await DispatchWorld.make(accounts: accounts, clock: clock)
+        let clock = self.clock
+        try await application.test(.router) { client in
+            try await world.registerDevices(client)
+            let id = AssignmentID(UUID())
+            #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
+            var times: [Date] = []
+            for _ in 0..<2 {
+                clock.advance(by: 60)
+                times.append(clock.now)
+                let response = try await client.execute(
+                    uri: "/v1/assignments/\(id)/envelope?device=\(world.mentorDevice.fingerprint.hex)", method: .get,
+                    headers: [.authorization: "Bearer \(world.mentorToken)"])
+                #expect(response.status == .ok)
+            }
+            let rows = try await accounts.database.withConnection { db in
+                try db.query(
+                    """
+                    SELECT a.actor_id, a.actor_role, a.occurred_at, (a.details->>'device_key_id')::uuid = k.id AS right_device
+                      FROM audit_entries a JOIN device_keys k ON k.fingerprint = $2
+                     WHERE a.action = 'assignment.payload_downloaded' AND a.subject_id = $1
+                     ORDER BY a.sequence
+                    """, [id, world.mentorDevice.fingerprint.bytes]
+                ).map { (try $0.decode("actor_id", as: UserID.self), try $0.decode("actor_role", as: String.self), try $0.decode("occurred_at", as: Date.self), try $0.decode("right_device", as: Bool.self)) }
+            }
+            #expect(rows.count == 2, "one entry per download, the first (the delivery receipt) and a repeat alike")
+            #expect(rows.allSatisfy { $0.0 == world.mentor.userID && $0.1 == "peer_mentor" && $0.3 })
+            #expect(rows.map(\.2) == times.map(PostgresTimestamp.truncatedToMicroseconds))
         }
     }
 }
