@@ -27,6 +27,38 @@ public enum PlaintextSearch {
         }
     }
 
+    /// The marker and the forms it could leak in without being spelled out: lowercase and
+    /// uppercase hex of its UTF-8 bytes, and base64 at each of the three alignments (the stable
+    /// middle of each, which is what base64 of any text around the marker contains).
+    public static func encodings(of marker: String) -> [String] {
+        let bytes = Array(marker.utf8)
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        var forms = [marker, hex, hex.uppercased()]
+        for offset in 0..<3 {
+            let padded = Data(Array(repeating: UInt8(ascii: "x"), count: offset) + bytes).base64EncodedString()
+            let start = offset == 0 ? 0 : 4
+            let stable = padded.dropFirst(start).prefix(((bytes.count - (offset == 0 ? 0 : 3 - offset)) / 3) * 4)
+            if stable.count >= 8 { forms.append(String(stable)) }
+        }
+        return forms
+    }
+
+    /// Every file at the given paths (files, or folders searched through) whose bytes contain any
+    /// of `needles`, with the needle found.
+    public static func files(containingAny needles: [String], at paths: [String]) -> [String] {
+        var hits: [String] = []
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
+            let files = isFolder.boolValue ? ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []).map { path + "/" + $0 } : [path]
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                for needle in needles where data.range(of: Data(needle.utf8)) != nil { hits.append("\(file) (\(needle.prefix(12))…)") }
+            }
+        }
+        return hits
+    }
+
     /// Every regular file under `folder` whose bytes contain `marker`.
     public static func files(containing marker: String, under folder: String) -> [String] {
         let needle = Data(marker.utf8)

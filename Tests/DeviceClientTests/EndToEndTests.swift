@@ -191,6 +191,32 @@ struct EndToEndTests {
             #expect(!log.text.contains(setup.mentorToken) && !log.text.contains(setup.coordinatorToken), "no token in the log")
             #expect(PlaintextSearch.files(containing: marker, under: setup.folders).isEmpty)
             #expect(PlaintextSearch.files(containing: "Storgata", under: setup.folders).isEmpty)
+
+            // Not in any form, not even in the raw bytes PostgreSQL keeps: this database's heap files
+            // and the WAL after a checkpoint, and PostgreSQL's own log; nor in the server's log or any
+            // file the run wrote, as hex or base64.
+            let needles = PlaintextSearch.encodings(of: marker)
+            #expect(needles.count >= 5)
+            for needle in needles {
+                #expect(try await PlaintextSearch.columns(containing: needle, in: setup.accounts.database).hits.isEmpty, "\(needle)")
+                #expect(!log.text.contains(needle))
+            }
+            let superuser = try TestPostgres.superuserConnection(to: setup.accounts.database)
+            try superuser.execute("CHECKPOINT")
+            let oid = try superuser.query("SELECT oid::int AS oid FROM pg_database WHERE datname = current_database()").first!.decode("oid", as: Int.self)
+            superuser.close()
+            let cluster = TestPostgres.cluster.dataDirectory
+            let places = [cluster + "/pgdata/base/\(oid)", cluster + "/pgdata/pg_wal", cluster + "/pgdata/global", cluster + "/postgres.log", setup.folders]
+            #expect(FileManager.default.fileExists(atPath: cluster + "/pgdata/base/\(oid)"), "the search covers the database's own files")
+            let raw = PlaintextSearch.files(containingAny: needles, at: places)
+            #expect(raw.isEmpty, "the marker's bytes are in \(raw)")
+            // The search finds what it looks for: the marker in base64 inside other text, at any alignment.
+            let control = setup.folders + "/control"
+            for prefix in ["", "a", "ab"] {
+                try Data(("{\"x\":\"" + Data((prefix + marker + "tail").utf8).base64EncodedString() + "\"}").utf8).write(to: URL(fileURLWithPath: control))
+                #expect(!PlaintextSearch.files(containingAny: needles, at: [control]).isEmpty, "base64 after \(prefix.count) bytes is found")
+            }
+            try FileManager.default.removeItem(atPath: control)
         }
     }
 
