@@ -33,6 +33,8 @@ public enum EnvelopeError: Error, Sendable, Hashable {
     /// Argon2id could not get the memory it needs.
     case keyDerivationFailed
     case passphraseTooShort(minimum: Int)
+    /// The passphrase is not UTF-8 text.
+    case passphraseNotUTF8
     case keystoreIO(path: String, reason: String)
     /// The server's key file cannot be read or made.
     case serverKeyUnusable(path: String, reason: String)
@@ -63,6 +65,7 @@ extension EnvelopeError {
         case .wrongPassphrase: "wrong_passphrase"
         case .keyDerivationFailed: "key_derivation_failed"
         case .passphraseTooShort: "passphrase_too_short"
+        case .passphraseNotUTF8: "passphrase_not_utf8"
         case .keystoreIO: "keystore_unavailable"
         case .serverKeyUnusable: "server_key_unusable"
         }
@@ -114,6 +117,8 @@ extension EnvelopeError: CustomStringConvertible {
             "The passphrase could not be stretched: not enough memory on this machine."
         case .passphraseTooShort(let minimum):
             "The passphrase must be at least \(minimum) characters."
+        case .passphraseNotUTF8:
+            "The passphrase is not UTF-8 text. Type it again, or save the passphrase file as UTF-8."
         case .keystoreIO(let path, let reason):
             "Could not use the keystore \(path): \(reason)."
         case .serverKeyUnusable(let path, let reason):

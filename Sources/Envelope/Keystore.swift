@@ -34,7 +34,8 @@ public struct KeystoreHardness: Sendable, Hashable {
 
 /// A device's private keys on disk, encrypted under a passphrase (DESIGN.md §5).
 ///
-/// File layout, version 1 (206 bytes, integers big-endian):
+/// The passphrase is UTF-8 in Unicode NFC (``normalised(_:)``). File layout, version 1 (206 bytes,
+/// integers big-endian):
 ///
 /// ```
 /// "ADK1" · version 1 · KDF 1 (Argon2id v1.3) · opslimit (8) · memlimit (8) · salt (16)
@@ -65,6 +66,7 @@ public enum Keystore {
         random: some RandomSource = SystemRandomSource()
     ) throws {
         try Sodium.ready()
+        let passphrase = try normalised(passphrase)
         guard passphrase.count >= minimumPassphraseBytes else { throw EnvelopeError.passphraseTooShort(minimum: minimumPassphraseBytes) }
         if !overwrite, FileManager.default.fileExists(atPath: path) { throw EnvelopeError.keystoreExists(path: path) }
 
@@ -111,6 +113,15 @@ public enum Keystore {
         try Sodium.ready()
         let file = try readPrivateFile(at: path)
         let parsed = try parse(file, path: path)
+        do {
+            return try unlock(file, parsed: parsed, path: path, passphrase: try normalised(passphrase))
+        } catch EnvelopeError.wrongPassphrase where !isNormalised(passphrase) {
+            // A keystore written before passphrases were normalised took the bytes as typed.
+            return try unlock(file, parsed: parsed, path: path, passphrase: passphrase)
+        }
+    }
+
+    private static func unlock(_ file: [UInt8], parsed: Parsed, path: String, passphrase: SecretBytes) throws -> DeviceKeyPair {
         let key = try deriveKey(passphrase: passphrase, salt: parsed.salt, hardness: parsed.hardness)
         let header = Array(file.prefix(headerByteCount))
         let ciphertext = Array(file.suffix(from: headerByteCount))
@@ -176,6 +187,28 @@ public enum Keystore {
             }
             guard status == 0 else { throw EnvelopeError.keyDerivationFailed }
         }
+    }
+
+    /// The passphrase as a keystore uses it: its UTF-8 bytes in Unicode normalisation form C, so
+    /// that "ä" typed as one code point or as "a" and a combining diaeresis unlock alike, whatever
+    /// keyboard or device typed it. An ASCII passphrase is its own normal form and never leaves
+    /// ``SecretBytes``; any other is normalised through a `String`, which cannot be wiped.
+    public static func normalised(_ passphrase: SecretBytes) throws -> SecretBytes {
+        if isASCII(passphrase) { return passphrase }
+        let text = try passphrase.withUnsafeBytes { bytes -> String in
+            guard let text = String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) else { throw EnvelopeError.passphraseNotUTF8 }
+            return text
+        }
+        return try SecretBytes(copying: Array(text.precomposedStringWithCanonicalMapping.utf8))
+    }
+
+    private static func isASCII(_ passphrase: SecretBytes) -> Bool {
+        passphrase.withUnsafeBytes { $0.allSatisfy { $0 < 0x80 } }
+    }
+
+    private static func isNormalised(_ passphrase: SecretBytes) -> Bool {
+        guard !isASCII(passphrase), let normal = try? normalised(passphrase) else { return true }
+        return normal.withUnsafeBytes { a in passphrase.withUnsafeBytes { b in a.elementsEqual(b) } }
     }
 
     private static func bigEndian(_ value: UInt64) -> [UInt8] {
