@@ -132,6 +132,19 @@ struct EnvelopeTests {
         var future = bytes
         future[4] = 2
         #expect(throws: EnvelopeError.unsupportedVersion(version: 2, algorithm: 1)) { try AssignmentEnvelope.parse(future) }
+        // docs/envelope.md, Opening, step 1: the version is judged before the length, so a future
+        // format cut short is "unsupported", and fewer than six bytes are "malformed".
+        #expect(throws: EnvelopeError.unsupportedVersion(version: 2, algorithm: 1)) { try AssignmentEnvelope.parse(Array(future.prefix(6))) }
+        #expect(throws: EnvelopeError.malformed("it ends early")) { try AssignmentEnvelope.parse(Array(future.prefix(5))) }
+        var otherAlgorithm = bytes
+        otherAlgorithm[5] = 7
+        #expect(throws: EnvelopeError.unsupportedVersion(version: 1, algorithm: 7)) { try AssignmentEnvelope.parse(otherAlgorithm) }
+        // m = 0: an envelope with no sealed key at all.
+        let sealedCountOffset = bytes.count - 1 - 112
+        #expect(bytes[sealedCountOffset] == 1)
+        var none = Array(bytes.prefix(sealedCountOffset))
+        none.append(0)
+        #expect(throws: EnvelopeError.malformed("it has no usable sealed key")) { try AssignmentEnvelope.parse(none) }
     }
 
     @Test("payload limits, recipient limits and padding")
