@@ -29,6 +29,8 @@ public enum DomainError: Error, Sendable, Hashable {
     case contactNotAllowed(AssignmentStatus)
     case contactAlreadyRecorded
     case timestampNotMonotonic
+    /// A decryption receipt dated after the server's now or before the dispatch (beyond the tolerance).
+    case openingTimeImpossible
 
     // Text fields
     case personalDataInText(field: String, findings: [PersonalDataFinding])
@@ -71,6 +73,7 @@ public enum DomainError: Error, Sendable, Hashable {
         case .contactNotAllowed: "contact_not_allowed"
         case .contactAlreadyRecorded: "contact_already_recorded"
         case .timestampNotMonotonic: "timestamp_not_monotonic"
+        case .openingTimeImpossible: "opened_at_impossible"
         case .personalDataInText: "personal_data_in_text"
         case .textInvalid: "text_invalid"
         case .expiryNotAfterDispatch: "expiry_not_after_dispatch"
@@ -126,6 +129,8 @@ public enum DomainError: Error, Sendable, Hashable {
             "Contact has already been recorded for this assignment."
         case .timestampNotMonotonic:
             "A change cannot be dated before the assignment's previous change."
+        case .openingTimeImpossible:
+            "The time the case was opened is in the future or before the assignment was sent: check the device's clock."
         case .personalDataInText(let field, let findings):
             "The \(field) seems to contain personal data (\(PersonalDataFinding.describe(findings))). "
                 + "It is stored unencrypted: put personal details in the encrypted payload instead."
@@ -161,7 +166,7 @@ extension DomainError {
         .recipientNotPeerMentor, .recipientNotActive(.paused), .recipientCertificationExpired, .recipientHasNoKey,
         .keyFingerprintMismatch, .keyRevoked, .keyRetired, .invalidTransition(from: .read, to: .draft),
         .actorNotPermitted(from: .read, to: .acknowledged), .reasonRequired, .expiryNotReached, .contactNotAllowed(.draft),
-        .contactAlreadyRecorded, .timestampNotMonotonic, .personalDataInText(field: "title", findings: []),
+        .contactAlreadyRecorded, .timestampNotMonotonic, .openingTimeImpossible, .personalDataInText(field: "title", findings: []),
         .textInvalid(field: "title", problem: "is required"), .expiryNotAfterDispatch, .contactDeadlineNotAfterDispatch,
         .contactDeadlineAfterExpiry, .consentRequired, .consentNotApplicable, .payloadExpired, .payloadCancelled, .payloadDestroyed,
         .settingInvalid(name: "time_zone", problem: "is not a known time zone"),

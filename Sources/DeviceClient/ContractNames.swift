@@ -26,6 +26,8 @@ public typealias FeedAddressInfo = Components.Schemas.IssuedFeed
 /// What a device reports about an assignment it holds.
 public enum ReceiptAction: String, Sendable, Hashable, Codable, CaseIterable {
     case consent, read, acknowledge, contact, complete
+    /// The decryption receipt, sent each time the case is decrypted on this device.
+    case opened
 }
 
 /// Two raw public keys, before the envelope layer has checked them.

@@ -216,8 +216,8 @@ public struct DeviceClient: Sendable {
     // MARK: Peer mentor
 
     /// Opens an assignment: from the cache, or downloaded (the delivery receipt) and cached; checks
-    /// the coordinator's signature against a pinned key; decrypts; and reports it read (or queues
-    /// the receipt when offline).
+    /// the coordinator's signature against a pinned key; decrypts; and sends the decryption receipt
+    /// (or queues it when offline), which the server audits each time and which marks it read.
     public func open(_ id: AssignmentID, with device: DeviceKeyPair) async throws -> OpenedAssignment {
         let (api, session) = try api()
         var bytes = try folder.cachedEnvelope(id)
@@ -243,11 +243,8 @@ public struct DeviceClient: Sendable {
         let organization: OrganizationID = try answerID(session.user.organizationId)
         let plaintext = try EnvelopeOpener.open(envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: organization.uuid)
         let payload = try Self.decode(plaintext)
-        var receipt: ReceiptOutcome?
-        if info.status == .dispatched || info.status == .delivered {
-            receipt = try await report(.read, on: id)
-            if case .sent(let updated) = receipt { info = updated }
-        }
+        let receipt = try await submit(QueuedReceipt(assignmentID: id, action: .opened, madeAt: now(), device: device.fingerprint))
+        if case .sent(let updated) = receipt { info = updated }
         return OpenedAssignment(info: info, payload: payload, receipt: receipt)
     }
 
@@ -255,6 +252,11 @@ public struct DeviceClient: Sendable {
     /// the server cannot be reached. Receipts already waiting go first, so the order is kept.
     @discardableResult
     public func report(_ action: ReceiptAction, on id: AssignmentID) async throws -> ReceiptOutcome {
+        try await submit(QueuedReceipt(assignmentID: id, action: action, madeAt: now()))
+    }
+
+    /// Sends `receipt`, or queues it (with the time it was made) when the server cannot be reached.
+    func submit(_ receipt: QueuedReceipt) async throws -> ReceiptOutcome {
         var queue = try folder.receipts()
         if !queue.isEmpty {
             _ = try await flushReceipts()
@@ -263,12 +265,12 @@ public struct DeviceClient: Sendable {
         if queue.isEmpty {
             do {
                 let (api, _) = try api()
-                let info = try await api.act(action, on: id)
+                let info = try await api.send(receipt)
                 try folder.update(info)
                 return .sent(info)
             } catch DeviceClientError.unreachable {}
         }
-        queue.append(QueuedReceipt(assignmentID: id, action: action, madeAt: now()))
+        queue.append(receipt)
         try folder.save(queue)
         return .queued
     }
@@ -327,13 +329,15 @@ public struct DeviceClient: Sendable {
         let (api, _) = try api()
         while let next = queue.first {
             do {
-                let info = try await api.act(next.action, on: next.assignmentID)
+                let info = try await api.send(next)
                 try folder.update(info)
                 report.receiptsSent += 1
             } catch DeviceClientError.unreachable {
                 break
             } catch DeviceClientError.server(_, let code, _) {
                 report.receiptsRefused.append("\(next.action.rawValue) \(next.assignmentID): \(code)")
+            } catch DeviceClientError.storage {
+                report.receiptsRefused.append("\(next.action.rawValue) \(next.assignmentID): receipt_incomplete")
             }
             queue.removeFirst()
             try folder.save(queue)

@@ -23,9 +23,11 @@ public struct QueuedReceipt: Sendable, Hashable, Codable {
     public var assignmentID: AssignmentID
     public var action: ReceiptAction
     public var madeAt: Date
+    /// The device that decrypted the case (decryption receipts only).
+    public var device: KeyFingerprint? = nil
 
     enum CodingKeys: String, CodingKey {
-        case action
+        case action, device
         case assignmentID = "assignment_id"
         case madeAt = "made_at"
     }

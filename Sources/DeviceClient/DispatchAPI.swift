@@ -78,15 +78,21 @@ public struct DispatchAPI: Sendable {
     }
 
     /// `read`, `acknowledge`, `contact`, `complete` or `consent`.
-    public func act(_ action: ReceiptAction, on id: AssignmentID) async throws -> Components.Schemas.Assignment {
-        let path = id.description
+    /// Sends one receipt; a decryption receipt carries the device and the time the device made it.
+    public func send(_ receipt: QueuedReceipt) async throws -> Components.Schemas.Assignment {
+        let path = receipt.assignmentID.description
         return try await call {
-            switch action {
-            case .consent: try await client.consent(path: .init(id: path)).ok.body.json
-            case .read: try await client.read(path: .init(id: path)).ok.body.json
-            case .acknowledge: try await client.acknowledge(path: .init(id: path)).ok.body.json
-            case .contact: try await client.contact(path: .init(id: path)).ok.body.json
-            case .complete: try await client.complete(path: .init(id: path)).ok.body.json
+            switch receipt.action {
+            case .opened:
+                guard let device = receipt.device else {
+                    throw DeviceClientError.storage("A queued decryption receipt does not name its device; it cannot be sent.")
+                }
+                return try await client.opened(path: .init(id: path), body: .json(.init(device: device.hex, openedAt: receipt.madeAt))).ok.body.json
+            case .consent: return try await client.consent(path: .init(id: path)).ok.body.json
+            case .read: return try await client.read(path: .init(id: path)).ok.body.json
+            case .acknowledge: return try await client.acknowledge(path: .init(id: path)).ok.body.json
+            case .contact: return try await client.contact(path: .init(id: path)).ok.body.json
+            case .complete: return try await client.complete(path: .init(id: path)).ok.body.json
             }
         }
     }

@@ -83,6 +83,7 @@ enum SpokenText {
         case .acknowledge: "Acknowledged"
         case .contact: "Contact recorded"
         case .complete: "Marked as completed"
+        case .opened: "Opening recorded"
         }
         switch outcome {
         case .sent(let info): return "\(done). Status: \(info.status.rawValue)."

@@ -84,6 +84,17 @@ extension APIHandler {
         .ok(.init(body: .json(try await move(input.path.id, to: .read))))
     }
 
+    func opened(_ input: Operations.Opened.Input) async throws -> Operations.Opened.Output {
+        let user = try RequestScope.requireUser()
+        guard case .json(let body) = input.body else { throw RequestError.malformedBody }
+        guard let fingerprint = KeyFingerprint(hex: body.device) else {
+            throw RequestError.invalidValue(member: "device", problem: "must be this device's key fingerprint (64 hex digits)")
+        }
+        let assignment = try await assignments.recordOpening(
+            AssignmentID(try Self.uuid(input.path.id, "id")), device: fingerprint, openedAt: body.openedAt, by: user.context, at: now())
+        return .ok(.init(body: .json(.init(assignment, for: user))))
+    }
+
     func acknowledge(_ input: Operations.Acknowledge.Input) async throws -> Operations.Acknowledge.Output {
         .ok(.init(body: .json(try await move(input.path.id, to: .acknowledged))))
     }

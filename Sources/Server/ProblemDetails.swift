@@ -62,7 +62,7 @@ public enum ProblemMapping {
         case .payloadExpired, .payloadCancelled, .payloadDestroyed:
             .gone
         case .recipientNotPeerMentor, .recipientNotActive, .recipientCertificationExpired, .recipientHasNoKey, .keyFingerprintMismatch,
-            .keyRevoked, .keyRetired, .reasonRequired, .personalDataInText, .textInvalid, .expiryNotAfterDispatch,
+            .keyRevoked, .keyRetired, .reasonRequired, .openingTimeImpossible, .personalDataInText, .textInvalid, .expiryNotAfterDispatch,
             .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid:
             .unprocessableContent
         }

@@ -232,6 +232,37 @@ public struct AssignmentStore: Sendable {
         }
     }
 
+    /// Records a decryption receipt (``DecryptionReceipt``): one audit entry per opening, naming the
+    /// device, which must be one of the assignment's recipients; the first also moves the assignment
+    /// to read and tells the coordinator.
+    public func recordOpening(
+        _ id: AssignmentID, device fingerprint: KeyFingerprint, openedAt: Date, by user: UserContext, at time: Date
+    ) async throws -> Assignment {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            try Self.requireModule(on: db)
+            let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
+            let outcome = try DecryptionReceipt.record(assignment, by: .user(user), openedAt: openedAt, at: time)
+            guard
+                let key = try db.query(
+                    """
+                    SELECT k.id FROM assignment_recipients r JOIN device_keys k ON k.id = r.device_key_id
+                    WHERE r.assignment_id = $3 AND k.fingerprint = $1 AND k.user_id = $2
+                    """, [fingerprint.bytes, user.userID, id]
+                ).first
+            else { throw EnvelopeError.notARecipient }
+            if let read = outcome.readTransition {
+                try Self.write(read.assignment, on: db)
+                try NotificationStore.enqueue(NotificationPlan.statusChanged(read.assignment, from: assignment.status, by: .user(user)), about: read.assignment, at: time, on: db)
+            }
+            try AuditLog.append(
+                AuditEntry(
+                    .assignmentPayloadOpened, .assignment(id),
+                    details: AuditDetails.PayloadOpened(deviceKeyID: AuditID(try key.decode("id")), openedAt: PostgresTimestamp.format(openedAt))),
+                organization: user.organizationID, at: time, on: db)
+            return try Self.load(id, on: db)
+        }
+    }
+
     /// Moves the assignment to `status` on behalf of `user`, by the domain's transition table; in the
     /// same transaction counts it for the honorarium where that status counts, and queues the
     /// notifications for the other side.

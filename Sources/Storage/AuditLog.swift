@@ -61,6 +61,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     /// Written by the lifecycle trigger.
     case assignmentContactMade = "assignment.contact_made"
     case assignmentPayloadDownloaded = "assignment.payload_downloaded"
+    /// A recipient's device decrypted the case (the decryption receipt), once per opening.
+    case assignmentPayloadOpened = "assignment.payload_opened"
     case assignmentConsentGiven = "assignment.consent_given"
     case assignmentReminderSent = "assignment.reminder_sent"
     case assignmentEscalationSent = "assignment.escalation_sent"
@@ -144,6 +146,18 @@ public enum AuditDetails {
 
         public init(deviceKeyID: AuditID) {
             self.deviceKeyID = deviceKeyID
+        }
+    }
+
+    public struct PayloadOpened: Encodable, Sendable {
+        public var deviceKeyID: AuditID
+        /// When the device says it decrypted the case (UTC); the entry's own time is when the
+        /// server heard of it, later when the device was offline.
+        public var openedAt: String
+
+        public init(deviceKeyID: AuditID, openedAt: String) {
+            self.deviceKeyID = deviceKeyID
+            self.openedAt = openedAt
         }
     }
 

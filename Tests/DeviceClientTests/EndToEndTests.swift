@@ -245,7 +245,9 @@ struct EndToEndTests {
             #expect(opened.receipt == .queued)
             #expect(try await mentor.report(.acknowledge, on: id) == .queued)
             #expect(try await mentor.report(.contact, on: id) == .queued)
-            #expect(try mentor.folder.receipts().map(\.action) == [.read, .acknowledge, .contact])
+            #expect(try mentor.folder.receipts().map(\.action) == [.opened, .acknowledge, .contact])
+            let decryption = try #require(try mentor.folder.receipts().first)
+            #expect(decryption.device == mentorDevice.fingerprint, "the decryption receipt names the device that opened the case")
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).receiptsWaiting == 3)
             #expect(try mentor.folder.receipts().count == 3, "nothing lost while offline")
 
@@ -257,6 +259,13 @@ struct EndToEndTests {
             let row = try await coordinator.overview().assignments.first { $0.assignmentID == id }
             #expect(row?.status == .acknowledged)
             #expect(row?.contactMadeAt != nil)
+            // The offline opening is in the audit trail with the time the device made it.
+            let openings = try await setup.accounts.database.withConnection { db in
+                try db.query(
+                    "SELECT details->>'opened_at' AS opened_at FROM audit_entries WHERE action = 'assignment.payload_opened' AND subject_id = $1", [id]
+                ).map { try $0.decode("opened_at", as: String.self) }
+            }
+            #expect(openings == [PostgresTimestamp.format(decryption.madeAt)])
             // Online, a receipt out of order is refused at once; queued offline, it is dropped on sync and reported.
             await #expect { try await mentor.report(.acknowledge, on: id) } throws: { ($0 as? DeviceClientError)?.code == "invalid_transition" }
             session.serverAddress = "http://127.0.0.1:9"
