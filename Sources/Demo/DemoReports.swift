@@ -63,9 +63,9 @@ public struct DemoReports: Sendable {
         let feeds = FeedStore(database: database)
         let calendar = CalendarFeed(serverKey: serverKey)
         for (handle, language, name) in [("likeperson.c", "nb", "feed-peer-mentor-nb.ics"), ("koordinator.oslo", "en", "feed-coordinator-en.ics")] {
-            let issued = try await feeds.issue(for: handle, in: world.organization, language: language, at: Self.start + 40 * Self.day, random: random)
+            let issued = try await feeds.issue(for: handle, in: world.organization, language: language, serverKeyVersion: serverKey.currentVersion, at: Self.start + 40 * Self.day, random: random)
             guard let subject = try await feeds.resolve(token: issued.token) else { continue }
-            try write(name, calendar.render(subject, assignments: try await feeds.assignments(of: subject)))
+            try write(name, try calendar.render(subject, assignments: try await feeds.assignments(of: subject)))
         }
 
         // The audit extract of March to May 2026, as a folder, with the key that signed it.

@@ -12,7 +12,7 @@ struct DispatchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, UpCommand.self, MigrateCommand.self, DatabaseCommand.self, OrganizationCommand.self, UsersCommand.self,
-            TokensCommand.self, FeedCommand.self, AuditCommand.self, DemoCommand.self, BenchCommand.self, NotificationsCommand.self, JobsCommand.self, HonorariumCommand.self, ReportCommand.self, SweepCommand.self, KeysCommand.self,
+            TokensCommand.self, FeedCommand.self, AuditCommand.self, ServerKeyCommand.self, DemoCommand.self, BenchCommand.self, NotificationsCommand.self, JobsCommand.self, HonorariumCommand.self, ReportCommand.self, SweepCommand.self, KeysCommand.self,
             LoginCommand.self, SendCommand.self, StatusCommand.self, CancelCommand.self,
             InboxCommand.self, SyncCommand.self, OpenCommand.self, AckCommand.self, ContactCommand.self, CompleteCommand.self, ConsentCommand.self,
         ],

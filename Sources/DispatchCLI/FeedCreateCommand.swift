@@ -31,11 +31,12 @@ struct FeedIssuing {
         if let organization = target.organization, let handle = target.handle {
             let issued = try await environment.withAccounts { accounts in
                 let found = try await accounts.organization(organization)
+                let serverKey = try environment.serverKey()
                 let feeds = FeedStore(database: accounts.database)
                 let exists = (try? await feeds.live(for: handle, in: found.id)) != nil
                 if replacing && !exists { throw FeedError.noFeed }
                 if !replacing && exists { throw FeedError.alreadyExists }
-                return try await feeds.issue(for: handle, in: found.id, language: language, at: Date())
+                return try await feeds.issue(for: handle, in: found.id, language: language, serverKeyVersion: serverKey.currentVersion, at: Date())
             }
             let address = FeedAddress(issued, baseURL: environment.feedBaseURL)
             try Output.print(address, json: json) {

@@ -43,11 +43,12 @@ struct OrganizationWebhookCommand: AsyncParsableCommand {
             let current = try await accounts.organization(organization.organization)
             var setting = try await accounts.webhook(of: current.id)
             if url != nil || remove || rotateSecret {
-                setting = try await accounts.setWebhook(of: current.id, url: remove ? nil : (url ?? setting.url), rotateSecret: rotateSecret, at: Date())
+                setting = try await accounts.setWebhook(of: current.id, url: remove ? nil : (url ?? setting.url), rotateSecret: rotateSecret, serverKeyVersion: serverKey.currentVersion, at: Date())
             }
             return Report(
                 organization: current.name, url: setting.url, secretVersion: setting.secretVersion,
-                secret: setting.url == nil ? nil : serverKey.webhookSecret(organization: current.id.uuid, version: setting.secretVersion))
+                secret: setting.url == nil
+                    ? nil : try serverKey.webhookSecret(organization: current.id.uuid, version: setting.secretVersion, serverKeyVersion: setting.serverKeyVersion))
         }
         try Output.print(report, json: json) { report in
             guard let url = report.url else { return "\(report.organization) has no webhook. Notifications go to the server's log." }

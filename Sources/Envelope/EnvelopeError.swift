@@ -38,6 +38,8 @@ public enum EnvelopeError: Error, Sendable, Hashable {
     case keystoreIO(path: String, reason: String)
     /// The server's key file cannot be read or made.
     case serverKeyUnusable(path: String, reason: String)
+    /// Something was made with a version of the server key this process does not hold.
+    case serverKeyVersionUnknown(version: Int, newest: Int)
 }
 
 extension EnvelopeError {
@@ -68,6 +70,7 @@ extension EnvelopeError {
         case .passphraseNotUTF8: "passphrase_not_utf8"
         case .keystoreIO: "keystore_unavailable"
         case .serverKeyUnusable: "server_key_unusable"
+        case .serverKeyVersionUnknown: "server_key_version_unknown"
         }
     }
 }
@@ -122,7 +125,9 @@ extension EnvelopeError: CustomStringConvertible {
         case .keystoreIO(let path, let reason):
             "Could not use the keystore \(path): \(reason)."
         case .serverKeyUnusable(let path, let reason):
-            "Could not use the server key file \(path): \(reason). It must be 32 bytes, owned by this user, mode 600."
+            "Could not use the server key file \(path): \(reason). It must hold one or more 32-byte keys, be owned by this user, mode 600."
+        case .serverKeyVersionUnknown(let version, let newest):
+            "This was made with version \(version) of the server key, but this process holds versions 1 to \(newest). Restart it after 'dispatch server-key rotate'."
         }
     }
 }

@@ -5,19 +5,36 @@ import Foundation
 /// The server's own secret: 32 random bytes in a file only the server's user can read
 /// (`<data dir>/server.key` unless configured otherwise), made on first use.
 ///
-/// Secrets the server needs are *derived* from it, so the database never holds one: today the
-/// webhook signing secret of each organisation (``webhookSecret(organization:version:)``). Several
-/// servers sharing one database must share this file. Losing it changes every derived secret
-/// (organisations re-read their webhook secret); it never touches assignments, which the server
-/// cannot open anyway.
+/// Secrets the server needs are *derived* from it, so the database never holds one: the webhook
+/// signing secret of each organisation, the audit signing key, the calendar UID key. Several servers
+/// sharing one database must share this file. Losing it changes every derived secret; it never
+/// touches assignments, which the server cannot open anyway.
+///
+/// The key has **versions** (docs/security.md, "Rotating the server key"): the file holds one
+/// 32-byte key per version, oldest first, and `dispatch server-key rotate` appends a new one. The
+/// newest signs new audit extracts and keys new feeds and new webhook secrets; every older version
+/// stays, because feeds and webhook secrets record the version they were made with and keep using
+/// it (a calendar app must not see its events change UID, a webhook receiver must not have to be
+/// reconfigured), and old extracts name the public key that signed them.
 public struct ServerKey: Sendable {
     public static let byteCount = 32
-    let secret: SecretBytes
+    /// How many versions a key file may hold.
+    public static let maximumVersions = 64
+    /// Version n is `versions[n - 1]`.
+    let versions: [SecretBytes]
 
     public init(_ secret: SecretBytes) {
-        precondition(secret.count == Self.byteCount, "a server key is 32 bytes")
-        self.secret = secret
+        self.init(versions: [secret])
     }
+
+    init(versions: [SecretBytes]) {
+        precondition(!versions.isEmpty && versions.count <= Self.maximumVersions, "a server key has 1 to 64 versions")
+        precondition(versions.allSatisfy { $0.count == Self.byteCount }, "a server key is 32 bytes")
+        self.versions = versions
+    }
+
+    /// The newest version: what new extracts, feeds and webhook secrets use.
+    public var currentVersion: Int { versions.count }
 
     /// A fresh key (tests; the first start of a server).
     public static func generate(random: any RandomSource = SystemRandomSource()) throws -> ServerKey {
@@ -27,14 +44,12 @@ public struct ServerKey: Sendable {
     /// Reads the key at `path`, creating it (mode 0600) when there is none.
     public static func loadOrCreate(at path: String, random: any RandomSource = SystemRandomSource()) throws -> ServerKey {
         do {
-            let bytes = try PrivateFile.read(at: path, maximumBytes: byteCount)
-            guard bytes.count == byteCount else { throw EnvelopeError.serverKeyUnusable(path: path, reason: "it is not 32 bytes long") }
-            return ServerKey(try SecretBytes(copying: bytes))
+            return try load(at: path)
         } catch PrivateFileError.missing {
             let key = try generate(random: random)
             let created: Bool
             do {
-                created = try key.secret.withUnsafeBytes { try PrivateFile.create(Array($0), at: path) }
+                created = try key.versions[0].withUnsafeBytes { try PrivateFile.create(Array($0), at: path) }
             } catch let error as PrivateFileError {
                 throw EnvelopeError.serverKeyUnusable(path: path, reason: error.reason)
             }
@@ -45,35 +60,70 @@ public struct ServerKey: Sendable {
         }
     }
 
-    /// HMAC-SHA-256 under the server key: the derivation every server secret goes through.
-    func derive(_ label: String) -> [UInt8] {
-        HMACSHA256.authenticate(Array(label.utf8), keyBytes: secret)
+    /// Adds a new version to the key at `path` (which must exist) and returns the key with it. The
+    /// file is replaced atomically; running servers keep the versions they loaded until restarted.
+    public static func rotate(at path: String, random: any RandomSource = SystemRandomSource()) throws -> ServerKey {
+        do {
+            let existing = try load(at: path)
+            guard existing.versions.count < maximumVersions else {
+                throw EnvelopeError.serverKeyUnusable(path: path, reason: "it already holds \(maximumVersions) versions, the most one file may")
+            }
+            let rotated = ServerKey(versions: existing.versions + [try SecretBytes(randomCount: byteCount, from: random)])
+            var bytes: [UInt8] = []
+            for version in rotated.versions { version.withUnsafeBytes { bytes += $0 } }
+            defer { sodium_memzero(&bytes, bytes.count) }
+            try PrivateFile.write(bytes, to: path)
+            return rotated
+        } catch let error as PrivateFileError {
+            throw EnvelopeError.serverKeyUnusable(path: path, reason: error.reason)
+        }
+    }
+
+    private static func load(at path: String) throws -> ServerKey {
+        var bytes = try PrivateFile.read(at: path, maximumBytes: byteCount * maximumVersions)
+        defer { sodium_memzero(&bytes, bytes.count) }
+        guard !bytes.isEmpty, bytes.count % byteCount == 0 else {
+            throw EnvelopeError.serverKeyUnusable(path: path, reason: "it is not a whole number of 32-byte keys")
+        }
+        return ServerKey(versions: try stride(from: 0, to: bytes.count, by: byteCount).map { try SecretBytes(copying: bytes[$0..<$0 + byteCount]) })
+    }
+
+    /// HMAC-SHA-256 under one version of the server key: the derivation every server secret goes
+    /// through. A version this process does not hold (the file was rotated after it started) is an
+    /// error that says to restart it.
+    func derive(_ label: String, version: Int) throws -> [UInt8] {
+        guard versions.indices.contains(version - 1) else { throw EnvelopeError.serverKeyVersionUnknown(version: version, newest: currentVersion) }
+        return HMACSHA256.authenticate(Array(label.utf8), keyBytes: versions[version - 1])
     }
 
     /// The secret an organisation's webhook receiver verifies signatures with: `whsec_` and 64 hex
-    /// digits. Bumping `version` (a rotation) gives a new, unrelated secret.
-    public func webhookSecret(organization: UUID, version: Int) -> String {
-        "whsec_" + Hex.encode(derive("dispatch.webhook.v1:\(organization.uuidString.lowercased()):\(version)"))
+    /// digits, derived from the server key version the organisation's secret was made with. Bumping
+    /// `version` (a rotation of the webhook secret) gives a new, unrelated secret.
+    public func webhookSecret(organization: UUID, version: Int, serverKeyVersion: Int) throws -> String {
+        "whsec_" + Hex.encode(try derive("dispatch.webhook.v1:\(organization.uuidString.lowercased()):\(version)", version: serverKeyVersion))
     }
 }
 
 extension ServerKey {
-    /// The Ed25519 key that signs audit extract manifests (docs/audit.md), derived from the server
-    /// key: every server sharing the key file signs with the same key, and `dispatch audit key`
-    /// prints its public half for anyone who verifies extracts. Only the signing half is used.
-    public func auditSigningKey() throws -> DeviceKeyPair {
-        try DeviceKeyPair(
-            encryptionSeed: try SecretBytes(copying: derive("dispatch.audit-unused-box.v1")),
-            signingSeed: try SecretBytes(copying: derive("dispatch.audit-signing.v1")))
+    /// The Ed25519 key that signs audit extract manifests (docs/audit.md), derived from a version of
+    /// the server key (the newest unless another is asked for): every server sharing the key file
+    /// signs with the same key, and `dispatch audit key` prints its public half for anyone who
+    /// verifies extracts. Only the signing half is used.
+    public func auditSigningKey(version: Int? = nil) throws -> DeviceKeyPair {
+        let version = version ?? currentVersion
+        return try DeviceKeyPair(
+            encryptionSeed: try SecretBytes(copying: derive("dispatch.audit-unused-box.v1", version: version)),
+            signingSeed: try SecretBytes(copying: derive("dispatch.audit-signing.v1", version: version)))
     }
 
     /// The UID of one event of one calendar feed: 128 bits of HMAC under a key derived from the
-    /// server key, over the feed's id, the assignment's id and the event's kind. Stable for as long
-    /// as the feed lives (a calendar app updates the event instead of duplicating it), different in
-    /// every other feed (two feeds cannot be joined on their UIDs), and meaningless without the
-    /// server key (the assignment id cannot be read back out of it).
-    public func calendarEventUID(feed: UUID, assignment: UUID, event: String) -> String {
-        let key = derive("dispatch.calendar-uid.v1")
+    /// server key version the feed was made with, over the feed's id, the assignment's id and the
+    /// event's kind. Stable for as long as the feed lives (a calendar app updates the event instead
+    /// of duplicating it, also across a rotation of the server key), different in every other feed
+    /// (two feeds cannot be joined on their UIDs), and meaningless without the server key (the
+    /// assignment id cannot be read back out of it).
+    public func calendarEventUID(feed: UUID, assignment: UUID, event: String, serverKeyVersion: Int) throws -> String {
+        let key = try derive("dispatch.calendar-uid.v1", version: serverKeyVersion)
         let message = Array("\(feed.uuidString.lowercased())/\(assignment.uuidString.lowercased())/\(event)".utf8)
         return Hex.encode(Array(HMACSHA256.authenticate(message, key: key).prefix(16))) + "@assignment-dispatch"
     }

@@ -9,7 +9,7 @@ import Templates
 /// A masked calendar feed (docs/feeds.md), written with libical's component API, never by pasting
 /// strings, so escaping and line folding are libical's (RFC 5545).
 ///
-/// What an event carries, and nothing more: an opaque UID (``ServerKey/calendarEventUID(feed:assignment:event:)``),
+/// What an event carries, and nothing more: an opaque UID (``ServerKey/calendarEventUID(feed:assignment:event:serverKeyVersion:)``),
 /// DTSTAMP, DTSTART and DTEND in the organisation's time zone (with its VTIMEZONE), a generic
 /// SUMMARY from `Templates/` in the feed's language, `CLASS:PRIVATE` and `TRANSP:TRANSPARENT` (a
 /// deadline does not make anyone busy). No DESCRIPTION, LOCATION, ATTENDEE, ORGANIZER, URL, title,
@@ -41,7 +41,7 @@ public struct CalendarFeed: Sendable {
     }
 
     /// The feed as iCalendar text (CRLF line ends, folded at 75 octets).
-    public func render(_ subject: FeedSubject, assignments: [FeedAssignment]) -> String {
+    public func render(_ subject: FeedSubject, assignments: [FeedAssignment]) throws -> String {
         let language = Language(rawValue: subject.feed.language) ?? .default
         let zone = LibicalTimeZone(identifier: subject.timeZone)
 
@@ -60,11 +60,11 @@ public struct CalendarFeed: Sendable {
         for assignment in assignments {
             if let deadline = assignment.contactDeadline {
                 let summary: TextKey = assignment.isRecipient ? .feedContactDeadline : .feedSentContactDeadline
-                add(event: "contact-deadline", at: deadline, summary: texts.text(summary, language), of: assignment, feed: subject.feed, zone: zone, to: calendar)
+                try add(event: "contact-deadline", at: deadline, summary: texts.text(summary, language), of: assignment, feed: subject.feed, zone: zone, to: calendar)
             }
             if let expiry = assignment.expiresAt {
                 let summary: TextKey = assignment.isRecipient ? .feedExpiry : .feedSentExpiry
-                add(event: "expiry", at: expiry, summary: texts.text(summary, language), of: assignment, feed: subject.feed, zone: zone, to: calendar)
+                try add(event: "expiry", at: expiry, summary: texts.text(summary, language), of: assignment, feed: subject.feed, zone: zone, to: calendar)
             }
         }
         guard let text = icalcomponent_as_ical_string_r(calendar) else { return "" }
@@ -75,9 +75,10 @@ public struct CalendarFeed: Sendable {
     private func add(
         event kind: String, at time: Date, summary: String, of assignment: FeedAssignment, feed: FeedRecord, zone: LibicalTimeZone?,
         to calendar: OpaquePointer
-    ) {
+    ) throws {
+        let uid = try serverKey.calendarEventUID(
+            feed: feed.id, assignment: assignment.assignmentID.uuid, event: kind, serverKeyVersion: feed.serverKeyVersion)
         let event = icalcomponent_new_vevent()!
-        let uid = serverKey.calendarEventUID(feed: feed.id, assignment: assignment.assignmentID.uuid, event: kind)
         icalcomponent_add_property(event, icalproperty_new_uid(uid))
         icalcomponent_add_property(event, icalproperty_new_dtstamp(LibicalTimeZone.utc(assignment.updatedAt)))
         icalcomponent_add_property(event, Self.dateTime(icalproperty_new_dtstart, time, zone))

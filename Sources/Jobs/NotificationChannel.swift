@@ -95,7 +95,8 @@ public struct WebhookNotificationChannel: NotificationChannel {
     public func deliver(_ notification: NotificationDelivery, at time: Date) async throws {
         guard let url = notification.webhookURL else { throw NotificationChannelFailure(code: "no_webhook") }
         let body = try NotificationMessage(notification).encoded()
-        let secret = serverKey.webhookSecret(organization: notification.organizationID.uuid, version: notification.webhookSecretVersion)
+        let secret = try serverKey.webhookSecret(
+            organization: notification.organizationID.uuid, version: notification.webhookSecretVersion, serverKeyVersion: notification.webhookServerKeyVersion)
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

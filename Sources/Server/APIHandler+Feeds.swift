@@ -25,7 +25,7 @@ extension APIHandler {
             return .notModified(
                 .init(headers: .init(eTag: entityTag, lastModified: lastModified, cacheControl: "private, no-cache", referrerPolicy: .noReferrer, xRobotsTag: "noindex, nofollow")))
         }
-        let text = calendar.render(subject, assignments: try await feeds.assignments(of: subject))
+        let text = try calendar.render(subject, assignments: try await feeds.assignments(of: subject))
         return .ok(
             .init(
                 headers: .init(
@@ -38,7 +38,7 @@ extension APIHandler {
         let user = try RequestScope.requireUser()
         var language: String?
         if case .json(let settings) = input.body { language = settings.language?.rawValue }
-        let issued = try await feeds.issue(for: try Self.userReference(input.path.user, allowingMe: true, user: user), language: language, as: user.context, at: now())
+        let issued = try await feeds.issue(for: try Self.userReference(input.path.user, allowingMe: true, user: user), language: language, as: user.context, serverKeyVersion: serverKey.currentVersion, at: now())
         return .created(.init(headers: .init(cacheControl: "no-store"), body: .json(try .init(FeedAddress(issued, baseURL: baseURL())))))
     }
 

@@ -131,6 +131,9 @@ public enum ProblemMapping {
             let status: HTTPResponse.Status = if case .notYours = error { .forbidden } else { .conflict }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as EnvelopeError:
+            // A server key version this process lacks is the server's own fault (restart it after a
+            // rotation): logged, and an empty 500.
+            if case .serverKeyVersionUnknown = error { return nil }
             let status: HTTPResponse.Status = if case .payloadTooLarge = error { .contentTooLarge } else { .unprocessableContent }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as any HTTPResponseError:

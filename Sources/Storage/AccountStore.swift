@@ -35,6 +35,9 @@ public struct UserRecord: Sendable, Hashable, Codable {
 public struct WebhookSetting: Sendable, Hashable, Codable {
     public var url: String?
     public var secretVersion: Int
+    /// The version of the server key the secret is derived from: the newest when the secret was
+    /// made (the webhook set up, or its secret rotated), kept across rotations of the server key.
+    public var serverKeyVersion: Int
 }
 
 /// A freshly issued bearer token: the only time the token itself exists outside the client.
@@ -121,17 +124,23 @@ public struct AccountStore: Sendable {
     }
 
     /// Sets (or with `nil` removes) the organisation's webhook; `rotateSecret` moves its secret to a
-    /// new version, so the old secret stops verifying. Returns the address and the secret version.
-    public func setWebhook(of organization: OrganizationID, url: String?, rotateSecret: Bool, at time: Date) async throws -> WebhookSetting {
+    /// new version, so the old secret stops verifying. A new secret (a first address, or a rotation)
+    /// is derived from `serverKeyVersion`, the newest version of the server key; an address changed
+    /// without rotating keeps its secret. Returns the address and the secret's versions.
+    public func setWebhook(
+        of organization: OrganizationID, url: String?, rotateSecret: Bool, serverKeyVersion: Int, at time: Date
+    ) async throws -> WebhookSetting {
         let clean = try url.map(WebhookAddress.validate)
         return try await database.transaction(.system(actor: .system)) { db in
             guard let row = try db.query(
                 """
-                UPDATE organizations SET webhook_url = $2, webhook_secret_version = webhook_secret_version + $3, updated_at = greatest(updated_at, $4)
-                 WHERE id = $1 RETURNING webhook_url, webhook_secret_version
-                """, [organization, clean, rotateSecret ? 1 : 0, time]).first
+                UPDATE organizations SET webhook_url = $2, webhook_secret_version = webhook_secret_version + $3,
+                       webhook_server_key_version = CASE WHEN $3 = 1 OR webhook_url IS NULL THEN $5 ELSE webhook_server_key_version END,
+                       updated_at = greatest(updated_at, $4)
+                 WHERE id = $1 RETURNING webhook_url, webhook_secret_version, webhook_server_key_version
+                """, [organization, clean, rotateSecret ? 1 : 0, time, serverKeyVersion]).first
             else { throw AccountError.organizationNotFound(organization.description) }
-            let setting = WebhookSetting(url: try row.decodeIfPresent("webhook_url"), secretVersion: try row.decode("webhook_secret_version"))
+            let setting = try Self.webhookSetting(row)
             try AuditLog.append(
                 AuditEntry(
                     .organizationWebhookChanged, .organization(organization),
@@ -144,10 +153,16 @@ public struct AccountStore: Sendable {
     /// The organisation's webhook address (if any) and secret version.
     public func webhook(of organization: OrganizationID) async throws -> WebhookSetting {
         try await database.transaction(.system(actor: .system)) { db in
-            guard let row = try db.query("SELECT webhook_url, webhook_secret_version FROM organizations WHERE id = $1", [organization]).first
+            guard let row = try db.query("SELECT webhook_url, webhook_secret_version, webhook_server_key_version FROM organizations WHERE id = $1", [organization]).first
             else { throw AccountError.organizationNotFound(organization.description) }
-            return WebhookSetting(url: try row.decodeIfPresent("webhook_url"), secretVersion: try row.decode("webhook_secret_version"))
+            return try Self.webhookSetting(row)
         }
+    }
+
+    static func webhookSetting(_ row: PostgresRow) throws -> WebhookSetting {
+        WebhookSetting(
+            url: try row.decodeIfPresent("webhook_url"), secretVersion: try row.decode("webhook_secret_version"),
+            serverKeyVersion: try row.decode("webhook_server_key_version"))
     }
 
     public func createLocalAssociation(

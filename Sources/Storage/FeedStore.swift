@@ -13,12 +13,16 @@ public struct FeedRecord: Sendable, Hashable, Codable {
     /// `nb` or `en`: the language of the event texts.
     public var language: String
     public var createdAt: Date
+    /// The version of the server key its event UIDs are derived from: the newest when the feed was
+    /// made, kept across rotations of the server key so its events keep their UIDs.
+    public var serverKeyVersion: Int
 
     enum CodingKeys: String, CodingKey {
         case id, handle, language
         case organizationID = "organization_id"
         case userID = "user_id"
         case createdAt = "created_at"
+        case serverKeyVersion = "server_key_version"
     }
 }
 
@@ -128,23 +132,25 @@ public struct FeedStore: Sendable {
 
     /// Makes (or rotates) the feed of `user` (a handle or an id), as a signed-in user: themselves,
     /// or an organisation admin for anyone in the organisation. `language` defaults to the
-    /// replaced feed's, or `nb`.
+    /// replaced feed's, or `nb`. `serverKeyVersion` is the newest version of the server key.
     public func issue(
-        for user: String, language: String?, as actor: UserContext, at time: Date, random: some RandomSource = SystemRandomSource()
+        for user: String, language: String?, as actor: UserContext, serverKeyVersion: Int, at time: Date,
+        random: some RandomSource = SystemRandomSource()
     ) async throws -> IssuedFeed {
         try await database.transaction(.tenant(actor.organizationID, actor: .user(actor))) { db in
             let target = try Self.target(user, in: actor.organizationID, as: actor, on: db)
-            return try Self.issue(for: target, in: actor.organizationID, language: language, at: time, random: random, on: db)
+            return try Self.issue(for: target, in: actor.organizationID, language: language, serverKeyVersion: serverKeyVersion, at: time, random: random, on: db)
         }
     }
 
     /// The same, for the operator on the server (`dispatch feed create|rotate`).
     public func issue(
-        for user: String, in organization: OrganizationID, language: String?, at time: Date, random: some RandomSource = SystemRandomSource()
+        for user: String, in organization: OrganizationID, language: String?, serverKeyVersion: Int, at time: Date,
+        random: some RandomSource = SystemRandomSource()
     ) async throws -> IssuedFeed {
         try await database.transaction(.system(actor: .system)) { db in
             let target = try Self.target(user, in: organization, as: nil, on: db)
-            return try Self.issue(for: target, in: organization, language: language, at: time, random: random, on: db)
+            return try Self.issue(for: target, in: organization, language: language, serverKeyVersion: serverKeyVersion, at: time, random: random, on: db)
         }
     }
 
@@ -190,7 +196,7 @@ public struct FeedStore: Sendable {
         return try await database.transaction(.system(actor: .system)) { db in
             try db.query(
                 """
-                SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at, o.time_zone
+                SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at, f.server_key_version, o.time_zone
                   FROM feed_tokens f
                   JOIN users u ON u.id = f.user_id AND u.organization_id = f.organization_id
                   JOIN organizations o ON o.id = f.organization_id
@@ -262,8 +268,8 @@ public struct FeedStore: Sendable {
     }
 
     static func issue(
-        for user: UserRecord, in organization: OrganizationID, language requested: String?, at time: Date, random: some RandomSource,
-        on db: PostgresConnection
+        for user: UserRecord, in organization: OrganizationID, language requested: String?, serverKeyVersion: Int, at time: Date,
+        random: some RandomSource, on db: PostgresConnection
     ) throws -> IssuedFeed {
         guard user.status != .deactivated else { throw FeedError.userDeactivated }
         if let requested, !["nb", "en"].contains(requested) { throw FeedError.languageInvalid }
@@ -278,8 +284,8 @@ public struct FeedStore: Sendable {
         idBytes.withUnsafeMutableBytes { random.fill($0) }
         let id = UUID(bytes: idBytes, version: 4)
         try db.execute(
-            "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            [id, organization, user.id, SHA256.hash(Array(token.utf8)), language, time])
+            "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, language, created_at, server_key_version) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            [id, organization, user.id, SHA256.hash(Array(token.utf8)), language, time, serverKeyVersion])
         try AuditLog.append(
             AuditEntry(
                 previous == nil ? .feedCreated : .feedRotated, .user(user.id),
@@ -287,7 +293,7 @@ public struct FeedStore: Sendable {
             organization: organization, at: time, on: db)
         let feed = FeedRecord(
             id: id, organizationID: organization, userID: user.id, handle: user.handle, language: language,
-            createdAt: PostgresTimestamp.truncatedToMicroseconds(time))
+            createdAt: PostgresTimestamp.truncatedToMicroseconds(time), serverKeyVersion: serverKeyVersion)
         return IssuedFeed(feed: feed, token: token, replaced: previous != nil)
     }
 
@@ -301,7 +307,7 @@ public struct FeedStore: Sendable {
     static func live(of user: UserID, in organization: OrganizationID, on db: PostgresConnection) throws -> FeedRecord? {
         try db.query(
             """
-            SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at
+            SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at, f.server_key_version
               FROM feed_tokens f JOIN users u ON u.id = f.user_id AND u.organization_id = f.organization_id
              WHERE f.organization_id = $1 AND f.user_id = $2 AND f.revoked_at IS NULL
             """, [organization, user]
@@ -311,7 +317,8 @@ public struct FeedStore: Sendable {
     static func feedRecord(_ row: PostgresRow) throws -> FeedRecord {
         FeedRecord(
             id: try row.decode("id"), organizationID: try row.decode("organization_id"), userID: try row.decode("user_id"),
-            handle: try row.decode("handle"), language: try row.decode("language"), createdAt: try row.decode("created_at"))
+            handle: try row.decode("handle"), language: try row.decode("language"), createdAt: try row.decode("created_at"),
+            serverKeyVersion: try row.decode("server_key_version"))
     }
 }
 

@@ -15,6 +15,7 @@ public struct NotificationDelivery: Sendable, Hashable {
     public var createdAt: Date
     public var webhookURL: String?
     public var webhookSecretVersion: Int
+    public var webhookServerKeyVersion: Int
 }
 
 /// A notification as an admin lists it.
@@ -78,14 +79,14 @@ public struct NotificationStore: Sendable {
                                  LIMIT $2
                                  FOR UPDATE SKIP LOCKED)
                 RETURNING n.id, n.organization_id, n.recipient_user_id, n.assignment_id, n.kind, n.attempts, n.created_at,
-                          o.webhook_url, o.webhook_secret_version
+                          o.webhook_url, o.webhook_secret_version, o.webhook_server_key_version
                 """, [time, limit, time.addingTimeInterval(lease)]
             ).map { row in
                 NotificationDelivery(
                     id: try row.decode("id"), organizationID: try row.decode("organization_id"), recipientUserID: try row.decode("recipient_user_id"),
                     assignmentID: try row.decodeIfPresent("assignment_id"), kind: try row.decode("kind"), attempt: try row.decode("attempts"),
                     createdAt: try row.decode("created_at"), webhookURL: try row.decodeIfPresent("webhook_url"),
-                    webhookSecretVersion: try row.decode("webhook_secret_version"))
+                    webhookSecretVersion: try row.decode("webhook_secret_version"), webhookServerKeyVersion: try row.decode("webhook_server_key_version"))
             }.sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
         }
     }

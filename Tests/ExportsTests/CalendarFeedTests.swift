@@ -93,13 +93,13 @@ struct CalendarFeedTests {
         #expect(try await world.count("SELECT count(*) AS n FROM assignments WHERE status = 'expired' AND id = '\(expiring)'") == 1)
 
         let feeds = FeedStore(database: database)
-        let mentorFeed = try await feeds.issue(for: "mentor", in: world.id, language: nil, at: start)
-        let coordinatorFeed = try await feeds.issue(for: "coord", in: world.id, language: "en", at: start)
+        let mentorFeed = try await feeds.issue(for: "mentor", in: world.id, language: nil, serverKeyVersion: 1, at: start)
+        let coordinatorFeed = try await feeds.issue(for: "coord", in: world.id, language: "en", serverKeyVersion: 1, at: start)
         let serverKey = try ServerKey.generate()
         let calendar = CalendarFeed(serverKey: serverKey)
         func render(_ issued: IssuedFeed) async throws -> String {
             let subject = try #require(try await feeds.resolve(token: issued.token))
-            return calendar.render(subject, assignments: try await feeds.assignments(of: subject))
+            return try calendar.render(subject, assignments: try await feeds.assignments(of: subject))
         }
 
         let mentorText = try await render(mentorFeed)
@@ -127,12 +127,30 @@ struct CalendarFeedTests {
         #expect(Set(coordinator.events.map(\.start)) == Set(mentor.events.map(\.start)))
 
         #expect(try await render(mentorFeed) == mentorText, "the same feed, unchanged: byte for byte the same (UIDs are stable)")
-        let rotated = try await feeds.issue(for: "mentor", in: world.id, language: nil, at: start + 1)
+
+        // Rotating the server key leaves a feed byte for byte as it was: it keeps the key version it
+        // was made with. The same feed keyed with the new version would have other UIDs.
+        let keyFile = NSTemporaryDirectory() + "server-key-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let original = try ServerKey.loadOrCreate(at: keyFile)
+        let rotatedKey = try ServerKey.rotate(at: keyFile)
+        let subject = try #require(try await feeds.resolve(token: mentorFeed.token))
+        let assignments = try await feeds.assignments(of: subject)
+        let beforeKeyRotation = try CalendarFeed(serverKey: original).render(subject, assignments: assignments)
+        #expect(try CalendarFeed(serverKey: rotatedKey).render(subject, assignments: assignments) == beforeKeyRotation)
+        var rekeyed = subject
+        rekeyed.feed.serverKeyVersion = 2
+        let rekeyedUIDs = try parseFeed(try CalendarFeed(serverKey: rotatedKey).render(rekeyed, assignments: assignments)).events.map(\.uid)
+        #expect(Set(rekeyedUIDs).isDisjoint(with: try parseFeed(beforeKeyRotation).events.map(\.uid)))
+        #expect(throws: EnvelopeError.serverKeyVersionUnknown(version: 2, newest: 1)) {
+            try CalendarFeed(serverKey: original).render(rekeyed, assignments: assignments)
+        }
+        let rotated = try await feeds.issue(for: "mentor", in: world.id, language: nil, serverKeyVersion: 1, at: start + 1)
         #expect(rotated.replaced && rotated.feed.language == "nb", "rotation keeps the language")
         #expect(try await feeds.resolve(token: mentorFeed.token) == nil, "the old address stops at once")
         let afterRotation = try parseFeed(try await render(rotated))
         #expect(Set(afterRotation.events.map(\.uid)).isDisjoint(with: mentor.events.map(\.uid)), "a rotated feed is a new feed")
-        #expect(!mentorText.contains(mentorFeed.token) && !mentorText.contains(serverKey.webhookSecret(organization: world.id.uuid, version: 1)))
+        #expect(try !mentorText.contains(mentorFeed.token) && !mentorText.contains(serverKey.webhookSecret(organization: world.id.uuid, version: 1, serverKeyVersion: 1)))
     }
 
     @Test("libical escapes and folds: long texts with commas, semicolons and non-ASCII come back intact")
@@ -143,9 +161,9 @@ struct CalendarFeedTests {
         let long = String(repeating: "Frist, ta kontakt; æøå \\ ", count: 8)
         let texts = try TextCatalog(sources: [.nb: "feed.event.contact_deadline = \(long)\nfeed.calendar_name = Oppdrag"])
         let feeds = FeedStore(database: database)
-        let issued = try await feeds.issue(for: "mentor", in: world.id, language: "nb", at: start)
+        let issued = try await feeds.issue(for: "mentor", in: world.id, language: "nb", serverKeyVersion: 1, at: start)
         let subject = try #require(try await feeds.resolve(token: issued.token))
-        let text = CalendarFeed(serverKey: try ServerKey.generate(), texts: texts).render(subject, assignments: try await feeds.assignments(of: subject))
+        let text = try CalendarFeed(serverKey: try ServerKey.generate(), texts: texts).render(subject, assignments: try await feeds.assignments(of: subject))
         let lines = text.components(separatedBy: "\r\n")
         #expect(lines.count > 10 && lines.last == "", "CRLF line ends")
         #expect(lines.allSatisfy { $0.utf8.count <= 75 }, "folded at 75 octets")
@@ -160,10 +178,10 @@ struct CalendarFeedTests {
         let world = try await TestOrganization.make(in: database, at: start)
         _ = try await world.dispatch(at: start)
         let feeds = FeedStore(database: database)
-        let issued = try await feeds.issue(for: "mentor", in: world.id, language: "en", at: start)
+        let issued = try await feeds.issue(for: "mentor", in: world.id, language: "en", serverKeyVersion: 1, at: start)
         var subject = try #require(try await feeds.resolve(token: issued.token))
         subject.timeZone = "Mars/Olympus_Mons"
-        let parsed = try parseFeed(CalendarFeed(serverKey: try ServerKey.generate()).render(subject, assignments: try await feeds.assignments(of: subject)))
+        let parsed = try parseFeed(try CalendarFeed(serverKey: try ServerKey.generate()).render(subject, assignments: try await feeds.assignments(of: subject)))
         #expect(parsed.timeZones.isEmpty)
         #expect(parsed.events.map(\.start) == [(start + 10 * 86_400).rounded])
     }

@@ -166,13 +166,13 @@ struct AccessMatrixTests {
                 expected: ownOrg(.forbidden).merging(["mentor": .created, "admin": .created, "global": .created]) { $1 }),
             Case(
                 name: "GET /v1/users/{user}/feed", prepare: { _ in
-                    _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, at: clock.now)
+                    _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, serverKeyVersion: 1, at: clock.now)
                     return (.get, "/v1/users/mentor/feed", nil, nil)
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .ok, "admin": .ok, "global": .ok]) { $1 }),
             Case(
                 name: "DELETE /v1/users/{user}/feed", prepare: { _ in
-                    _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, at: clock.now)
+                    _ = try await feeds.issue(for: "mentor", in: cast.organization, language: nil, serverKeyVersion: 1, at: clock.now)
                     return (.delete, "/v1/users/mentor/feed", nil, nil)
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .noContent, "admin": .noContent, "global": .noContent]) { $1 }),

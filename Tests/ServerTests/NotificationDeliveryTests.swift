@@ -61,8 +61,8 @@ struct NotificationDeliveryTests {
         try await withHTTPClient { httpClient in
         try await receiverApplication(receiver).test(.live) { hookClient in
             let port = try #require(hookClient.port)
-            let setting = try await accounts.setWebhook(of: world.organization.id, url: "http://127.0.0.1:\(port)/hook", rotateSecret: false, at: clock.now)
-            let secret = serverKey.webhookSecret(organization: world.organization.id.uuid, version: setting.secretVersion)
+            let setting = try await accounts.setWebhook(of: world.organization.id, url: "http://127.0.0.1:\(port)/hook", rotateSecret: false, serverKeyVersion: 1, at: clock.now)
+            let secret = try serverKey.webhookSecret(organization: world.organization.id.uuid, version: setting.secretVersion, serverKeyVersion: 1)
             let service = NotificationDeliveryJob(
                 notifications: notifications,
                 channel: OrganizationNotificationChannel(
@@ -88,7 +88,7 @@ struct NotificationDeliveryTests {
             let kinds = try deliveries.map { delivery in
                 let header = try #require(delivery.signature)
                 #expect(WebhookSignature.isValid(header: header, body: delivery.body, secret: secret, now: clock.now))
-                #expect(!WebhookSignature.isValid(header: header, body: delivery.body, secret: serverKey.webhookSecret(organization: world.organization.id.uuid, version: 2), now: clock.now))
+                #expect(!WebhookSignature.isValid(header: header, body: delivery.body, secret: try serverKey.webhookSecret(organization: world.organization.id.uuid, version: 2, serverKeyVersion: 1), now: clock.now))
                 let json = try #require(try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any])
                 #expect(json["notification_id"] == nil && json["id"] as? String == delivery.notificationID)
                 #expect(json["assignment_id"] as? String == id.description)

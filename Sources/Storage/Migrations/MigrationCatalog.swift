@@ -10,6 +10,7 @@ public enum MigrationCatalog {
         ScheduledWork.migration,
         Retention.migration,
         TypedAuditDetails.migration,
+        ServerKeyVersions.migration,
     ]
 }
 
