@@ -12,7 +12,7 @@ struct RowLevelSecurityTests {
     static let tenantTables = [
         "organizations", "local_associations", "users", "device_keys", "contacts", "assignments", "assignment_recipients",
         "assignment_events", "audit_entries", "notifications", "feed_tokens", "honorarium_counters", "honorarium_threshold_events",
-        "api_tokens",
+        "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments",
     ]
 
     /// Puts at least one row of each organisation in every tenant table.
@@ -37,6 +37,23 @@ struct RowLevelSecurityTests {
             try db.execute(
                 "INSERT INTO honorarium_threshold_events (id, organization_id, peer_mentor_id, period, tier, crossed_at) VALUES ($1, $2, $3, '2026', 3, $4)",
                 [UUID(), org.id, org.peerMentor.userID, start])
+            try db.execute(
+                """
+                INSERT INTO idempotency_keys (organization_id, user_id, idempotency_key, request_hash, state, created_at, claimed_until)
+                VALUES ($1, $2, $3, $4, 'in_progress', $5, $6)
+                """, [org.id, org.coordinator.userID, "key-\(UUID())", [UInt8](repeating: 1, count: 32), start, start + 60])
+            try db.execute(
+                "INSERT INTO assignment_reminders (assignment_id, organization_id, number, kind, due_at, sent_at) VALUES ($1, $2, 1, 'reminder', $3, $3)",
+                [id, org.id, start])
+            try db.execute(
+                "INSERT INTO honorarium_entries (assignment_id, organization_id, peer_mentor_id, period, number, counted_at) VALUES ($1, $2, $3, '2026', 1, $4)",
+                [id, org.id, org.peerMentor.userID, start])
+            try db.execute(
+                """
+                INSERT INTO archived_assignments (id, organization_id, coordinator_id, peer_mentor_id, assignment_type, status, dispatched_at,
+                    completed_at, closed_at, honorarium_eligible, counted_for_honorarium, created_at, archived_at)
+                VALUES ($1, $2, $3, $4, 'general', 'completed', $5, $5, $5, false, false, $5, $5)
+                """, [UUID(), org.id, org.coordinator.userID, org.peerMentor.userID, start])
         }
     }
 
@@ -90,6 +107,86 @@ struct RowLevelSecurityTests {
                 try await database.transaction(.tenant(a.id, actor: .user(a.admin))) { db in try db.execute(sql) }
             } throws: { ($0 as? PostgresError)?.sqlState == PostgresError.insufficientPrivilege }
         }
+        try await database.close()
+    }
+
+    @Test("in every tenant table, another organisation's rows cannot be inserted, changed or deleted, and own rows cannot be moved to it")
+    func everyTableRefusesForeignWrites() async throws {
+        let database = try await TestPostgres.database()
+        let a = try await StorageFixtures.seedOrganization(in: database, name: "A")
+        let b = try await StorageFixtures.seedOrganization(in: database, name: "B")
+        try await seedEverything(in: database, a)
+        try await seedEverything(in: database, b)
+        for table in Self.tenantTables {
+            let column = table == "organizations" ? "id" : "organization_id"
+            func counts() async throws -> (a: Int, b: Int) {
+                try await database.transaction(.system(actor: .system)) { db in
+                    (try db.query("SELECT count(*) AS n FROM \(table) WHERE \(column) = $1", [a.id]).first!.decode("n", as: Int.self),
+                     try db.query("SELECT count(*) AS n FROM \(table) WHERE \(column) = $1", [b.id]).first!.decode("n", as: Int.self))
+                }
+            }
+            let before = try await counts()
+            // Every column a client may write (not identity or generated ones).
+            let columns = try await database.withConnection { db in
+                try db.query(
+                    """
+                    SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS names FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'NO' AND is_generated = 'NEVER'
+                    """, [table]
+                ).first!.decode("names", as: String.self)
+            }
+            let attempts = [
+                // A copy of one of A's own rows, relabelled as B's.
+                """
+                INSERT INTO \(table) (\(columns)) SELECT \(columns)
+                  FROM jsonb_populate_record(NULL::\(table), (SELECT to_jsonb(t) || jsonb_build_object('\(column)', $2::uuid) FROM \(table) t WHERE \(column) = $1 LIMIT 1))
+                """,
+                "UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
+                "DELETE FROM \(table) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
+                "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1",
+            ]
+            for sql in attempts {
+                let changed: Int
+                do {
+                    changed = try await database.transaction(.tenant(a.id, actor: .user(a.admin))) { db in
+                        try db.query(sql, [a.id, b.id]).affectedRows
+                    }
+                } catch let error as PostgresError {
+                    // Refused by the privileges or the policy, or by a trigger that runs before the
+                    // policy is checked: the immutable fields of an assignment, and the reference
+                    // check of the honorarium entries (an assignment of the row's own organisation).
+                    let earlierWall: [String: String] = ["assignments": "AD004", "honorarium_entries": "23503"]
+                    #expect([PostgresError.insufficientPrivilege, earlierWall[table]].contains(error.sqlState), "\(table): \(sql): \(error)")
+                    continue
+                }
+                #expect(changed == 0, "\(table): \(sql) changed \(changed) rows")
+            }
+            let after = try await counts()
+            #expect(after == before, "\(table): nothing of either organisation changed")
+        }
+        try await database.close()
+    }
+
+    @Test("every table that holds organisation data has row-level security and a policy, and the tests here cover it")
+    func everyTenantTableIsCovered() async throws {
+        let database = try await TestPostgres.database()
+        let tables = try await database.withConnection { db in
+            try db.query(
+                """
+                SELECT c.relname AS name, c.relrowsecurity AS secured, EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy
+                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+                   AND (c.relname = 'organizations'
+                        OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped))
+                 ORDER BY 1
+                """
+            ).map { (name: try $0.decode("name", as: String.self), secured: try $0.decode("secured", as: Bool.self), policy: try $0.decode("has_policy", as: Bool.self)) }
+        }
+        #expect(tables.count >= Self.tenantTables.count)
+        for table in tables {
+            #expect(table.secured && table.policy, "\(table.name) holds organisation data without row-level security and a policy")
+        }
+        #expect(Set(tables.map(\.name)) == Set(Self.tenantTables), "every tenant table is seeded and checked by the tests of this suite")
         try await database.close()
     }
 
