@@ -232,9 +232,9 @@ public struct AssignmentStore: Sendable {
         }
     }
 
-    /// Records a decryption receipt (``DecryptionReceipt``): one audit entry per opening, naming the
-    /// device, which must be one of the assignment's recipients; the first also moves the assignment
-    /// to read and tells the coordinator.
+    /// Records a decryption receipt (``DecryptionReceipt``): one audit entry per opening (device and
+    /// time; a receipt sent again is recorded once), naming the device, which must be one of the
+    /// assignment's recipients; the first also moves the assignment to read and tells the coordinator.
     public func recordOpening(
         _ id: AssignmentID, device fingerprint: KeyFingerprint, openedAt: Date, by user: UserContext, at time: Date
     ) async throws -> Assignment {
@@ -254,11 +254,22 @@ public struct AssignmentStore: Sendable {
                 try Self.write(read.assignment, on: db)
                 try NotificationStore.enqueue(NotificationPlan.statusChanged(read.assignment, from: assignment.status, by: .user(user)), about: read.assignment, at: time, on: db)
             }
-            try AuditLog.append(
-                AuditEntry(
-                    .assignmentPayloadOpened, .assignment(id),
-                    details: AuditDetails.PayloadOpened(deviceKeyID: AuditID(try key.decode("id")), openedAt: PostgresTimestamp.format(openedAt))),
-                organization: user.organizationID, at: time, on: db)
+            let keyID: UUID = try key.decode("id")
+            let openedAtText = PostgresTimestamp.format(openedAt)
+            // One opening is one entry: a receipt sent again (its answer was lost on the way) names
+            // the same device and time, and is not recorded twice.
+            let alreadyRecorded = try db.query(
+                """
+                SELECT 1 FROM audit_entries
+                 WHERE subject_id = $1 AND action = $2 AND details->>'device_key_id' = $3 AND details->>'opened_at' = $4
+                """, [id, AuditAction.assignmentPayloadOpened.rawValue, keyID.uuidString.lowercased(), openedAtText]
+            ).first != nil
+            if !alreadyRecorded {
+                try AuditLog.append(
+                    AuditEntry(
+                        .assignmentPayloadOpened, .assignment(id), details: AuditDetails.PayloadOpened(deviceKeyID: AuditID(keyID), openedAt: openedAtText)),
+                    organization: user.organizationID, at: time, on: db)
+            }
             return try Self.load(id, on: db)
         }
     }

@@ -71,6 +71,9 @@ struct DecryptionReceiptTests {
             clock.advance(by: 1)
             let second = try await world.post(client, "/v1/assignments/\(id)/opened", body: body(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
             #expect(second.status == .ok)
+            // The same receipt again (its answer was lost): the same opening, not a third one.
+            let replay = try await world.post(client, "/v1/assignments/\(id)/opened", body: body(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
+            #expect(replay.status == .ok)
 
             let state = try await accounts.database.withConnection { db in
                 try db.query("SELECT status, read_at FROM assignments WHERE id = $1", [id]).first!
@@ -79,7 +82,7 @@ struct DecryptionReceiptTests {
             #expect(try state.decode("read_at", as: Date.self) == PostgresTimestamp.truncatedToMicroseconds(readAt), "the first receipt sets the read time; the second does not move it")
 
             let rows = try await openings(of: id, device: world.mentorDevice.fingerprint, in: accounts.database)
-            #expect(rows.count == 2)
+            #expect(rows.count == 2, "two openings, each recorded once")
             #expect(rows.allSatisfy { $0.actorID == world.mentor.userID && $0.rightDevice })
             #expect(rows.map(\.openedAt) == [firstOpening, secondOpening].map { PostgresTimestamp.format($0) })
         }
