@@ -42,12 +42,15 @@ struct DecryptionReceiptTests {
 
     func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-    func body(_ device: KeyFingerprint, _ openedAt: Date) -> String {
+    func receipt(_ device: KeyFingerprint, _ openedAt: Date) -> String {
         #"{"device":"\#(device.hex)","opened_at":"\#(iso(openedAt))"}"#
     }
 
-    @Test("every opening is an audit entry with the device and its time; the first marks the assignment read, once")
-    func everyOpeningIsAudited() async throws {
+    /// An organisation with a coordinator and a peer mentor with registered devices, and an
+    /// assignment dispatched to the mentor a minute ago; `body` sends receipts through the router.
+    func withDispatchedAssignment(
+        _ body: @Sendable (any TestClientProtocol, DispatchWorld, AccountStore, AssignmentID) async throws -> Void
+    ) async throws {
         let (application, accounts) = try await makeApplication(clock: clock)
         let world = try await DispatchWorld.make(accounts: accounts, clock: clock)
         let clock = self.clock
@@ -56,6 +59,14 @@ struct DecryptionReceiptTests {
             let id = AssignmentID(UUID())
             #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
             clock.advance(by: 60)
+            try await body(client, world, accounts, id)
+        }
+    }
+
+    @Test("every opening is an audit entry with the device and its time; the first marks the assignment read, once")
+    func everyOpeningIsAudited() async throws {
+        let clock = self.clock
+        try await withDispatchedAssignment { client, world, accounts, id in
             let download = try await client.execute(
                 uri: "/v1/assignments/\(id)/envelope?device=\(world.mentorDevice.fingerprint.hex)", method: .get,
                 headers: [.authorization: "Bearer \(world.mentorToken)"])
@@ -65,14 +76,14 @@ struct DecryptionReceiptTests {
             let firstOpening = clock.now.addingTimeInterval(60)
             let secondOpening = clock.now.addingTimeInterval(3_660)
             clock.advance(by: 7_200)
-            let first = try await world.post(client, "/v1/assignments/\(id)/opened", body: body(world.mentorDevice.fingerprint, firstOpening), as: world.mentorToken)
+            let first = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, firstOpening), as: world.mentorToken)
             #expect(first.status == .ok)
             let readAt = clock.now
             clock.advance(by: 1)
-            let second = try await world.post(client, "/v1/assignments/\(id)/opened", body: body(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
+            let second = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
             #expect(second.status == .ok)
             // The same receipt again (its answer was lost): the same opening, not a third one.
-            let replay = try await world.post(client, "/v1/assignments/\(id)/opened", body: body(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
+            let replay = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
             #expect(replay.status == .ok)
 
             let state = try await accounts.database.withConnection { db in
@@ -90,21 +101,15 @@ struct DecryptionReceiptTests {
 
     @Test("receipts from the wrong person, an unknown device, an impossible time or a hostile body are refused and write nothing")
     func refusals() async throws {
-        let (application, accounts) = try await makeApplication(clock: clock)
-        let world = try await DispatchWorld.make(accounts: accounts, clock: clock)
         let clock = self.clock
-        try await application.test(.router) { client in
-            try await world.registerDevices(client)
-            let id = AssignmentID(UUID())
-            #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
-            clock.advance(by: 60)
+        try await withDispatchedAssignment { client, world, accounts, id in
             let otherDevice = try DeviceKeyPair.generate()
             let now = clock.now
             let cases: [(String, String, String, HTTPResponse.Status, String?)] = [
-                ("the coordinator is not the recipient", body(world.coordinatorDevice.fingerprint, now), world.coordinatorToken, .forbidden, "actor_not_permitted"),
-                ("a device that was not sealed to", body(otherDevice.fingerprint, now), world.mentorToken, .unprocessableContent, "not_a_recipient"),
-                ("opened in the future", body(world.mentorDevice.fingerprint, now.addingTimeInterval(3_600)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
-                ("opened before it was sent", body(world.mentorDevice.fingerprint, now.addingTimeInterval(-86_400)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
+                ("the coordinator is not the recipient", receipt(world.coordinatorDevice.fingerprint, now), world.coordinatorToken, .forbidden, "actor_not_permitted"),
+                ("a device that was not sealed to", receipt(otherDevice.fingerprint, now), world.mentorToken, .unprocessableContent, "not_a_recipient"),
+                ("opened in the future", receipt(world.mentorDevice.fingerprint, now.addingTimeInterval(3_600)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
+                ("opened before it was sent", receipt(world.mentorDevice.fingerprint, now.addingTimeInterval(-86_400)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
                 ("no time", #"{"device":"\#(world.mentorDevice.fingerprint.hex)"}"#, world.mentorToken, .badRequest, nil),
                 ("not a fingerprint", #"{"device":"' OR 1=1 --","opened_at":"\#(iso(now))"}"#, world.mentorToken, .unprocessableContent, "invalid_value"),
                 ("an extra member", #"{"device":"\#(world.mentorDevice.fingerprint.hex)","opened_at":"\#(iso(now))","status":"completed"}"#, world.mentorToken, .badRequest, nil),
@@ -122,20 +127,14 @@ struct DecryptionReceiptTests {
 
     @Test("an opening reported after the assignment was cancelled is still audited, and moves nothing")
     func afterCancellation() async throws {
-        let (application, accounts) = try await makeApplication(clock: clock)
-        let world = try await DispatchWorld.make(accounts: accounts, clock: clock)
         let clock = self.clock
-        try await application.test(.router) { client in
-            try await world.registerDevices(client)
-            let id = AssignmentID(UUID())
-            #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
-            clock.advance(by: 60)
+        try await withDispatchedAssignment { client, world, accounts, id in
             let openedOffline = clock.now
             clock.advance(by: 600)
             let cancel = try await world.post(client, "/v1/assignments/\(id)/cancel", body: #"{"reason":"Sent to the wrong mentor"}"#, as: world.coordinatorToken)
             #expect(cancel.status == .ok)
             clock.advance(by: 600)
-            let late = try await world.post(client, "/v1/assignments/\(id)/opened", body: body(world.mentorDevice.fingerprint, openedOffline), as: world.mentorToken)
+            let late = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, openedOffline), as: world.mentorToken)
             #expect(late.status == .ok)
             let rows = try await openings(of: id, device: world.mentorDevice.fingerprint, in: accounts.database)
             #expect(rows.map(\.openedAt) == [PostgresTimestamp.format(openedOffline)])

@@ -57,13 +57,19 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("a tenant sees only its own rows in every tenant table, with no WHERE clause at all")
-    func reads() async throws {
+    /// Organisations A and B, each with rows in every tenant table.
+    func twoFilledOrganizations() async throws -> (Database, SeededOrganization, SeededOrganization) {
         let database = try await TestPostgres.database()
         let a = try await StorageFixtures.seedOrganization(in: database, name: "A")
         let b = try await StorageFixtures.seedOrganization(in: database, name: "B")
         try await seedEverything(in: database, a)
         try await seedEverything(in: database, b)
+        return (database, a, b)
+    }
+
+    @Test("a tenant sees only its own rows in every tenant table, with no WHERE clause at all")
+    func reads() async throws {
+        let (database, a, b) = try await twoFilledOrganizations()
         for table in Self.tenantTables {
             let column = table == "organizations" ? "id" : "organization_id"
             let (all, ownInTotal) = try await database.transaction(.system(actor: .system)) { db in
@@ -112,11 +118,7 @@ struct RowLevelSecurityTests {
 
     @Test("in every tenant table, another organisation's rows cannot be inserted, changed or deleted, and own rows cannot be moved to it")
     func everyTableRefusesForeignWrites() async throws {
-        let database = try await TestPostgres.database()
-        let a = try await StorageFixtures.seedOrganization(in: database, name: "A")
-        let b = try await StorageFixtures.seedOrganization(in: database, name: "B")
-        try await seedEverything(in: database, a)
-        try await seedEverything(in: database, b)
+        let (database, a, b) = try await twoFilledOrganizations()
         for table in Self.tenantTables {
             let column = table == "organizations" ? "id" : "organization_id"
             func counts() async throws -> (a: Int, b: Int) {
