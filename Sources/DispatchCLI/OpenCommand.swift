@@ -7,7 +7,7 @@ struct OpenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Open an assignment: decrypt it on this device and read the case information.",
-        discussion: "The coordinator is told you opened it. Works offline for assignments downloaded by dispatch sync.")
+        discussion: "The coordinator is told you opened it, and each opening is recorded in the audit trail. Works offline for assignments downloaded by dispatch sync.")
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var passphrase: PassphraseOptions
