@@ -5,6 +5,9 @@ import AssignmentCore
 /// - ``tenant(_:actor:)``: on behalf of a user of one organisation. The transaction runs as the
 ///   `dispatch_tenant` role with `dispatch.organization_id` set, so row-level security hides every
 ///   other organisation's rows even from a query that forgets its `WHERE organization_id = …`.
+/// - ``lookup``: before anyone is known (a bearer token, a feed address). The tenant role with no
+///   organisation: row-level security hides every row, and only the narrow `SECURITY DEFINER`
+///   look-up functions the schema grants it answer.
 /// - ``system(actor:)``: the scheduler's sweeps and admin commands that span organisations. It
 ///   runs as the schema owner, which row-level security does not restrict.
 ///
@@ -12,11 +15,13 @@ import AssignmentCore
 /// every assignment event and audit entry; a status change without them is refused.
 public enum TransactionScope: Sendable, Hashable {
     case tenant(OrganizationID, actor: Principal)
+    case lookup
     case system(actor: Principal)
 
     var actor: Principal {
         switch self {
         case .tenant(_, let actor), .system(let actor): actor
+        case .lookup: .system
         }
     }
 
@@ -26,7 +31,7 @@ public enum TransactionScope: Sendable, Hashable {
         let organization: String
         switch self {
         case .tenant(let organizationID, _): organization = organizationID.description
-        case .system: organization = ""
+        case .system, .lookup: organization = ""
         }
         try connection.execute(
             """
@@ -34,8 +39,9 @@ public enum TransactionScope: Sendable, Hashable {
                    set_config('statement_timeout', $4, true), set_config('lock_timeout', $5, true)
             """,
             [organization, actor.userID?.description ?? "", actor.roleName, Self.milliseconds(limits.statementTimeout), Self.milliseconds(limits.lockTimeout)])
-        if case .tenant = self {
-            try connection.execute("SET LOCAL ROLE \(DatabaseRoles.tenant)")
+        switch self {
+        case .tenant, .lookup: try connection.execute("SET LOCAL ROLE \(DatabaseRoles.tenant)")
+        case .system: break
         }
     }
 }

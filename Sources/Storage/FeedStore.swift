@@ -189,20 +189,15 @@ public struct FeedStore: Sendable {
     // MARK: Serving feeds
 
     /// The feed a token opens, or `nil` when the token is malformed, unknown, revoked, or its user is
-    /// deactivated. A malformed token is not looked up at all.
+    /// deactivated, or its organisation has the module switched off. A malformed token is not looked
+    /// up at all; the rest through the one narrow function made for it (migration 0008).
     public func resolve(token: String) async throws -> FeedSubject? {
         guard SecretToken.isWellFormed(token, prefix: Self.tokenPrefix) else { return nil }
         let hash = SHA256.hash(Array(token.utf8))
-        return try await database.transaction(.system(actor: .system)) { db in
-            try db.query(
-                """
-                SELECT f.id, f.organization_id, f.user_id, u.handle, f.language, f.created_at, f.server_key_version, o.time_zone
-                  FROM feed_tokens f
-                  JOIN users u ON u.id = f.user_id AND u.organization_id = f.organization_id
-                  JOIN organizations o ON o.id = f.organization_id
-                 WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND u.status <> 'deactivated' AND o.encrypted_assignments_enabled
-                """, [hash]
-            ).first.map { row in FeedSubject(feed: try Self.feedRecord(row), timeZone: try row.decode("time_zone")) }
+        return try await database.transaction(.lookup) { db in
+            try db.query("SELECT * FROM dispatch_feed_subject($1)", [hash]).first.map { row in
+                FeedSubject(feed: try Self.feedRecord(row), timeZone: try row.decode("time_zone"))
+            }
         }
     }
 

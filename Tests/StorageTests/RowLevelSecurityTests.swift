@@ -1,5 +1,6 @@
 import AssignmentCore
 import DatabaseTestSupport
+import Envelope
 import Foundation
 import Postgres
 import Storage
@@ -189,6 +190,45 @@ struct RowLevelSecurityTests {
             #expect(table.secured && table.policy, "\(table.name) holds organisation data without row-level security and a policy")
         }
         #expect(Set(tables.map(\.name)) == Set(Self.tenantTables), "every tenant table is seeded and checked by the tests of this suite")
+        try await database.close()
+    }
+
+    @Test("before anyone is known, a look-up transaction reaches no row, only the narrow token and feed functions, which return nothing more than they must")
+    func lookupsAreNarrow() async throws {
+        let (database, a, _) = try await twoFilledOrganizations()
+        let start = StorageFixtures.start
+        let token = "adt_" + String(repeating: "A", count: 43)
+        let feed = "cal_" + String(repeating: "B", count: 43)
+        try await database.transaction(.system(actor: .system)) { db in
+            try db.execute(
+                "INSERT INTO api_tokens (id, organization_id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                [UUID(), a.id, a.coordinator.userID, SHA256.hash(Array(token.utf8)), start, start + 86_400])
+            try db.execute("UPDATE feed_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", [a.peerMentor.userID, start])
+            try db.execute(
+                "INSERT INTO feed_tokens (id, organization_id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                [UUID(), a.id, a.peerMentor.userID, SHA256.hash(Array(feed.utf8)), start])
+        }
+        try await database.transaction(.lookup) { db in
+            for table in Self.tenantTables {
+                #expect(try db.query("SELECT count(*) AS n FROM \(table)").first!.decode("n", as: Int.self) == 0, "\(table) is out of reach")
+            }
+            let principal = try db.query("SELECT * FROM dispatch_token_principal($1, $2)", [SHA256.hash(Array(token.utf8)), start + 60])
+            #expect(principal.columns == ["id", "organization_id", "local_association_id", "handle", "role", "status"])
+            #expect(try principal.map { try $0.decode("id", as: UUID.self) } == [a.coordinator.userID.uuid])
+            #expect(try db.query("SELECT * FROM dispatch_token_principal($1, $2)", [SHA256.hash(Array(token.utf8)), start + 86_401]).first == nil, "expired")
+            let subject = try db.query("SELECT * FROM dispatch_feed_subject($1)", [SHA256.hash(Array(feed.utf8))])
+            #expect(try subject.map { try $0.decode("user_id", as: UUID.self) } == [a.peerMentor.userID.uuid])
+            #expect(!subject.columns.contains("token_hash"))
+        }
+        let callers = try await database.withConnection { db in
+            try db.query(
+                """
+                SELECT has_function_privilege('public', 'dispatch_token_principal(bytea, timestamptz)', 'EXECUTE') AS token_public,
+                       has_function_privilege('public', 'dispatch_feed_subject(bytea)', 'EXECUTE') AS feed_public
+                """
+            ).first!
+        }
+        #expect(try !callers.decode("token_public", as: Bool.self) && !callers.decode("feed_public", as: Bool.self), "only the tenant role may call them")
         try await database.close()
     }
 

@@ -11,6 +11,7 @@ public enum MigrationCatalog {
         Retention.migration,
         TypedAuditDetails.migration,
         ServerKeyVersions.migration,
+        NarrowLookups.migration,
     ]
 }
 
