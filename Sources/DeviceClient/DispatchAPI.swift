@@ -77,7 +77,6 @@ public struct DispatchAPI: Sendable {
         }
     }
 
-    /// `read`, `acknowledge`, `contact`, `complete` or `consent`.
     /// Sends one receipt; a decryption receipt carries the device and the time the device made it.
     public func send(_ receipt: QueuedReceipt) async throws -> Components.Schemas.Assignment {
         let path = receipt.assignmentID.description
