@@ -27,7 +27,7 @@ public struct AuditExtractStore: Sendable {
 
     /// The range of the extract, or `nil` when no entry falls in the time range.
     public func range(of organization: OrganizationID, from: Date, to: Date) async throws -> AuditExtractRange? {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard
                 let first = try db.query(
                     """
@@ -54,7 +54,7 @@ public struct AuditExtractStore: Sendable {
 
     /// The whole chain of an organisation, as a range (for `audit verify --live`).
     public func wholeChain(of organization: OrganizationID) async throws -> AuditExtractRange? {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard let row = try db.query("SELECT min(sequence) AS first, max(sequence) AS last FROM audit_entries WHERE organization_id = $1", [organization]).first,
                 let first: Int = try row.decodeIfPresent("first"), let last: Int = try row.decodeIfPresent("last")
             else { return nil }
@@ -86,7 +86,7 @@ public struct AuditExtractStore: Sendable {
 
     /// Up to `limit` entries of `range` after the sequence number `after`, in chain order.
     public func page(of organization: OrganizationID, in range: AuditExtractRange, after: Int, limit: Int) async throws -> [AuditChain.Entry] {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try AuditChain.entries(of: organization, after: after, through: range.lastSequence, limit: limit, on: db)
         }
     }

@@ -72,7 +72,7 @@ public struct HonorariumReportStore: Sendable {
 
     /// Up to `limit` rows after the handle `after`, ordered by handle.
     public func page(of organization: OrganizationID, period: String, after: String?, limit: Int) async throws -> [HonorariumReportRow] {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.query(
                 """
                 \(Self.selection)
