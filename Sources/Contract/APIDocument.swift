@@ -9,14 +9,71 @@ public enum APIDocument {
     public static let yaml: String = String(decoding: PackageResources.openapi_yaml, as: UTF8.self)
 
     /// The document as JSON (sorted keys), for `GET /openapi.json` and tools that read JSON.
-    public static let json: [UInt8] = {
+    public static var json: [UInt8] { outline.json }
+
+    /// The query parameters each operation defines, by `METHOD /path/{template}`: what the server
+    /// accepts, so that a misspelt parameter is refused instead of silently ignored.
+    public static var queryParameters: [String: Set<String>] { outline.queryParameters }
+
+    /// The methods the document defines for a concrete path (`/v1/assignments/3f2a…`), sorted;
+    /// `nil` when no path of the document matches it. For `405 Method Not Allowed` and its `Allow`.
+    public static func methods(forPath path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        for (template, methods) in outline.pathMethods {
+            let parts = template.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == segments.count else { continue }
+            let matches = zip(parts, segments).allSatisfy { part, segment in
+                part.hasPrefix("{") && part.hasSuffix("}") ? !segment.isEmpty : part == segment
+            }
+            if matches { return methods }
+        }
+        return nil
+    }
+
+    /// What the server reads from the document, all from one parse of it (on first use).
+    private struct Outline: Sendable {
+        var json: [UInt8]
+        var queryParameters: [String: Set<String>] = [:]
+        var pathMethods: [(template: String, methods: [String])] = []
+    }
+
+    private static let methodNames = ["get", "post", "put", "patch", "delete"]
+
+    private static let outline: Outline = {
+        let document: [String: Any]
+        var outline: Outline
         do {
-            guard let object = try Yams.load(yaml: yaml) else { return [] }
-            return [UInt8](try JSONSerialization.data(withJSONObject: jsonCompatible(object), options: [.sortedKeys, .withoutEscapingSlashes]))
+            guard let loaded = try Yams.load(yaml: yaml) as? [String: Any] else { preconditionFailure("openapi.yaml is not a mapping") }
+            document = loaded
+            outline = Outline(json: [UInt8](try JSONSerialization.data(withJSONObject: jsonCompatible(document), options: [.sortedKeys, .withoutEscapingSlashes])))
         } catch {
             // The document is checked at build time by the generator; a failure here is a bug.
             preconditionFailure("openapi.yaml does not load: \(error)")
         }
+        let paths = document["paths"] as? [String: Any] ?? [:]
+        let shared = ((document["components"] as? [String: Any])?["parameters"] as? [String: Any]) ?? [:]
+        func queryNames(_ parameters: Any?) -> Set<String> {
+            var result: Set<String> = []
+            for case var parameter as [String: Any] in (parameters as? [Any]) ?? [] {
+                if let reference = parameter["$ref"] as? String, let resolved = shared[String(reference.split(separator: "/").last ?? "")] as? [String: Any] {
+                    parameter = resolved
+                }
+                if parameter["in"] as? String == "query", let name = parameter["name"] as? String { result.insert(name) }
+            }
+            return result
+        }
+        for (path, item) in paths {
+            guard let item = item as? [String: Any] else { continue }
+            let common = queryNames(item["parameters"])
+            var methods: [String] = []
+            for method in methodNames {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                outline.queryParameters["\(method.uppercased()) \(path)"] = common.union(queryNames(operation["parameters"]))
+                methods.append(method.uppercased())
+            }
+            outline.pathMethods.append((path, methods.sorted()))
+        }
+        return outline
     }()
 
     /// Yams gives YAML's own scalar types; JSON wants dictionaries with string keys, arrays,
@@ -35,59 +92,4 @@ public enum APIDocument {
             return "\(value)"
         }
     }
-}
-
-extension APIDocument {
-    /// The query parameters each operation defines, by `METHOD /path/{template}`: what the server
-    /// accepts, so that a misspelt parameter is refused instead of silently ignored.
-    public static let queryParameters: [String: Set<String>] = {
-        guard let document = (try? Yams.load(yaml: yaml)) as? [String: Any], let paths = document["paths"] as? [String: Any] else { return [:] }
-        let shared = ((document["components"] as? [String: Any])?["parameters"] as? [String: Any]) ?? [:]
-        func names(_ parameters: Any?) -> Set<String> {
-            var result: Set<String> = []
-            for case var parameter as [String: Any] in (parameters as? [Any]) ?? [] {
-                if let reference = parameter["$ref"] as? String, let resolved = shared[String(reference.split(separator: "/").last ?? "")] as? [String: Any] {
-                    parameter = resolved
-                }
-                if parameter["in"] as? String == "query", let name = parameter["name"] as? String { result.insert(name) }
-            }
-            return result
-        }
-        var result: [String: Set<String>] = [:]
-        for (path, item) in paths {
-            guard let item = item as? [String: Any] else { continue }
-            let common = names(item["parameters"])
-            for method in ["get", "post", "put", "patch", "delete"] {
-                guard let operation = item[method] as? [String: Any] else { continue }
-                result["\(method.uppercased()) \(path)"] = common.union(names(operation["parameters"]))
-            }
-        }
-        return result
-    }()
-}
-
-extension APIDocument {
-    /// The methods the document defines for a concrete path (`/v1/assignments/3f2a…`), sorted;
-    /// `nil` when no path of the document matches it. For `405 Method Not Allowed` and its `Allow`.
-    public static func methods(forPath path: String) -> [String]? {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        for (template, methods) in pathMethods {
-            let parts = template.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == segments.count else { continue }
-            let matches = zip(parts, segments).allSatisfy { part, segment in
-                part.hasPrefix("{") && part.hasSuffix("}") ? !segment.isEmpty : part == segment
-            }
-            if matches { return methods }
-        }
-        return nil
-    }
-
-    private static let pathMethods: [(template: String, methods: [String])] = {
-        guard let document = (try? Yams.load(yaml: yaml)) as? [String: Any], let paths = document["paths"] as? [String: Any] else { return [] }
-        return paths.compactMap { path, item in
-            guard let item = item as? [String: Any] else { return nil }
-            let methods = ["get", "post", "put", "patch", "delete"].filter { item[$0] != nil }.map { $0.uppercased() }
-            return (path, methods.sorted())
-        }
-    }()
 }

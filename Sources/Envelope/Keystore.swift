@@ -113,9 +113,10 @@ public enum Keystore {
         try Sodium.ready()
         let file = try readPrivateFile(at: path)
         let parsed = try parse(file, path: path)
+        let normal = try normalised(passphrase)
         do {
-            return try unlock(file, parsed: parsed, path: path, passphrase: try normalised(passphrase))
-        } catch EnvelopeError.wrongPassphrase where !isNormalised(passphrase) {
+            return try unlock(file, parsed: parsed, path: path, passphrase: normal)
+        } catch EnvelopeError.wrongPassphrase where !normal.hasSameBytes(as: passphrase) {
             // A keystore written before passphrases were normalised took the bytes as typed.
             return try unlock(file, parsed: parsed, path: path, passphrase: passphrase)
         }
@@ -204,11 +205,6 @@ public enum Keystore {
 
     private static func isASCII(_ passphrase: SecretBytes) -> Bool {
         passphrase.withUnsafeBytes { $0.allSatisfy { $0 < 0x80 } }
-    }
-
-    private static func isNormalised(_ passphrase: SecretBytes) -> Bool {
-        guard !isASCII(passphrase), let normal = try? normalised(passphrase) else { return true }
-        return normal.withUnsafeBytes { a in passphrase.withUnsafeBytes { b in a.elementsEqual(b) } }
     }
 
     private static func bigEndian(_ value: UInt64) -> [UInt8] {

@@ -59,4 +59,9 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     var unsafePointer: UnsafePointer<UInt8> { UnsafePointer(pointer.assumingMemoryBound(to: UInt8.self)) }
+
+    /// Whether `other` holds the same bytes (compared in constant time when the lengths agree).
+    func hasSameBytes(as other: SecretBytes) -> Bool {
+        count == other.count && sodium_memcmp(pointer, other.pointer, count) == 0
+    }
 }

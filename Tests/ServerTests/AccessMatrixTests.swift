@@ -137,8 +137,7 @@ struct AccessMatrixTests {
             Case(
                 name: "POST /v1/assignments/{id}/opened", prepare: { actor in
                     let id = try await assignment(cast, store)
-                    let body = #"{"device":"\#(cast.devices["mentor"]!.fingerprint.hex)","opened_at":"\#(ISO8601DateFormatter().string(from: clock.now))"}"#
-                    return (.post, "/v1/assignments/\(id)/opened", body, id)
+                    return (.post, "/v1/assignments/\(id)/opened", openingReceipt(device: cast.devices["mentor"]!.fingerprint, openedAt: clock.now), id)
                 }, expected: lifecycle(["mentor"])),
             Case(name: "POST /v1/assignments/{id}/read", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/read", nil, id) }, expected: lifecycle(["mentor"])),
             Case(name: "POST /v1/assignments/{id}/acknowledge", prepare: { _ in let id = try await assignment(cast, store, status: .read); return (.post, "/v1/assignments/\(id)/acknowledge", nil, id) }, expected: lifecycle(["mentor"])),
@@ -267,7 +266,7 @@ struct AccessMatrixTests {
                     #expect(try await call(actor, method, "/v1/assignments/\(guessed)\(path)", nil).status == .notFound, "\(actor) \(path)")
                 }
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/cancel", #"{"reason":"x"}"#).status == .notFound)
-                let opening = #"{"device":"\#(cast.devices[actor]!.fingerprint.hex)","opened_at":"\#(ISO8601DateFormatter().string(from: clock.now))"}"#
+                let opening = openingReceipt(device: cast.devices[actor]!.fingerprint, openedAt: clock.now)
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/opened", opening).status == .notFound, "\(actor) /opened")
                 #expect(try await call(actor, .post, "/v1/keys/\(guessed)/revoke", nil).status == .notFound)
                 #expect(try await call(actor, .get, "/v1/users/\(guessed)/keys", nil).status == .notFound)

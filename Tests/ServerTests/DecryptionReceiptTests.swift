@@ -40,12 +40,6 @@ struct DecryptionReceiptTests {
         }
     }
 
-    func iso(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
-
-    func receipt(_ device: KeyFingerprint, _ openedAt: Date) -> String {
-        #"{"device":"\#(device.hex)","opened_at":"\#(iso(openedAt))"}"#
-    }
-
     /// An organisation with a coordinator and a peer mentor with registered devices, and an
     /// assignment dispatched to the mentor a minute ago; `body` sends receipts through the router.
     func withDispatchedAssignment(
@@ -76,14 +70,14 @@ struct DecryptionReceiptTests {
             let firstOpening = clock.now.addingTimeInterval(60)
             let secondOpening = clock.now.addingTimeInterval(3_660)
             clock.advance(by: 7_200)
-            let first = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, firstOpening), as: world.mentorToken)
+            let first = try await world.post(client, "/v1/assignments/\(id)/opened", body: openingReceipt(device: world.mentorDevice.fingerprint, openedAt: firstOpening), as: world.mentorToken)
             #expect(first.status == .ok)
             let readAt = clock.now
             clock.advance(by: 1)
-            let second = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
+            let second = try await world.post(client, "/v1/assignments/\(id)/opened", body: openingReceipt(device: world.mentorDevice.fingerprint, openedAt: secondOpening), as: world.mentorToken)
             #expect(second.status == .ok)
             // The same receipt again (its answer was lost): the same opening, not a third one.
-            let replay = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, secondOpening), as: world.mentorToken)
+            let replay = try await world.post(client, "/v1/assignments/\(id)/opened", body: openingReceipt(device: world.mentorDevice.fingerprint, openedAt: secondOpening), as: world.mentorToken)
             #expect(replay.status == .ok)
 
             let state = try await accounts.database.withConnection { db in
@@ -106,13 +100,13 @@ struct DecryptionReceiptTests {
             let otherDevice = try DeviceKeyPair.generate()
             let now = clock.now
             let cases: [(String, String, String, HTTPResponse.Status, String?)] = [
-                ("the coordinator is not the recipient", receipt(world.coordinatorDevice.fingerprint, now), world.coordinatorToken, .forbidden, "actor_not_permitted"),
-                ("a device that was not sealed to", receipt(otherDevice.fingerprint, now), world.mentorToken, .unprocessableContent, "not_a_recipient"),
-                ("opened in the future", receipt(world.mentorDevice.fingerprint, now.addingTimeInterval(3_600)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
-                ("opened before it was sent", receipt(world.mentorDevice.fingerprint, now.addingTimeInterval(-86_400)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
+                ("the coordinator is not the recipient", openingReceipt(device: world.coordinatorDevice.fingerprint, openedAt: now), world.coordinatorToken, .forbidden, "actor_not_permitted"),
+                ("a device that was not sealed to", openingReceipt(device: otherDevice.fingerprint, openedAt: now), world.mentorToken, .unprocessableContent, "not_a_recipient"),
+                ("opened in the future", openingReceipt(device: world.mentorDevice.fingerprint, openedAt: now.addingTimeInterval(3_600)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
+                ("opened before it was sent", openingReceipt(device: world.mentorDevice.fingerprint, openedAt: now.addingTimeInterval(-86_400)), world.mentorToken, .unprocessableContent, "opened_at_impossible"),
                 ("no time", #"{"device":"\#(world.mentorDevice.fingerprint.hex)"}"#, world.mentorToken, .badRequest, nil),
-                ("not a fingerprint", #"{"device":"' OR 1=1 --","opened_at":"\#(iso(now))"}"#, world.mentorToken, .unprocessableContent, "invalid_value"),
-                ("an extra member", #"{"device":"\#(world.mentorDevice.fingerprint.hex)","opened_at":"\#(iso(now))","status":"completed"}"#, world.mentorToken, .badRequest, nil),
+                ("not a fingerprint", #"{"device":"' OR 1=1 --","opened_at":"\#(ISO8601DateFormatter().string(from: now))"}"#, world.mentorToken, .unprocessableContent, "invalid_value"),
+                ("an extra member", #"{"device":"\#(world.mentorDevice.fingerprint.hex)","opened_at":"\#(ISO8601DateFormatter().string(from: now))","status":"completed"}"#, world.mentorToken, .badRequest, nil),
             ]
             let before = try await count("SELECT count(*)::int AS n FROM audit_entries", accounts.database)
             for (name, text, token, status, code) in cases {
@@ -134,7 +128,7 @@ struct DecryptionReceiptTests {
             let cancel = try await world.post(client, "/v1/assignments/\(id)/cancel", body: #"{"reason":"Sent to the wrong mentor"}"#, as: world.coordinatorToken)
             #expect(cancel.status == .ok)
             clock.advance(by: 600)
-            let late = try await world.post(client, "/v1/assignments/\(id)/opened", body: receipt(world.mentorDevice.fingerprint, openedOffline), as: world.mentorToken)
+            let late = try await world.post(client, "/v1/assignments/\(id)/opened", body: openingReceipt(device: world.mentorDevice.fingerprint, openedAt: openedOffline), as: world.mentorToken)
             #expect(late.status == .ok)
             let rows = try await openings(of: id, device: world.mentorDevice.fingerprint, in: accounts.database)
             #expect(rows.map(\.openedAt) == [PostgresTimestamp.format(openedOffline)])

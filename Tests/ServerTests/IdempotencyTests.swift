@@ -124,6 +124,11 @@ func problemCode(_ response: TestResponse) -> String? {
     (try? JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body)))?.code
 }
 
+/// The body of a decryption receipt (`POST /v1/assignments/{id}/opened`).
+func openingReceipt(device: KeyFingerprint, openedAt: Date) -> String {
+    #"{"device":"\#(device.hex)","opened_at":"\#(ISO8601DateFormatter().string(from: openedAt))"}"#
+}
+
 func count(_ sql: String, _ database: Database) async throws -> Int {
     try await database.withConnection { try $0.query(sql).first!.decode("n", as: Int.self) }
 }

@@ -48,7 +48,7 @@ struct ModuleSwitchTests {
             for step in ["consent", "read", "acknowledge", "contact", "complete"] {
                 refused.append((step, try await world.post(client, "/v1/assignments/\(id)/\(step)", body: "", as: world.mentorToken)))
             }
-            let opening = #"{"device":"\#(world.mentorDevice.fingerprint.hex)","opened_at":"\#(ISO8601DateFormatter().string(from: clock.now))"}"#
+            let opening = openingReceipt(device: world.mentorDevice.fingerprint, openedAt: clock.now)
             refused.append(("opened", try await world.post(client, "/v1/assignments/\(id)/opened", body: opening, as: world.mentorToken)))
             refused.append(("cancel", try await world.post(client, "/v1/assignments/\(id)/cancel", body: #"{"reason":"Planned otherwise"}"#, as: world.coordinatorToken)))
             for (name, response) in refused {
