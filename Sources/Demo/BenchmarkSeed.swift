@@ -11,7 +11,7 @@ import Postgres
 public enum BenchmarkSeed {
     public static func seed(database: Database, assignments: Int, mentors: Int, at time: Date) async throws -> OrganizationID {
         let organization = OrganizationID(UUID())
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'Benchmark', $2, $2)", [organization, time])
             try db.execute(
                 """
@@ -49,7 +49,7 @@ public enum BenchmarkSeed {
                   FROM honorarium_entries WHERE organization_id = $1 AND number IN (3, 15)
                 """, [organization])
         }
-        try await database.withConnection { try $0.execute("VACUUM ANALYZE") }
+        try await database.withOwnerConnection { try $0.execute("VACUUM ANALYZE") }
         return organization
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Demo
+import Envelope
 import Foundation
 import Postgres
 import Storage
@@ -32,9 +33,11 @@ struct BenchExportsCommand: AsyncParsableCommand {
         let lease = try cluster.acquire()
         defer { try? cluster.release(lease) }
         let report = try await Database.using(
-            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString()), maximumConnections: 2), logger: environment.logger
+            DatabaseConfiguration(
+                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.connectionString()),
+                scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()), maximumConnections: 2), logger: environment.logger
         ) { database in
-            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
+            try await database.prepareSchema(now: Date())
             return try await ExportBenchmark(database: database, connectionString: cluster.connectionString(), psql: cluster.binDirectory + "/psql", scratch: scratch + "/out")
                 .run(assignments: assignments, mentors: mentors, rounds: rounds) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         }

@@ -14,7 +14,10 @@ import Glibc
 /// All configuration, read once at the edge from the environment and the flags. Nothing below the
 /// executable reads the environment. `docs/configuration.md` documents every variable.
 struct CommandEnvironment {
+    /// DATABASE_URL: an external server, as the application's login role.
     let databaseURL: String?
+    /// DATABASE_OWNER_URL: the same server as the schema's owner, for migrations only.
+    let databaseOwnerURL: String?
     let dataDirectory: String
     let postgresBinDirectory: String?
     let keystorePath: String
@@ -31,6 +34,10 @@ struct CommandEnvironment {
     init(options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let nonEmpty = { (key: String) -> String? in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
         databaseURL = nonEmpty("DATABASE_URL")
+        databaseOwnerURL = nonEmpty("DATABASE_OWNER_URL")
+        if databaseOwnerURL != nil && databaseURL == nil {
+            throw ValidationError("DATABASE_OWNER_URL is set without DATABASE_URL. Set DATABASE_URL to the application's role on the same server, or unset both to use the embedded database.")
+        }
         let home = nonEmpty("HOME") ?? NSHomeDirectory()
         let defaultData: String
         if geteuid() == 0 {
@@ -74,9 +81,13 @@ struct CommandEnvironment {
         self.logger = logger
     }
 
-    var databaseConfiguration: DatabaseConfiguration {
-        if let databaseURL { return DatabaseConfiguration(location: .external(connectionString: databaseURL)) }
-        return DatabaseConfiguration(location: .embedded(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory))
+    /// The database, with the scope-proof keys of the server key (made on first use).
+    func databaseConfiguration() throws -> DatabaseConfiguration {
+        let keys = ScopeProofKeySource.serverKeyFile(path: serverKeyPath)
+        if let databaseURL {
+            return DatabaseConfiguration(location: .external(connectionString: databaseURL, ownerConnectionString: databaseOwnerURL), scopeProofKeys: keys)
+        }
+        return DatabaseConfiguration(location: .embedded(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory), scopeProofKeys: keys)
     }
 
     /// The server's settings: flags first, then DISPATCH_HOST and DISPATCH_PORT.
@@ -90,7 +101,7 @@ struct CommandEnvironment {
         }
         guard (0...65535).contains(port) else { throw ValidationError("The port must be between 0 and 65535.") }
         return ServerConfiguration(
-            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: databaseConfiguration, serverKey: try serverKey(), publicURL: publicURL,
+            host: hostFlag ?? host ?? "127.0.0.1", port: port, database: try databaseConfiguration(), serverKey: try serverKey(), publicURL: publicURL,
             signInFailureLimit: signInFailureLimit)
     }
 
@@ -107,8 +118,8 @@ struct CommandEnvironment {
     /// Runs `body` with the account store of a migrated database, and closes the database after
     /// (stopping the embedded one if this command started it).
     func withAccounts<Result>(_ body: (AccountStore) async throws -> Result) async throws -> Result {
-        try await Database.using(databaseConfiguration, logger: logger) { database in
-            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
+        try await Database.using(try databaseConfiguration(), logger: logger) { database in
+            try await database.prepareSchema(now: Date())
             return try await body(AccountStore(database: database))
         }
     }

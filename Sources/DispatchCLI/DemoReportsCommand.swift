@@ -1,5 +1,6 @@
 import ArgumentParser
 import Demo
+import Envelope
 import Foundation
 import Postgres
 import Storage
@@ -23,9 +24,10 @@ struct DemoReportsCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let scratch = "/tmp/dispatch-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let configuration = DatabaseConfiguration(location: .embedded(dataDirectory: scratch, binDirectory: environment.postgresBinDirectory))
+        let configuration = DatabaseConfiguration(
+            location: .embedded(dataDirectory: scratch, binDirectory: environment.postgresBinDirectory), scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()))
         let written = try await Database.using(configuration, logger: environment.logger) { database in
-            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: DemoReports.start) }
+            try await database.prepareSchema(now: DemoReports.start)
             return try await DemoReports(database: database).generate(into: folder)
         }
         print("Wrote \(written.count) example reports to \(folder):")

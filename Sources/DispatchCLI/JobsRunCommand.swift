@@ -27,12 +27,12 @@ struct JobsRunCommand: AsyncParsableCommand {
         let environment = try CommandEnvironment(options: options)
         guard once else {
             try await StandaloneJobRunner.runUntilStopped(
-                database: environment.databaseConfiguration, serverKey: try environment.serverKey(), now: { Date() }, interval: .seconds(interval),
+                database: try environment.databaseConfiguration(), serverKey: try environment.serverKey(), now: { Date() }, interval: .seconds(interval),
                 batchSize: batchSize, logger: environment.logger)
             return
         }
         let report = try await StandaloneJobRunner.runOnce(
-            database: environment.databaseConfiguration, serverKey: try environment.serverKey(), now: { Date() }, batchSize: batchSize,
+            database: try environment.databaseConfiguration(), serverKey: try environment.serverKey(), now: { Date() }, batchSize: batchSize,
             logger: environment.logger)
         try Output.print(report, json: json) { report in
             """

@@ -16,7 +16,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = try CommandEnvironment(options: options)
         let report = try await MigrationReport.run(
-            environment.databaseConfiguration, apply: !status, logger: environment.logger, now: Date(), migrator: .schema)
+            try environment.databaseConfiguration(), apply: !status, logger: environment.logger, now: Date(), migrator: .schema)
         try Output.print(report, json: json) { status ? $0.statusText : $0.plainText }
     }
 }

@@ -21,8 +21,8 @@ struct SweepRunner {
         let environment = try CommandEnvironment(options: options)
         let interrupted = InterruptFlag()
         let onTerminal = isatty(STDERR_FILENO) == 1
-        let report = try await Database.using(environment.databaseConfiguration, logger: environment.logger) { database in
-            _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: Date()) }
+        let report = try await Database.using(try environment.databaseConfiguration(), logger: environment.logger) { database in
+            try await database.prepareSchema(now: Date())
             return try await body(database, { done, due in Self.progress(done: done, due: due, onTerminal: onTerminal) }, { interrupted.isSet })
         }
         if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -17,7 +17,7 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = try CommandEnvironment(options: options)
         let report = try await DatabaseStatusReport.bootstrap(
-            environment.databaseConfiguration, logger: environment.logger, now: Date())
+            try environment.databaseConfiguration(), logger: environment.logger, now: Date())
         try Output.print(report, json: json) { $0.plainText }
     }
 }

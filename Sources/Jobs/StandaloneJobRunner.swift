@@ -17,7 +17,7 @@ public enum StandaloneJobRunner {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         do {
             let report = try await Database.using(configuration, logger: logger) { database in
-                _ = try await database.withConnection { try Migrator.schema.migrate(on: $0, now: now()) }
+                try await database.prepareSchema(now: now())
                 let delivery = NotificationDeliveryJob.standard(database: database, serverKey: serverKey, httpClient: httpClient, now: now, logger: logger)
                 return try await JobRunner(database: database, delivery: delivery, now: now, batchSize: batchSize, logger: logger).runOnce()
             }

@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Logging
 import NIOPosix
 
@@ -12,14 +13,21 @@ public final class Database: Sendable {
     public let pool: PostgresConnectionPool
     /// The managed cluster and how this process holds it; `nil` with `DATABASE_URL`.
     public let embedded: (cluster: ManagedCluster, lease: ManagedCluster.Lease)?
+    /// How to reach the database as the schema's owner, for migrations and maintenance only; the
+    /// pool logs in as the application role.
+    private let ownerConnectionString: String
+    /// This process's scope-proof keys, oldest first; the last proves its transactions.
+    public let scopeProofKeys: [ScopeProofKey]
     private let threadPool: NIOThreadPool
     private let logger: Logger
 
     private init(
-        configuration: DatabaseConfiguration, pool: PostgresConnectionPool, embedded: (ManagedCluster, ManagedCluster.Lease)?,
-        threadPool: NIOThreadPool, logger: Logger
+        configuration: DatabaseConfiguration, pool: PostgresConnectionPool, ownerConnectionString: String, scopeProofKeys: [ScopeProofKey],
+        embedded: (ManagedCluster, ManagedCluster.Lease)?, threadPool: NIOThreadPool, logger: Logger
     ) {
         self.configuration = configuration
+        self.scopeProofKeys = scopeProofKeys
+        self.ownerConnectionString = ownerConnectionString
         self.pool = pool
         self.embedded = embedded.map { (cluster: $0.0, lease: $0.1) }
         self.threadPool = threadPool
@@ -33,26 +41,36 @@ public final class Database: Sendable {
         threadPool.start()
         do {
             let connectionString: String
+            let ownerConnectionString: String
             var embedded: (ManagedCluster, ManagedCluster.Lease)?
             switch configuration.location {
-            case .external(let external):
-                connectionString = external
+            case .external(let application, let owner):
+                connectionString = application
+                ownerConnectionString = owner ?? application
             case .embedded(let dataDirectory, let binDirectory):
                 let cluster = try ManagedCluster(dataDirectory: dataDirectory, binDirectory: binDirectory, logger: logger)
                 let lease = try await threadPool.runIfActive { try cluster.acquire() }
                 embedded = (cluster, lease)
-                connectionString = cluster.connectionString()
+                connectionString = cluster.applicationConnectionString()
+                ownerConnectionString = cluster.connectionString()
             }
             let pool = PostgresConnectionPool(
                 connectionString: connectionString, maximumConnections: configuration.maximumConnections, threadPool: threadPool,
                 waitLimit: .nanoseconds(Int64(configuration.connectionWait.components.seconds) * 1_000_000_000 + configuration.connectionWait.components.attoseconds / 1_000_000_000))
-            let database = Database(configuration: configuration, pool: pool, embedded: embedded, threadPool: threadPool, logger: logger)
+            // The keys are read only once the database answers: a command that cannot reach it
+            // leaves no server key behind.
+            let scopeProofKeys: [ScopeProofKey]
             do {
                 try await pool.withConnection { _ in }
+                scopeProofKeys = try configuration.scopeProofKeys.resolve()
             } catch {
-                try? await database.close()
+                pool.close()
+                if let (cluster, lease) = embedded { try? await threadPool.runIfActive { try cluster.release(lease) } }
                 throw error
             }
+            let database = Database(
+                configuration: configuration, pool: pool, ownerConnectionString: ownerConnectionString, scopeProofKeys: scopeProofKeys,
+                embedded: embedded, threadPool: threadPool, logger: logger)
             return database
         } catch {
             try? await threadPool.shutdownGracefully()
@@ -88,22 +106,43 @@ public final class Database: Sendable {
         try await threadPool.shutdownGracefully()
     }
 
-    /// Borrows a connection outside any transaction (migrations, status queries).
+    /// Borrows one of the application's connections outside any transaction (a health check).
+    /// Row-level security hides every organisation's rows here.
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result) async throws -> Result {
         try await pool.withConnection(body)
     }
 
-    /// Runs `body` in one transaction in the given scope: everything it does commits together or
-    /// not at all. See ``TransactionScope`` for what each scope may see. Every statement in it is
+    /// A connection of its own as the schema's owner, closed after `body`: for migrations,
+    /// installing the scope-proof keys, `VACUUM` and the operator's status counts, never for a
+    /// request. With `DATABASE_URL` and no `DATABASE_OWNER_URL` it is the application's login.
+    public func withOwnerConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result) async throws -> Result {
+        let connectionString = ownerConnectionString
+        return try await threadPool.runIfActive {
+            let connection = try PostgresConnection(connectionString: connectionString)
+            return try body(connection)
+        }
+    }
+
+    /// Whether the owner's connection is a login of its own (the embedded default, or
+    /// `DATABASE_OWNER_URL`), rather than the application's.
+    public var hasSeparateOwner: Bool {
+        if case .external(_, nil) = configuration.location { return false }
+        return true
+    }
+
+    /// Runs `body` in one transaction in the given scope, proven with the newest scope-proof key:
+    /// everything it does commits together or not at all. See ``TransactionScope`` for what each
+    /// scope may see. Every statement in it is
     /// bounded by the configuration's statement and lock timeouts.
     public func transaction<Result: Sendable>(
         _ scope: TransactionScope,
         _ body: @escaping @Sendable (PostgresConnection) throws -> Result
     ) async throws -> Result {
         let limits = configuration
+        let key = scopeProofKeys.last
         return try await pool.withConnection { connection in
             try connection.transaction { connection in
-                try scope.apply(to: connection, limits: limits)
+                try scope.apply(to: connection, limits: limits, proofKey: key)
                 return try body(connection)
             }
         }

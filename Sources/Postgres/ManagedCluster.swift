@@ -73,12 +73,20 @@ public struct ManagedCluster: Sendable {
         self.logger = logger
     }
 
-    /// libpq connection string for the cluster's database over its socket.
-    public func connectionString(database: String = ManagedCluster.databaseName) -> String {
-        "host='\(socketDirectory)' dbname='\(database)' user='\(Self.superuser)' application_name='dispatch'"
+    /// libpq connection string for the cluster's database over its socket, as the superuser (who
+    /// owns the schema and migrates it) unless another role is asked for.
+    public func connectionString(database: String = ManagedCluster.databaseName, role: String = ManagedCluster.superuser) -> String {
+        "host='\(socketDirectory)' dbname='\(database)' user='\(role)' application_name='dispatch'"
     }
 
-    /// A `postgresql://` URI that psql and other tools accept (for `dispatch db status`).
+    /// The same as the application's login role (``DatabaseRoles/application``), which everything
+    /// but migrations uses.
+    public func applicationConnectionString(database: String = ManagedCluster.databaseName) -> String {
+        connectionString(database: database, role: DatabaseRoles.application)
+    }
+
+    /// A `postgresql://` URI that psql and other tools accept (for `dispatch db status`), as the
+    /// superuser: what an operator inspecting the database needs.
     public var connectionURI: String {
         let host = socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? socketDirectory
         return "postgresql://\(Self.superuser)@/\(Self.databaseName)?host=\(host)"
@@ -116,6 +124,7 @@ public struct ManagedCluster: Sendable {
             try prepareDirectories()
             if state() == .notInitialized { try initialize() }
             if case .running = state() {
+                try ensureRoles()
                 let owner = (try? String(contentsOfFile: ownerFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
                 if detached {
                     try writeOwner("detached")
@@ -130,6 +139,7 @@ public struct ManagedCluster: Sendable {
             }
             try start()
             try ensureDatabase()
+            try ensureRoles()
             try writeOwner(detached ? "detached" : String(getpid()))
             return detached ? .detached : .owned
         }
@@ -207,6 +217,19 @@ public struct ManagedCluster: Sendable {
         let connection = try PostgresConnection(connectionString: connectionString(database: "postgres"))
         let exists = try connection.query("SELECT 1 FROM pg_database WHERE datname = $1", [Self.databaseName]).count > 0
         if !exists { try connection.execute("CREATE DATABASE \(Self.databaseName)") }
+    }
+
+    /// Creates the roles the schema's grants name, once per cluster (roles are cluster-wide): the
+    /// tenant role the grants go to, and the application's login role that is a member of it and
+    /// nothing else: no superuser, no `BYPASSRLS`, owns nothing. Trust authentication is safe here
+    /// because the socket folder is private to the server's account.
+    private func ensureRoles() throws {
+        let connection = try PostgresConnection(connectionString: connectionString(database: "postgres"))
+        for (role, attributes) in [(DatabaseRoles.tenant, "NOLOGIN"), (DatabaseRoles.application, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")]
+        where try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).count == 0 {
+            try connection.execute("CREATE ROLE \(role) \(attributes)")
+        }
+        try connection.execute("GRANT \(DatabaseRoles.tenant) TO \(DatabaseRoles.application)")
     }
 
     // MARK: - Files and permissions

@@ -33,6 +33,10 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
         return text
     }
 
+    /// A transaction asked for a proven scope, but the configuration holds no scope-proof key
+    /// (a programming error: every configuration is made with the server key's).
+    static let scopeProofKeyMissing = PostgresError(kind: .statement, message: "no scope-proof key is configured, so no tenant transaction can be proven")
+
     // Standard SQLSTATEs the project checks for (the schema's own AD00x codes are in Storage).
     public static let uniqueViolation = "23505"
     public static let checkViolation = "23514"

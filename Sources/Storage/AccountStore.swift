@@ -71,7 +71,7 @@ public struct AccountStore: Sendable {
         let clean = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(clean.count) else { throw DomainError.textInvalid(field: "organisation name", problem: "must be 1 to 200 characters") }
         do {
-            try await database.transaction(.system(actor: .system)) { db in
+            try await database.transaction(.tenant(id, actor: .system)) { db in
                 try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)", [id, clean, time])
                 try AuditLog.append(AuditEntry(.organizationCreated, .organization(id)), organization: id, at: time, on: db)
             }
@@ -81,33 +81,42 @@ public struct AccountStore: Sendable {
         return try await organization(id.description)
     }
 
-    /// Finds an organisation by id or (case-insensitive) name.
+    /// Finds an organisation by id or (case-insensitive) name: its id through the organisation
+    /// directory (the one look-up that spans organisations, migration 0009), then its record in its
+    /// own scope.
     public func organization(_ nameOrID: String) async throws -> OrganizationRecord {
-        let found = try await database.transaction(.system(actor: .system)) { db in
+        let found = try await database.transaction(.lookup) { db in
             try db.query(
-                """
-                SELECT \(Self.organizationColumns) FROM organizations WHERE id::text = lower($1) OR lower(name) = lower($1)
-                """, [nameOrID]
-            ).first.map(Self.organizationRecord)
+                "SELECT id FROM dispatch_organization_directory() WHERE id::text = lower($1) OR lower(name) = lower($1) ORDER BY id::text = lower($1) DESC LIMIT 1",
+                [nameOrID]
+            ).first.map { try $0.decode("id", as: OrganizationID.self) }
         }
-        guard let found else { throw AccountError.organizationNotFound(nameOrID) }
-        return found
+        guard let found, let record = try await record(of: found) else { throw AccountError.organizationNotFound(nameOrID) }
+        return record
     }
 
+    /// Every organisation, by name: the directory, then each record in its own scope.
     public func organizations() async throws -> [OrganizationRecord] {
-        try await database.transaction(.system(actor: .system)) { db in
-            try db.query(
-                """
-                SELECT \(Self.organizationColumns) FROM organizations ORDER BY lower(name)
-                """
-            ).map(Self.organizationRecord)
+        let ids = try await database.transaction(.lookup) { db in
+            try db.query("SELECT id FROM dispatch_organization_directory()").map { try $0.decode("id", as: OrganizationID.self) }
+        }
+        var records: [OrganizationRecord] = []
+        for id in ids {
+            if let record = try await record(of: id) { records.append(record) }
+        }
+        return records
+    }
+
+    private func record(of organization: OrganizationID) async throws -> OrganizationRecord? {
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
+            try db.query("SELECT \(Self.organizationColumns) FROM organizations WHERE id = $1", [organization]).first.map(Self.organizationRecord)
         }
     }
 
     /// Replaces an organisation's settings after checking them (`setting_invalid` names the first bad one).
     public func updateSettings(of organization: OrganizationID, to settings: OrganizationSettings, at time: Date) async throws -> OrganizationRecord {
         try settings.validate()
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.execute(
                 """
                 UPDATE organizations SET encrypted_assignments_enabled = $2, time_zone = $3, reminder_after_days = $4, reminder_repeat_days = $5,
@@ -131,7 +140,7 @@ public struct AccountStore: Sendable {
         of organization: OrganizationID, url: String?, rotateSecret: Bool, serverKeyVersion: Int, at time: Date
     ) async throws -> WebhookSetting {
         let clean = try url.map(WebhookAddress.validate)
-        return try await database.transaction(.system(actor: .system)) { db in
+        return try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard let row = try db.query(
                 """
                 UPDATE organizations SET webhook_url = $2, webhook_secret_version = webhook_secret_version + $3,
@@ -152,7 +161,7 @@ public struct AccountStore: Sendable {
 
     /// The organisation's webhook address (if any) and secret version.
     public func webhook(of organization: OrganizationID) async throws -> WebhookSetting {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard let row = try db.query("SELECT webhook_url, webhook_secret_version, webhook_server_key_version FROM organizations WHERE id = $1", [organization]).first
             else { throw AccountError.organizationNotFound(organization.description) }
             return try Self.webhookSetting(row)
@@ -169,7 +178,7 @@ public struct AccountStore: Sendable {
         in organization: OrganizationID, name: String, at time: Date, id: LocalAssociationID = LocalAssociationID(UUID())
     ) async throws -> LocalAssociationID {
         do {
-            try await database.transaction(.system(actor: .system)) { db in
+            try await database.transaction(.tenant(organization, actor: .system)) { db in
                 try db.execute("INSERT INTO local_associations (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)", [id, organization, name, time])
                 try AuditLog.append(AuditEntry(.localAssociationCreated, .localAssociation(id)), organization: organization, at: time, on: db)
             }
@@ -189,7 +198,7 @@ public struct AccountStore: Sendable {
     ) async throws -> UserRecord {
         guard Self.isValidHandle(handle) else { throw AccountError.handleInvalid(handle) }
         do {
-            try await database.transaction(.system(actor: .system)) { db in
+            try await database.transaction(.tenant(organization, actor: .system)) { db in
                 var localAssociationID: UUID?
                 if let localAssociation {
                     guard let row = try db.query("SELECT id FROM local_associations WHERE organization_id = $1 AND lower(name) = lower($2)", [organization, localAssociation]).first else {
@@ -212,7 +221,7 @@ public struct AccountStore: Sendable {
 
     /// A user of the organisation by handle (or by id, in its lowercase text form).
     public func user(_ handle: String, in organization: OrganizationID) async throws -> UserRecord {
-        let found = try await database.transaction(.system(actor: .system)) { db in
+        let found = try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.query(
                 "SELECT id, organization_id, local_association_id, handle, role, status FROM users WHERE organization_id = $1 AND (handle = $2 OR id::text = $2)",
                 [organization, handle]
@@ -225,7 +234,7 @@ public struct AccountStore: Sendable {
     /// Pauses, deactivates or reactivates a user. Deactivation also revokes their tokens.
     public func setStatus(of handle: String, in organization: OrganizationID, to status: UserStatus, at time: Date) async throws -> UserRecord {
         let user = try await self.user(handle, in: organization)
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.execute("UPDATE users SET status = $2, updated_at = greatest(updated_at, $3) WHERE id = $1", [user.id, status.rawValue, time])
             if status == .deactivated {
                 try db.execute("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL", [user.id, time])
@@ -249,7 +258,7 @@ public struct AccountStore: Sendable {
         let token = SecretToken.make(prefix: Self.tokenPrefix, random: random)
         let id = UUID()
         let expiresAt = time + lifetime
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.execute(
                 "INSERT INTO api_tokens (id, organization_id, user_id, token_hash, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 [id, organization, user.id, SHA256.hash(Array(token.utf8)), label, time, expiresAt])
@@ -259,7 +268,7 @@ public struct AccountStore: Sendable {
     }
 
     public func revokeToken(_ id: UUID, in organization: OrganizationID, at time: Date) async throws {
-        let revoked = try await database.transaction(.system(actor: .system)) { db in
+        let revoked = try await database.transaction(.tenant(organization, actor: .system)) { db in
             let count = try db.query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND organization_id = $2 AND revoked_at IS NULL", [id, organization, time]).affectedRows
             if count > 0 {
                 try AuditLog.append(AuditEntry(.tokenRevoked, .token(id)), organization: organization, at: time, on: db)

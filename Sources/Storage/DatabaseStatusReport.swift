@@ -25,16 +25,17 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
         _ configuration: DatabaseConfiguration, logger: Logger, now: Date, migrator: Migrator = .schema
     ) async throws -> DatabaseStatusReport {
         try await Database.using(configuration, logger: logger) { database in
-            let applied = try await database.withConnection { try migrator.migrate(on: $0, now: now) }
+            let applied = try await database.prepareSchema(now: now, migrator: migrator)
             var report = try await collect(from: database, migrator: migrator)
             report.appliedNow = applied.map(\.label)
             return report
         }
     }
 
-    /// Reads the report from an open database.
+    /// Reads the report from an open database, as the schema's owner: the counts span every
+    /// organisation, which no application transaction may.
     public static func collect(from database: Database, migrator: Migrator = .schema) async throws -> DatabaseStatusReport {
-        let (version, states, counts) = try await database.withConnection { connection in
+        let (version, states, counts) = try await database.withOwnerConnection { connection in
             let states = try migrator.status(on: connection)
             let version = try connection.query("SELECT current_setting('server_version') AS version").first?.decode("version", as: String.self) ?? "?"
             var counts = (0, 0, 0)
@@ -61,7 +62,7 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
             case .shared: "already running"
             case .detached: "detached"
             }
-        case .external(let connectionString):
+        case .external(let connectionString, _):
             mode = "external"
             location = DatabaseConfiguration.redacted(connectionString)
             lease = "external"

@@ -148,7 +148,7 @@ public struct FeedStore: Sendable {
         for user: String, in organization: OrganizationID, language: String?, serverKeyVersion: Int, at time: Date,
         random: some RandomSource = SystemRandomSource()
     ) async throws -> IssuedFeed {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             let target = try Self.target(user, in: organization, as: nil, on: db)
             return try Self.issue(for: target, in: organization, language: language, serverKeyVersion: serverKeyVersion, at: time, random: random, on: db)
         }
@@ -163,7 +163,7 @@ public struct FeedStore: Sendable {
     }
 
     public func revoke(for user: String, in organization: OrganizationID, at time: Date) async throws {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             let target = try Self.target(user, in: organization, as: nil, on: db)
             try Self.revoke(target, in: organization, at: time, on: db)
         }
@@ -179,7 +179,7 @@ public struct FeedStore: Sendable {
     }
 
     public func live(for user: String, in organization: OrganizationID) async throws -> FeedRecord {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             let target = try Self.target(user, in: organization, as: nil, on: db)
             guard let feed = try Self.live(of: target.id, in: organization, on: db) else { throw FeedError.noFeed }
             return feed

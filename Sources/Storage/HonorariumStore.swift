@@ -156,7 +156,7 @@ public struct HonorariumStore: Sendable {
 
     /// The same, for the operator on the server (`dispatch honorarium show`).
     public func statement(of mentor: String, in organization: OrganizationID, period: String?, at time: Date) async throws -> HonorariumStatement {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try Self.statement(of: mentor, in: organization, period: period, at: time, on: db)
         }
     }
@@ -210,7 +210,7 @@ public struct HonorariumStore: Sendable {
 
     /// The same, for the operator on the server (`dispatch honorarium void`).
     public func void(_ assignment: AssignmentID, in organization: OrganizationID, reason: String, at time: Date) async throws -> HonorariumStatement {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try Self.void(assignment, in: organization, reason: reason, at: time, on: db)
         }
     }

@@ -66,7 +66,7 @@ public struct NotificationStore: Sendable {
     /// Takes up to `limit` notifications that are due at `time`, oldest first, and leases them
     /// until `time + lease`.
     public func claimDue(at time: Date, limit: Int, lease: TimeInterval) async throws -> [NotificationDelivery] {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.query(
                 """
                 UPDATE notifications n
@@ -92,7 +92,7 @@ public struct NotificationStore: Sendable {
     }
 
     public func markDelivered(_ id: UUID, at time: Date) async throws {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute(
                 "UPDATE notifications SET status = 'delivered', delivered_at = $2, last_error = NULL WHERE id = $1 AND status IN ('pending', 'failed')",
                 [id, time])
@@ -102,7 +102,7 @@ public struct NotificationStore: Sendable {
     /// Records a failed attempt: tried again at `retryAt`, or dead (and audited) when `retryAt` is `nil`.
     /// `error` is a short code such as `http_503` or `timeout`, never a response body.
     public func markFailed(_ delivery: NotificationDelivery, error: String, retryAt: Date?, at time: Date) async throws {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             if let retryAt {
                 try db.execute(
                     "UPDATE notifications SET status = 'failed', last_error = $2, next_attempt_at = $3 WHERE id = $1 AND status IN ('pending', 'failed')",
@@ -118,7 +118,7 @@ public struct NotificationStore: Sendable {
 
     /// The organisation's notifications, newest first, optionally only those in `status`.
     public func notifications(of organization: OrganizationID, status: String? = nil, limit: Int = 100) async throws -> [NotificationRecord] {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try db.query(
                 """
                 SELECT id, recipient_user_id, assignment_id, kind, status, attempts, last_error, created_at, delivered_at FROM notifications
@@ -136,7 +136,7 @@ public struct NotificationStore: Sendable {
     /// Sends dead notifications of the organisation again (after the webhook was fixed), audited.
     /// Returns how many were requeued.
     public func requeueDead(of organization: OrganizationID, at time: Date) async throws -> Int {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             let requeued = try db.query(
                 """
                 UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = $2

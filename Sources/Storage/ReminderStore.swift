@@ -34,7 +34,7 @@ public struct ReminderStore: Sendable {
 
     /// Sends the reminder steps due at `time` for up to `limit` assignments, across organisations.
     public func sendDue(at time: Date, limit: Int) async throws -> ReminderBatchReport {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             var report = ReminderBatchReport()
             let rows = try db.query(
                 """

@@ -41,7 +41,7 @@ public struct SweepStore: Sendable {
 
     /// How many assignments are past `expires_at` with their payload still present.
     public func expiryDue(at time: Date) async throws -> Int {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.query("SELECT count(*) AS n FROM assignments WHERE expires_at <= $1 AND payload_destroyed_at IS NULL", [time])
                 .first!.decode("n", as: Int.self)
         }
@@ -50,7 +50,7 @@ public struct SweepStore: Sendable {
     /// Expires (open) or destroys the payload of (closed) up to `limit` assignments past their
     /// `expires_at`; in a dry run, only says which it would, starting after `position`.
     public func expireBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             var batch = SweepBatch()
             let rows = try db.query(
                 """
@@ -107,14 +107,14 @@ public struct SweepStore: Sendable {
     /// How many assignments hold sealed keys that must go: for revoked devices, or left over from
     /// closed or destroyed assignments.
     public func keysDue() async throws -> Int {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.query("SELECT count(DISTINCT assignment_id) AS n FROM assignment_recipients WHERE \(Self.keysDue)").first!.decode("n", as: Int.self)
         }
     }
 
     /// Destroys those sealed keys, for up to `limit` assignments (audited per assignment).
     public func keysBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             var batch = SweepBatch()
             let rows = try db.query(
                 """
@@ -157,7 +157,7 @@ public struct SweepStore: Sendable {
         """
 
     public func retentionDue(at time: Date) async throws -> Int {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.query("SELECT count(*) AS n FROM assignments a WHERE \(Self.retentionDue)", [time]).first!.decode("n", as: Int.self)
         }
     }
@@ -167,7 +167,7 @@ public struct SweepStore: Sendable {
     /// notifications and reminders are deleted, and an `assignment.archived` audit entry is written.
     /// Events, honorarium entries and tier events stay. In a dry run, only says which it would.
     public func archiveBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             var batch = SweepBatch()
             let rows = try db.query(
                 """
@@ -211,7 +211,7 @@ public struct SweepStore: Sendable {
 
     /// Lets PostgreSQL reclaim the old row versions that still hold destroyed ciphertext and keys.
     public func vacuum() async throws {
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             try db.execute("VACUUM (ANALYZE) assignments")
             try db.execute("VACUUM (ANALYZE) assignment_recipients")
             try db.execute("VACUUM (ANALYZE) notifications")

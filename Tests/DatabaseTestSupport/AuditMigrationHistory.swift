@@ -9,7 +9,7 @@ public enum AuditMigrationHistory {
     /// Migrates an empty database to 0005, then writes three entries as the old code did.
     public static func writeBeforeMigration6(in database: Database) async throws -> OrganizationID {
         let organization = OrganizationID(UUID())
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             _ = try Migrator(migrations: Array(MigrationCatalog.all.prefix(5))).migrate(on: db, now: Date())
             try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'Before 0006', now(), now())", [organization])
             for (index, (action, details)) in [
@@ -29,7 +29,7 @@ public enum AuditMigrationHistory {
 
     /// One entry through today's writer.
     public static func appendAfterMigration6(in database: Database, organization: OrganizationID) async throws {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
             try AuditLog.append(
                 AuditEntry(.userCreated, .organization(organization), details: AuditDetails.UserCreated(role: .peerMentor)),
                 organization: organization, at: Date(timeIntervalSince1970: 1_790_000_100), on: db)

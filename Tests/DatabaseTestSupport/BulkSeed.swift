@@ -19,7 +19,7 @@ public enum BulkSeed {
         let coordinator = UserContext(userID: UserID(UUID()), organizationID: organization, role: .coordinator)
         let mentor = UserContext(userID: UserID(UUID()), organizationID: organization, role: .peerMentor)
         let admin = UserContext(userID: UserID(UUID()), organizationID: organization, role: .organizationAdmin)
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)", [organization, "Org \(organization)", time])
             for (user, handle) in [(coordinator, "koordinator"), (mentor, "likeperson"), (admin, "admin")] {
                 try db.execute(

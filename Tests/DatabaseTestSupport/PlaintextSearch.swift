@@ -8,7 +8,7 @@ public enum PlaintextSearch {
     /// Every `table.column` (text, bytes, arrays, JSON) of the public schema holding `marker`, and
     /// how many columns were searched (so a test can tell the search covered the schema).
     public static func columns(containing marker: String, in database: Database) async throws -> (hits: [String], searched: Int) {
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             let columns = try db.query(
                 """
                 SELECT table_name, column_name, data_type FROM information_schema.columns
@@ -112,7 +112,7 @@ public final class LogRecorder: @unchecked Sendable {
 /// changed nothing (not even a row it should not have written).
 public enum DatabaseSnapshot {
     public static func take(_ database: Database) async throws -> [String: String] {
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             var snapshot: [String: String] = [:]
             for table in try db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename") {
                 let name: String = try table.decode("tablename")

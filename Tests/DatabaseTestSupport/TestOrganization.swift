@@ -71,6 +71,6 @@ public struct TestOrganization: Sendable {
 
     /// An SQL count (`SELECT count(*) AS n …`).
     public func count(_ sql: String) async throws -> Int {
-        try await database.withConnection { try $0.query(sql).first!.decode("n", as: Int.self) }
+        try await database.withOwnerConnection { try $0.query(sql).first!.decode("n", as: Int.self) }
     }
 }

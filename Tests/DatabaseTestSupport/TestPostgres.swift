@@ -1,3 +1,4 @@
+import Envelope
 import Foundation
 import Logging
 import Postgres
@@ -10,7 +11,8 @@ import Glibc
 /// The throwaway PostgreSQL of one test process, started with the same code as the embedded
 /// default (``ManagedCluster``) in a fresh temporary folder, and stopped and deleted when the
 /// process exits. Each test gets its own database, copied from a migrated template, so tests run
-/// in parallel without seeing each other's rows.
+/// in parallel without seeing each other's rows. Like the embedded default, the application logs
+/// in as `dispatch_app` and the superuser owns the schema.
 public enum TestPostgres {
     public static let logger = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
 
@@ -24,6 +26,7 @@ public enum TestPostgres {
             try connection.execute("CREATE DATABASE migrated_template")
             let template = try PostgresConnection(connectionString: cluster.connectionString(database: "migrated_template"))
             try Migrator.schema.migrate(on: template, now: Date())
+            try Database.installScopeProofKeys(scopeProofKeys, on: template)
             dataFolderToRemove = folder
             atexit {
                 guard let folder = TestPostgres.dataFolderToRemove else { return }
@@ -40,6 +43,19 @@ public enum TestPostgres {
 
     nonisolated(unsafe) static var dataFolderToRemove: String?
 
+    /// The server key of this test process; the template holds its scope-proof keys.
+    public static let serverKey: ServerKey = {
+        do { return try ServerKey.generate() } catch { fatalError("no server key for the tests: \(error)") }
+    }()
+    public static var scopeProofKeys: [ScopeProofKey] {
+        do { return try serverKey.scopeProofKeys() } catch { fatalError("no scope-proof keys for the tests: \(error)") }
+    }
+
+    /// A database's location as the application sees it: `dispatch_app`, with the superuser as owner.
+    static func location(of name: String) -> DatabaseConfiguration.Location {
+        .external(connectionString: cluster.applicationConnectionString(database: name), ownerConnectionString: cluster.connectionString(database: name))
+    }
+
     public static func binDirectory() throws -> String { cluster.binDirectory }
 
     private static let creation = DatabaseCreation()
@@ -48,30 +64,28 @@ public enum TestPostgres {
     /// (the server's `buildApplication`).
     public static func databaseConfiguration(maximumConnections: Int = 4) async throws -> DatabaseConfiguration {
         let name = try await creation.createDatabase(from: "migrated_template")
-        return DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: maximumConnections)
+        return DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), maximumConnections: maximumConnections)
     }
 
     /// A new, migrated database of its own, opened with a small pool.
     public static func database(maximumConnections: Int = 4) async throws -> Database {
         let name = try await creation.createDatabase(from: "migrated_template")
         return try await Database.open(
-            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: maximumConnections),
-            logger: logger)
+            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), maximumConnections: maximumConnections), logger: logger)
     }
 
     /// A new, empty database (nothing migrated), for the migration tests.
     public static func emptyDatabase() async throws -> Database {
         let name = try await creation.createDatabase(from: "template0")
         return try await Database.open(
-            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString(database: name)), maximumConnections: 2),
-            logger: logger)
+            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), maximumConnections: 2), logger: logger)
     }
 
     /// A connection as the cluster's superuser to a database, for tests that play a hostile
     /// administrator (disabling triggers to tamper with the audit table).
     public static func superuserConnection(to database: Database) throws -> PostgresConnection {
-        guard case .external(let connectionString) = database.configuration.location else { fatalError("test databases are external") }
-        return try PostgresConnection(connectionString: connectionString)
+        guard case .external(_, let owner?) = database.configuration.location else { fatalError("test databases are external, with an owner") }
+        return try PostgresConnection(connectionString: owner)
     }
 }
 

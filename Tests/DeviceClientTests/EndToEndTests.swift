@@ -260,7 +260,7 @@ struct EndToEndTests {
             #expect(row?.status == .acknowledged)
             #expect(row?.contactMadeAt != nil)
             // The offline opening is in the audit trail with the time the device made it.
-            let openings = try await setup.accounts.database.withConnection { db in
+            let openings = try await setup.accounts.database.withOwnerConnection { db in
                 try db.query(
                     "SELECT details->>'opened_at' AS opened_at FROM audit_entries WHERE action = 'assignment.payload_opened' AND subject_id = $1", [id]
                 ).map { try $0.decode("opened_at", as: String.self) }

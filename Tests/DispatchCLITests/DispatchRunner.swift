@@ -27,6 +27,7 @@ struct DispatchRunner {
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "DATABASE_URL")
+        environment.removeValue(forKey: "DATABASE_OWNER_URL")
         environment["HOME"] = sandbox.path
         environment["DISPATCH_DATA_DIR"] = dataDirectory
         environment["DISPATCH_KEYSTORE"] = sandbox.appendingPathComponent("keys/device.keystore").path

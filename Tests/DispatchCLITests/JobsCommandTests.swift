@@ -9,7 +9,7 @@ import Testing
 @Suite("dispatch jobs run", .serialized)
 struct JobsCommandTests {
     func counts(_ database: Database) async throws -> (reminders: Int, notifications: Int, remindedAssignments: Int) {
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             (try db.query("SELECT count(*) AS n FROM assignment_reminders").first!.decode("n", as: Int.self),
              try db.query("SELECT count(*) AS n FROM notifications WHERE kind IN ('contact_reminder', 'contact_overdue')").first!.decode("n", as: Int.self),
              try db.query("SELECT count(*) AS n FROM assignments WHERE reminder_count = 1").first!.decode("n", as: Int.self))
@@ -21,7 +21,7 @@ struct JobsCommandTests {
         let runner = try DispatchRunner()
         defer { runner.cleanUp() }
         let configuration = try await TestPostgres.databaseConfiguration()
-        guard case .external(let url) = configuration.location else { Issue.record("test databases are external"); return }
+        guard case .external(let url, let owner?) = configuration.location else { Issue.record("test databases are external"); return }
         let database = try await Database.open(configuration, logger: TestPostgres.logger)
         // The command uses the wall clock: these fell due yesterday.
         let now = Date()
@@ -34,6 +34,7 @@ struct JobsCommandTests {
         process.arguments = ["jobs", "run", "--once", "--batch-size", "2"]
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
+        environment["DATABASE_OWNER_URL"] = owner
         environment["HOME"] = runner.sandbox.path
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
@@ -53,7 +54,7 @@ struct JobsCommandTests {
         #expect(afterKill.notifications == 2 * afterKill.reminders, "every recorded reminder has both its notifications, and no more")
         #expect(afterKill.remindedAssignments == afterKill.reminders)
 
-        let rerun = try runner.run(["jobs", "run", "--once"], environment: ["DATABASE_URL": url])
+        let rerun = try runner.run(["jobs", "run", "--once"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
         #expect(rerun.status == 0, "\(rerun.errors)")
         #expect(rerun.output.contains("Reminders sent: \(total - afterKill.reminders). Escalations to admins: 0."), "\(rerun.output)")
         #expect(rerun.output.isPlainText)
@@ -63,11 +64,11 @@ struct JobsCommandTests {
         #expect(final.remindedAssignments == total)
         // The same pass delivered the notifications it queued (to the log: no webhook is set), once each.
         #expect(rerun.output.contains("Notifications delivered: \(2 * total). To retry: 0. Given up: 0."), "\(rerun.output)")
-        let delivered = try await database.withConnection {
+        let delivered = try await database.withOwnerConnection {
             try $0.query("SELECT count(*) AS n FROM notifications WHERE status = 'delivered'").first!.decode("n", as: Int.self)
         }
         #expect(delivered == 2 * total)
-        let again = try runner.run(["jobs", "run", "--once", "--json"], environment: ["DATABASE_URL": url])
+        let again = try runner.run(["jobs", "run", "--once", "--json"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
         let json = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
         #expect((json?["reminders"] as? [String: Any])?["reminders"] as? Int == 0, "a third run finds nothing due")
         #expect((json?["notifications"] as? [String: Any])?["delivered"] as? Int == 0, "and nothing left to deliver")
@@ -79,13 +80,16 @@ struct JobsCommandTests {
         let runner = try DispatchRunner()
         defer { runner.cleanUp() }
         let configuration = try await TestPostgres.databaseConfiguration()
-        guard case .external(let url) = configuration.location else { Issue.record("test databases are external"); return }
+        guard case .external(let url, let owner?) = configuration.location else { Issue.record("test databases are external"); return }
         let database = try await Database.open(configuration, logger: TestPostgres.logger)
         let now = Date()
         let organization = try await BulkSeed.organization(in: database, at: now - 20 * 86_400)
         try await BulkSeed.dispatchedAssignments(
             30, in: database, organization: organization, dispatchedAt: now - 11 * 86_400, reminderDueAt: now + 86_400, expiresAt: now - 86_400)
-        let environment = ["DATABASE_URL": url]
+        let environment = ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner]
+        // Any command first installs its server key's scope-proof keys: let that happen before.
+        let migrate = try runner.run(["migrate"], environment: environment)
+        #expect(migrate.status == 0, "\(migrate.errors)")
 
         let before = try await DatabaseSnapshot.take(database)
         let dry = try runner.run(["sweep", "expiry", "--dry-run", "--batch-size", "10"], environment: environment)
@@ -102,7 +106,7 @@ struct JobsCommandTests {
         #expect(json["dry_run"] as? Bool == false && json["complete"] as? Bool == true)
         let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: reportFile))) as? [String: Any])
         #expect((file["expired"] as? [String])?.count == 30)
-        #expect(try await database.withConnection { try $0.query("SELECT count(*) AS n FROM assignments WHERE ciphertext IS NOT NULL").first!.decode("n", as: Int.self) } == 0)
+        #expect(try await database.withOwnerConnection { try $0.query("SELECT count(*) AS n FROM assignments WHERE ciphertext IS NOT NULL").first!.decode("n", as: Int.self) } == 0)
 
         let again = try runner.run(["sweep", "expiry"], environment: environment)
         #expect(again.output.contains("Sweep finished.\nAssignments past their expiry time: 0."))

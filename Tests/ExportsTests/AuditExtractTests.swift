@@ -148,7 +148,7 @@ struct AuditExtractTests {
     func csvTampering() async throws {
         let (world, database) = try await history()
         // Details with every character CSV must quote (a line break is escaped inside JSON).
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute(
                 "INSERT INTO audit_entries (organization_id, occurred_at, actor_role, action, subject_type, details) VALUES ($1, $2, 'system', 'test.quoting', 'organization', $3)",
                 [world.id, start + 100, "{\"note\":\"a, \\\"quoted\\\"\\nline\"}"])
@@ -173,7 +173,7 @@ struct AuditExtractTests {
         let store = AuditExtractStore(database: database)
         let clean = try await AuditExtractVerifier.verifyLive(store, organization: world.id, pageSize: 3)
         #expect(clean.intact && clean.entryCount > 10)
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             try db.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only")
             try db.execute("UPDATE audit_entries SET details = '{\"from\":\"read\",\"to\":\"cancelled\"}' WHERE organization_id = $1 AND sequence = 7", [world.id])
             try db.execute("DELETE FROM audit_entries WHERE organization_id = $1 AND sequence = 9", [world.id])
@@ -194,7 +194,7 @@ struct AuditExtractMigrationTests {
     func oldAndNewFormats() async throws {
         let database = try await TestPostgres.emptyDatabase()
         let organization = try await AuditMigrationHistory.writeBeforeMigration6(in: database)
-        try await database.withConnection { _ = try Migrator.schema.migrate(on: $0, now: Date()) }
+        try await database.prepareSchema(now: Date())
         try await AuditMigrationHistory.appendAfterMigration6(in: database, organization: organization)
         let key = try ServerKey.generate().auditSigningKey()
         let from = Date(timeIntervalSince1970: 1_789_000_000)

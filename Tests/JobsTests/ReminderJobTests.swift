@@ -25,7 +25,7 @@ struct ReminderJobTests {
 
     /// (kind, recipient) of every reminder notification, in order.
     func reminderNotifications(_ world: World) async throws -> [String] {
-        try await world.database.withConnection { db in
+        try await world.database.withOwnerConnection { db in
             try db.query(
                 """
                 SELECT kind, recipient_user_id FROM notifications
@@ -108,7 +108,7 @@ struct ReminderJobTests {
         let assignment = try await world.store.assignment(id, as: world.coordinator)
         #expect(assignment.reminderCount == 2, "reminder 2 is the one due on day 25")
         #expect(assignment.nextReminderAt == start + 30 * day)
-        let numbers = try await world.database.withConnection { db in
+        let numbers = try await world.database.withOwnerConnection { db in
             try db.query("SELECT number FROM assignment_reminders WHERE assignment_id = $1", [id]).map { try $0.decode("number", as: Int.self) }
         }
         #expect(numbers == [2])
@@ -140,7 +140,7 @@ struct ReminderJobTests {
         let reports = try await [first, second]
         #expect(reports[0].reminders + reports[1].reminders == count)
         #expect(reports[0].reminders > 0 && reports[1].reminders > 0, "both runners took part")
-        let (steps, notifications, counted) = try await database.withConnection { db in
+        let (steps, notifications, counted) = try await database.withOwnerConnection { db in
             (try db.query("SELECT count(*) AS n FROM assignment_reminders").first!.decode("n", as: Int.self),
              try db.query("SELECT count(*) AS n FROM notifications WHERE kind IN ('contact_reminder', 'contact_overdue')").first!.decode("n", as: Int.self),
              try db.query("SELECT count(*) AS n FROM assignments WHERE reminder_count = 1").first!.decode("n", as: Int.self))

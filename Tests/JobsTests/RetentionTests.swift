@@ -53,18 +53,18 @@ struct RetentionTests {
         let statementAfter = try await HonorariumStore(database: database).statement(of: "mentor", in: world.id, period: "2026", at: start)
         #expect(statementAfter == statementBefore, "the honorarium history reads the same")
         #expect(try await world.count("SELECT count(*) AS n FROM audit_entries WHERE action = 'assignment.archived'") == 2)
-        let chain = try await database.withConnection { try AuditChain.entries(of: world.id, on: $0) }
+        let chain = try await database.withOwnerConnection { try AuditChain.entries(of: world.id, on: $0) }
         #expect(AuditChain.verify(chain).isEmpty, "the audit chain is whole")
         #expect(try await SweepJob.retention(database: database, clock: { start + 400 * day }).done == 0, "a second run does nothing more")
 
         // The database holds the line: an assignment that is not archived cannot be deleted, archived rows do not change.
         await #expect(throws: PostgresError.self) {
-            try await database.withConnection { try $0.execute("DELETE FROM assignments WHERE id = $1", [open]) }
+            try await database.withOwnerConnection { try $0.execute("DELETE FROM assignments WHERE id = $1", [open]) }
         }
         await #expect(throws: PostgresError.self) {
-            try await database.withConnection { try $0.execute("UPDATE archived_assignments SET status = 'completed' WHERE id = $1", [cancelled]) }
+            try await database.withOwnerConnection { try $0.execute("UPDATE archived_assignments SET status = 'completed' WHERE id = $1", [cancelled]) }
         }
-        let columns = try await database.withConnection {
+        let columns = try await database.withOwnerConnection {
             try $0.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'archived_assignments'").map { try $0.decode("column_name", as: String.self) }
         }
         #expect(Set(columns).isDisjoint(with: ["title", "coordinator_notes", "geographic_region", "cancellation_reason", "ciphertext", "source_ref"]))

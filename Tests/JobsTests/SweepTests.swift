@@ -24,7 +24,7 @@ struct SweepTests {
     }
 
     func payload(_ id: AssignmentID, _ world: TestOrganization) async throws -> (ciphertext: Bool, sealedKeys: Int, status: String) {
-        try await world.database.withConnection { db in
+        try await world.database.withOwnerConnection { db in
             let row = try db.query("SELECT ciphertext IS NOT NULL AS present, status FROM assignments WHERE id = $1", [id]).first!
             let keys = try db.query("SELECT count(*) AS n FROM assignment_recipients WHERE assignment_id = $1 AND sealed_key IS NOT NULL", [id]).first!
             return (try row.decode("present"), try keys.decode("n"), try row.decode("status"))
@@ -80,7 +80,7 @@ struct SweepTests {
         let report = try await SweepJob.keys(database: world.database, clock: { start + 120 })
         #expect(report.keysDestroyedFor == [id] && report.sealedKeysDestroyed == 1 && report.complete)
         #expect(try await payload(id, world) == (true, 1, "dispatched"), "the phone's key and the ciphertext stay")
-        let tabletSealed = try await world.database.withConnection { db in
+        let tabletSealed = try await world.database.withOwnerConnection { db in
             try db.query("SELECT count(*) AS n FROM assignment_recipients WHERE device_key_id = $1 AND sealed_key IS NOT NULL", [tabletKey.id]).first!.decode("n", as: Int.self)
         }
         #expect(tabletSealed == 0)
@@ -101,7 +101,7 @@ struct SweepTests {
         let (a, b) = try await (first, second)
         #expect(a.done + b.done == count - 150)
         #expect(Set(a.expired).isDisjoint(with: Set(b.expired)))
-        let (expired, withCiphertext, events) = try await database.withConnection { db in
+        let (expired, withCiphertext, events) = try await database.withOwnerConnection { db in
             (try db.query("SELECT count(*) AS n FROM assignments WHERE status = 'expired'").first!.decode("n", as: Int.self),
              try db.query("SELECT count(*) AS n FROM assignments WHERE ciphertext IS NOT NULL").first!.decode("n", as: Int.self),
              try db.query("SELECT count(*) AS n FROM assignment_events WHERE to_status = 'expired'").first!.decode("n", as: Int.self))

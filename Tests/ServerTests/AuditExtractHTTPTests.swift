@@ -36,7 +36,7 @@ struct AuditExtractHTTPTests {
             let inDatabase = try await count("SELECT count(*) AS n FROM audit_entries WHERE organization_id = '\(world.organization.id)'", accounts.database)
             #expect(result.entryCount == inDatabase)
             // The pull is itself in the audit trail: who, which range, how (and, reaching the present, in the extract).
-            let pulls = try await accounts.database.withConnection { db in
+            let pulls = try await accounts.database.withOwnerConnection { db in
                 try db.query(
                     "SELECT actor_id::text AS actor, actor_role, details->>'from' AS range_from, details->>'via' AS via FROM audit_entries WHERE action = 'audit.extract_pulled' AND organization_id = $1",
                     [world.organization.id]
@@ -75,7 +75,7 @@ struct AuditExtractHTTPTests {
                     headers: [.authorization: "Bearer \(world.mentorToken)"])
                 #expect(response.status == .ok)
             }
-            let rows = try await accounts.database.withConnection { db in
+            let rows = try await accounts.database.withOwnerConnection { db in
                 try db.query(
                     """
                     SELECT a.actor_id, a.actor_role, a.occurred_at, (a.details->>'device_key_id')::uuid = k.id AS right_device

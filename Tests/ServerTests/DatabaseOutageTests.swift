@@ -22,14 +22,16 @@ struct DatabaseOutageTests {
             try? FileManager.default.removeItem(atPath: folder)
         }
         let configuration = DatabaseConfiguration(
-            location: .embedded(dataDirectory: folder, binDirectory: nil), maximumConnections: 4, connectionWait: .seconds(2))
+            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), maximumConnections: 4, connectionWait: .seconds(2))
         let clock = self.clock
         let application = try await buildApplication(
             configuration: ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
             logger: TestPostgres.logger)
         let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
         let token = try await Database.using(
-            DatabaseConfiguration(location: .external(connectionString: cluster.connectionString()), maximumConnections: 1), logger: TestPostgres.logger
+            DatabaseConfiguration(
+                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.connectionString()),
+                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), maximumConnections: 1), logger: TestPostgres.logger
         ) { database in
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "Outage", at: clock.now)

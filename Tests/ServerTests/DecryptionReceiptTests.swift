@@ -24,7 +24,7 @@ struct DecryptionReceiptTests {
     }
 
     func openings(of id: AssignmentID, device: KeyFingerprint, in database: Database) async throws -> [Opening] {
-        try await database.withConnection { db in
+        try await database.withOwnerConnection { db in
             try db.query(
                 """
                 SELECT a.actor_id, a.occurred_at, a.details->>'opened_at' AS opened_at, (a.details->>'device_key_id')::uuid = k.id AS right_device
@@ -80,7 +80,7 @@ struct DecryptionReceiptTests {
             let replay = try await world.post(client, "/v1/assignments/\(id)/opened", body: openingReceipt(device: world.mentorDevice.fingerprint, openedAt: secondOpening), as: world.mentorToken)
             #expect(replay.status == .ok)
 
-            let state = try await accounts.database.withConnection { db in
+            let state = try await accounts.database.withOwnerConnection { db in
                 try db.query("SELECT status, read_at FROM assignments WHERE id = $1", [id]).first!
             }
             #expect(try state.decode("status", as: String.self) == "read")

@@ -130,7 +130,7 @@ func openingReceipt(device: KeyFingerprint, openedAt: Date) -> String {
 }
 
 func count(_ sql: String, _ database: Database) async throws -> Int {
-    try await database.withConnection { try $0.query(sql).first!.decode("n", as: Int.self) }
+    try await database.withOwnerConnection { try $0.query(sql).first!.decode("n", as: Int.self) }
 }
 
 /// An organisation with a coordinator and a peer mentor, their tokens and devices.

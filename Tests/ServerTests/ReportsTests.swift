@@ -33,7 +33,7 @@ struct ReportsTests {
             #expect(csv.headers[.contentDisposition] == "attachment; filename=\"honorarium-2026.csv\"")
             let text = String(buffer: csv.body)
             #expect(text.hasPrefix("organisation,period,peer_mentor_id,peer_mentor_handle,"))
-            let pulls = try await accounts.database.withConnection { db in
+            let pulls = try await accounts.database.withOwnerConnection { db in
                 try db.query(
                     "SELECT actor_role, details->>'period' AS period, details->>'via' AS via FROM audit_entries WHERE action = 'honorarium.report_pulled' AND organization_id = $1",
                     [world.organization.id]

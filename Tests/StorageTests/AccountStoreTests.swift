@@ -30,7 +30,7 @@ struct AccountStoreTests {
         await #expect(throws: AccountError.localAssociationNotFound("Bergen")) {
             try await store.addUser(to: org.id, handle: "ola", role: .peerMentor, localAssociation: "Bergen", at: now)
         }
-        let actions = try await database.transaction(.system(actor: .system)) { db in
+        let actions = try await database.transaction(.scheduler) { db in
             try AuditChain.entries(of: org.id, on: db).map(\.action)
         }
         #expect(actions == ["organization.created", "local_association.created", "user.created"])
@@ -71,7 +71,7 @@ struct AccountStoreTests {
         for junk in ["", "adt_", "Bearer x", String(repeating: "a", count: 10_000), "adt_" + String(repeating: "'", count: 43)] {
             #expect(try await store.authenticate(token: junk, at: now) == nil)
         }
-        let stored = try await database.withConnection { db in
+        let stored = try await database.withOwnerConnection { db in
             try db.query("SELECT count(*) AS n FROM api_tokens WHERE position(convert_to($1, 'UTF8') IN token_hash) > 0 OR label = $1", [issued.token]).first!.decode("n", as: Int.self)
         }
         #expect(stored == 0)

@@ -193,7 +193,7 @@ struct AssignmentStoreTests {
         _ = try await world.accounts.updateSettings(of: world.organization, to: settings, at: now)
         await #expect(throws: DomainError.moduleDisabled) { try await world.store.dispatch(try submission(world), by: world.coordinator, at: now) }
 
-        let count = try await world.store.database.withConnection { try $0.query("SELECT count(*) AS n FROM assignments").first!.decode("n", as: Int.self) }
+        let count = try await world.store.database.withOwnerConnection { try $0.query("SELECT count(*) AS n FROM assignments").first!.decode("n", as: Int.self) }
         #expect(count == 2, "only the two good dispatches were stored")
     }
 }

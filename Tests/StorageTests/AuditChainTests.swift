@@ -9,7 +9,7 @@ import Testing
 @Suite("Audit chain")
 struct AuditChainTests {
     func entries(_ org: SeededOrganization, in database: Database) async throws -> [AuditChain.Entry] {
-        try await database.transaction(.system(actor: .system)) { try AuditChain.entries(of: org.id, on: $0) }
+        try await database.transaction(.scheduler) { try AuditChain.entries(of: org.id, on: $0) }
     }
 
     func makeHistory(_ database: Database) async throws -> SeededOrganization {

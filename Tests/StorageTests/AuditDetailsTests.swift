@@ -23,7 +23,7 @@ struct AuditDetailsTests {
         let database = try await TestPostgres.database()
         for sample in Self.samples {
             let swift = try #require(AuditDetailsJSON(text: sample), "\(sample)").canonicalText
-            let postgres: String = try await database.withConnection {
+            let postgres: String = try await database.withOwnerConnection {
                 try $0.query("SELECT audit_canonical_json($1::jsonb) AS c", [sample]).first!.decode("c")
             }
             #expect(swift == postgres, "\(sample)")
@@ -37,7 +37,7 @@ struct AuditDetailsTests {
         let accounts = AccountStore(database: database)
         let created = try await accounts.createOrganization(name: "Typed", at: Date(timeIntervalSince1970: 1_795_000_000))
         _ = try await accounts.addUser(to: created.id, handle: "kari", role: .coordinator, at: Date(timeIntervalSince1970: 1_795_000_100))
-        let rows = try await database.transaction(.system(actor: .system)) { db in
+        let rows = try await database.transaction(.scheduler) { db in
             try db.query(
                 "SELECT action, jsonb_typeof(details) AS kind, details->>'role' AS role, legacy_details FROM audit_entries WHERE organization_id = $1 ORDER BY sequence",
                 [created.id]
@@ -47,7 +47,7 @@ struct AuditDetailsTests {
         #expect(rows.map(\.0) == ["organization.created", "user.created"])
         #expect(rows.allSatisfy { $0.1 == "object" && $0.3 == nil })
         #expect(rows.last?.2 == "coordinator")
-        let chain = try await database.transaction(.system(actor: .system)) { try AuditChain.entries(of: created.id, on: $0) }
+        let chain = try await database.transaction(.scheduler) { try AuditChain.entries(of: created.id, on: $0) }
         #expect(chain.map(\.details) == [#"{}"#, #"{"role":"coordinator"}"#])
         #expect(AuditChain.verify(chain).isEmpty)
         try await database.close()
@@ -59,7 +59,7 @@ struct AuditDetailsTests {
         let organization = try await AccountStore(database: database).createOrganization(name: "Objects", at: Date())
         for text in [#"[]"#, #""text""#, #"1"#, "not json"] {
             await #expect(throws: PostgresError.self, "\(text)") {
-                try await database.transaction(.system(actor: .system)) { db in
+                try await database.transaction(.scheduler) { db in
                     try db.execute(
                         "INSERT INTO audit_entries (organization_id, occurred_at, actor_role, action, subject_type, details) VALUES ($1, now(), 'system', 'test.shape', 'organization', $2::jsonb)",
                         [organization.id, text])
@@ -73,10 +73,10 @@ struct AuditDetailsTests {
     func chainSurvivesMigration() async throws {
         let database = try await TestPostgres.emptyDatabase()
         let organization = try await AuditMigrationHistory.writeBeforeMigration6(in: database)
-        try await database.withConnection { _ = try Migrator.schema.migrate(on: $0, now: Date()) }
+        try await database.prepareSchema(now: Date())
         try await AuditMigrationHistory.appendAfterMigration6(in: database, organization: organization)
 
-        let chain = try await database.transaction(.system(actor: .system)) { try AuditChain.entries(of: organization, on: $0) }
+        let chain = try await database.transaction(.scheduler) { try AuditChain.entries(of: organization, on: $0) }
         #expect(chain.count == 4)
         #expect(AuditChain.verify(chain).isEmpty, "\(AuditChain.verify(chain))")
         // The lifecycle trigger's old text had spaces: it is kept as the hashed text; canonical ones are not kept twice.

@@ -11,7 +11,7 @@ struct LifecycleTriggerTests {
     let start = StorageFixtures.start
 
     func status(of id: AssignmentID, in database: Database) async throws -> String {
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.query("SELECT status FROM assignments WHERE id = $1", [id]).first!.decode("status")
         }
     }
@@ -30,7 +30,7 @@ struct LifecycleTriggerTests {
     @Test("the database's transition table is the domain's")
     func tablesAgree() async throws {
         let database = try await TestPostgres.database()
-        let pairs = try await database.withConnection { db in
+        let pairs = try await database.withOwnerConnection { db in
             Set(try db.query("SELECT from_status, to_status FROM assignment_transitions").map { "\(try $0.decode("from_status", as: String.self))>\(try $0.decode("to_status", as: String.self))" })
         }
         #expect(pairs == Set(AssignmentLifecycle.rules.map { "\($0.from.rawValue)>\($0.to.rawValue)" }))
@@ -135,7 +135,7 @@ struct LifecycleTriggerTests {
         let org = try await StorageFixtures.seedOrganization(in: database)
         let id = try await StorageFixtures.dispatch(in: database, organization: org)
         let state = await sqlState {
-            try await database.withConnection { db in
+            try await database.withOwnerConnection { db in
                 try db.execute("UPDATE assignments SET status = 'delivered', delivered_at = $1, updated_at = $1, last_state_change_at = $1 WHERE id = $2", [self.start + 60, id])
             }
         }
@@ -168,7 +168,7 @@ struct LifecycleTriggerTests {
         let org = try await StorageFixtures.seedOrganization(in: database)
         let id = try await StorageFixtures.dispatch(in: database, organization: org)
         try await StorageFixtures.move(id, to: .cancelled, in: database, organization: org, actor: .user(org.coordinator), at: start + 60, reason: "Sent twice")
-        let row = try await database.transaction(.system(actor: .system)) { db in
+        let row = try await database.transaction(.scheduler) { db in
             try db.query(
                 """
                 SELECT a.ciphertext IS NULL AS gone, a.payload_destroyed_at, a.nonce IS NOT NULL AS nonce_kept,
@@ -201,7 +201,7 @@ struct LifecycleTriggerTests {
         #expect(await attempt("UPDATE assignments SET updated_at = $1 WHERE id = $2", [start - 60, id]) == PostgresError.timestampNotMonotonic)
         #expect(await attempt("UPDATE assignments SET read_at = $1 WHERE id = $2", [start + 60, id]) == PostgresError.checkViolation)
         // The same envelope again, as a replay: its nonce is already taken.
-        let nonce = try await database.transaction(.system(actor: .system)) { db in try db.query("SELECT nonce FROM assignments WHERE id = $1", [id]).first!.decode("nonce", as: [UInt8].self) }
+        let nonce = try await database.transaction(.scheduler) { db in try db.query("SELECT nonce FROM assignments WHERE id = $1", [id]).first!.decode("nonce", as: [UInt8].self) }
         #expect(await attempt(
             """
             INSERT INTO assignments (id, organization_id, coordinator_id, peer_mentor_id, title, status, algorithm, ciphertext, nonce, sender_signature,

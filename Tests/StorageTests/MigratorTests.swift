@@ -12,7 +12,7 @@ struct MigratorTests {
     func appliesOnce() async throws {
         let database = try await TestPostgres.emptyDatabase()
         let now = self.now
-        let (before, applied, again, after, tables) = try await database.withConnection { db in
+        let (before, applied, again, after, tables) = try await database.withOwnerConnection { db in
             let before = try Migrator.schema.status(on: db)
             let applied = try Migrator.schema.migrate(on: db, now: now)
             let again = try Migrator.schema.migrate(on: db, now: now)
@@ -39,7 +39,7 @@ struct MigratorTests {
         let edited = Migration(version: 1, name: "create widgets", sql: "CREATE TABLE widgets (id bigint)")
         let next = Migration(version: 2, name: "create gadgets", sql: "CREATE TABLE gadgets (id integer)")
         let now = self.now
-        let error = try await database.withConnection { db -> MigrationError? in
+        let error = try await database.withOwnerConnection { db -> MigrationError? in
             try Migrator(migrations: [original]).migrate(on: db, now: now)
             do {
                 try Migrator(migrations: [edited, next]).migrate(on: db, now: now)
@@ -63,7 +63,7 @@ struct MigratorTests {
         let first = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id integer)")
         let second = Migration(version: 2, name: "two", sql: "CREATE TABLE two (id integer)")
         let now = self.now
-        try await database.withConnection { db throws -> Void in
+        try await database.withOwnerConnection { db throws -> Void in
             try Migrator(migrations: [first, second]).migrate(on: db, now: now)
             #expect(throws: MigrationError.unknownMigration(version: 2, name: "two")) { try Migrator(migrations: [first]).migrate(on: db, now: now) }
         }
@@ -76,7 +76,7 @@ struct MigratorTests {
         let good = Migration(version: 1, name: "good", sql: "CREATE TABLE good (id integer)")
         let bad = Migration(version: 2, name: "bad", sql: "CREATE TABLE half (id integer); SELECT 1 / 0;")
         let now = self.now
-        try await database.withConnection { db throws -> Void in
+        try await database.withOwnerConnection { db throws -> Void in
             #expect { try Migrator(migrations: [good, bad]).migrate(on: db, now: now) } throws: { error in
                 guard case .failed(let label, let reason) = error as? MigrationError else { return false }
                 return label == "0002 bad" && reason.contains("division by zero") && reason.contains("22012")
@@ -92,7 +92,7 @@ struct MigratorTests {
         let database = try await TestPostgres.emptyDatabase()
         let now = self.now
         let applied = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<2 { group.addTask { try await database.withConnection { try Migrator.schema.migrate(on: $0, now: now).count } } }
+            for _ in 0..<2 { group.addTask { try await database.withOwnerConnection { try Migrator.schema.migrate(on: $0, now: now).count } } }
             return try await group.reduce(0, +)
         }
         #expect(applied == MigrationCatalog.all.count)

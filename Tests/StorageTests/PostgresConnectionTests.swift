@@ -32,7 +32,7 @@ struct PostgresConnectionTests {
         #expect(throws: PostgresError.self) { try row.decode("missing", as: String.self) }
         #expect(throws: PostgresError.self) { try row.decode("text", as: Int.self) }
         #expect(throws: PostgresError.self) { try row.decode("no_such_column", as: Int.self) }
-        let tablesLeft = try await database.withConnection { try $0.query("SELECT count(*) AS n FROM users").first!.decode("n", as: Int.self) }
+        let tablesLeft = try await database.withOwnerConnection { try $0.query("SELECT count(*) AS n FROM users").first!.decode("n", as: Int.self) }
         #expect(tablesLeft == 0)
         try await database.close()
     }
@@ -62,7 +62,7 @@ struct PostgresConnectionTests {
         #expect(syntax.sqlState == "42601")
         #expect(syntax.kind == .statement)
         let violation = try await #require(throws: PostgresError.self) {
-            try await database.withConnection { db in
+            try await database.withOwnerConnection { db in
                 try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, now(), now() - interval '1 day')", [UUID(), marker])
             }
         }
@@ -78,12 +78,12 @@ struct PostgresConnectionTests {
         let database = try await TestPostgres.database()
         struct Abort: Error {}
         await #expect(throws: Abort.self) {
-            try await database.transaction(.system(actor: .system)) { db in
+            try await database.transaction(.scheduler) { db in
                 try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'half', now(), now())", [UUID()])
                 throw Abort()
             }
         }
-        let count = try await database.withConnection { try $0.query("SELECT count(*) AS n FROM organizations").first!.decode("n", as: Int.self) }
+        let count = try await database.withOwnerConnection { try $0.query("SELECT count(*) AS n FROM organizations").first!.decode("n", as: Int.self) }
         #expect(count == 0)
         try await database.close()
     }
@@ -160,18 +160,18 @@ struct PostgresConnectionTests {
         let database = try await Database.open(configuration, logger: TestPostgres.logger)
         let organization = OrganizationID(UUID())
         do {
-            try await database.transaction(.system(actor: .system)) { try $0.execute("SELECT pg_sleep(3)") }
+            try await database.transaction(.scheduler) { try $0.execute("SELECT pg_sleep(3)") }
             Issue.record("a statement ran past the timeout")
         } catch let error as PostgresError {
             #expect(error.sqlState == "57014", "\(error)")
         }
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'Locks', now(), now())", [organization])
         }
         // One transaction holds the row; another that wants it gives up after the lock timeout.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await database.withConnection { db in
+                try await database.withOwnerConnection { db in
                     try db.transaction { db in
                         try db.execute("SELECT id FROM organizations WHERE id = $1 FOR UPDATE", [organization])
                         try db.execute("SELECT pg_sleep(1)")
@@ -180,7 +180,7 @@ struct PostgresConnectionTests {
             }
             try await Task.sleep(for: .milliseconds(200))
             do {
-                try await database.transaction(.system(actor: .system)) { db in
+                try await database.transaction(.scheduler) { db in
                     try db.execute("UPDATE organizations SET name = 'Locked' WHERE id = $1", [organization])
                 }
                 Issue.record("the update waited for the lock instead of giving up")
@@ -206,7 +206,8 @@ struct PostgresConnectionTests {
 
     @Test("a server that cannot be reached is a clear error, with no password in it")
     func unreachable() async throws {
-        let configuration = DatabaseConfiguration(location: .external(connectionString: "postgresql://dispatch:s3cret-pw@127.0.0.1:1/dispatch?connect_timeout=2"))
+        let configuration = DatabaseConfiguration(
+            location: .external(connectionString: "postgresql://dispatch:s3cret-pw@127.0.0.1:1/dispatch?connect_timeout=2"), scopeProofKeys: .keys(TestPostgres.scopeProofKeys))
         #expect(!configuration.description.contains("s3cret"))
         #expect(configuration.description.contains("***"))
         #expect(DatabaseConfiguration.redacted("host=x password='a b' user=y") == "host=x password=*** user=y")

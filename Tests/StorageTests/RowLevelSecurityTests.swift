@@ -20,7 +20,7 @@ struct RowLevelSecurityTests {
     func seedEverything(in database: Database, _ org: SeededOrganization) async throws {
         let id = try await StorageFixtures.dispatch(in: database, organization: org)
         let start = StorageFixtures.start
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute("INSERT INTO local_associations (id, organization_id, name, created_at) VALUES ($1, $2, 'Oslo', $3)", [UUID(), org.id, start])
             try db.execute("INSERT INTO contacts (id, organization_id, geographic_region, created_at) VALUES ($1, $2, 'Oslo', $3)", [UUID(), org.id, start])
             try db.execute(
@@ -73,7 +73,7 @@ struct RowLevelSecurityTests {
         let (database, a, b) = try await twoFilledOrganizations()
         for table in Self.tenantTables {
             let column = table == "organizations" ? "id" : "organization_id"
-            let (all, ownInTotal) = try await database.transaction(.system(actor: .system)) { db in
+            let (all, ownInTotal) = try await database.transaction(.scheduler) { db in
                 (try db.query("SELECT count(*) AS n FROM \(table)").first!.decode("n", as: Int.self),
                  try db.query("SELECT count(*) AS n FROM \(table) WHERE \(column) = $1", [a.id]).first!.decode("n", as: Int.self))
             }
@@ -104,16 +104,24 @@ struct RowLevelSecurityTests {
             try db.query("UPDATE assignments SET title = 'hijacked' WHERE id = $1", [foreignAssignment]).affectedRows
         }
         #expect(changed == 0)
-        let title = try await database.transaction(.system(actor: .system)) { db in
+        let title = try await database.transaction(.scheduler) { db in
             try db.query("SELECT title FROM assignments WHERE id = $1", [foreignAssignment]).first!.decode("title", as: String.self)
         }
         #expect(title == "Oppdrag 42")
-        // The tenant role has no DELETE at all, and cannot write history or skip the audit chain.
-        for sql in ["DELETE FROM assignments", "INSERT INTO assignment_events (organization_id, assignment_id, kind, to_status, actor_role, occurred_at) VALUES ('\(a.id)', '\(foreignAssignment)', 'status_changed', 'completed', 'x', now())"] {
-            await #expect {
-                try await database.transaction(.tenant(a.id, actor: .user(a.admin))) { db in try db.execute(sql) }
-            } throws: { ($0 as? PostgresError)?.sqlState == PostgresError.insufficientPrivilege }
+        // A delete reaches only the organisation's own rows, and the hot row of an assignment only
+        // once it is archived; history cannot be written by hand.
+        let ownAssignment = try await StorageFixtures.dispatch(in: database, organization: a)
+        await #expect {
+            try await database.transaction(.tenant(a.id, actor: .user(a.admin))) { db in try db.execute("DELETE FROM assignments") }
+        } throws: { ($0 as? PostgresError)?.sqlState == "AD006" }
+        let survivors = try await database.transaction(.scheduler) { db in
+            try db.query("SELECT count(*) AS n FROM assignments WHERE id = ANY(ARRAY[$1, $2]::uuid[])", [ownAssignment, foreignAssignment]).first!.decode("n", as: Int.self)
         }
+        #expect(survivors == 2)
+        let sql = "INSERT INTO assignment_events (organization_id, assignment_id, kind, to_status, actor_role, occurred_at) VALUES ('\(a.id)', '\(foreignAssignment)', 'status_changed', 'completed', 'x', now())"
+        await #expect {
+            try await database.transaction(.tenant(a.id, actor: .user(a.admin))) { db in try db.execute(sql) }
+        } throws: { ($0 as? PostgresError)?.sqlState == PostgresError.insufficientPrivilege }
         try await database.close()
     }
 
@@ -123,14 +131,14 @@ struct RowLevelSecurityTests {
         for table in Self.tenantTables {
             let column = table == "organizations" ? "id" : "organization_id"
             func counts() async throws -> (a: Int, b: Int) {
-                try await database.transaction(.system(actor: .system)) { db in
+                try await database.transaction(.scheduler) { db in
                     (try db.query("SELECT count(*) AS n FROM \(table) WHERE \(column) = $1", [a.id]).first!.decode("n", as: Int.self),
                      try db.query("SELECT count(*) AS n FROM \(table) WHERE \(column) = $1", [b.id]).first!.decode("n", as: Int.self))
                 }
             }
             let before = try await counts()
             // Every column a client may write (not identity or generated ones).
-            let columns = try await database.withConnection { db in
+            let columns = try await database.withOwnerConnection { db in
                 try db.query(
                     """
                     SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS names FROM information_schema.columns
@@ -173,7 +181,7 @@ struct RowLevelSecurityTests {
     @Test("every table that holds organisation data has row-level security and a policy, and the tests here cover it")
     func everyTenantTableIsCovered() async throws {
         let database = try await TestPostgres.database()
-        let tables = try await database.withConnection { db in
+        let tables = try await database.withOwnerConnection { db in
             try db.query(
                 """
                 SELECT c.relname AS name, c.relrowsecurity AS secured, EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy
@@ -199,7 +207,7 @@ struct RowLevelSecurityTests {
         let start = StorageFixtures.start
         let token = "adt_" + String(repeating: "A", count: 43)
         let feed = "cal_" + String(repeating: "B", count: 43)
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute(
                 "INSERT INTO api_tokens (id, organization_id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 [UUID(), a.id, a.coordinator.userID, SHA256.hash(Array(token.utf8)), start, start + 86_400])
@@ -220,7 +228,7 @@ struct RowLevelSecurityTests {
             #expect(try subject.map { try $0.decode("user_id", as: UUID.self) } == [a.peerMentor.userID.uuid])
             #expect(!subject.columns.contains("token_hash"))
         }
-        let callers = try await database.withConnection { db in
+        let callers = try await database.withOwnerConnection { db in
             try db.query(
                 """
                 SELECT has_function_privilege('public', 'dispatch_token_principal(bytea, timestamptz)', 'EXECUTE') AS token_public,
@@ -237,7 +245,7 @@ struct RowLevelSecurityTests {
         let database = try await TestPostgres.database()
         let a = try await StorageFixtures.seedOrganization(in: database, name: "A")
         try await StorageFixtures.dispatch(in: database, organization: a)
-        let count = try await database.withConnection { db in
+        let count = try await database.withOwnerConnection { db in
             try db.transaction { db in
                 try db.execute("SET LOCAL ROLE \(DatabaseRoles.tenant)")
                 return try db.query("SELECT count(*) AS n FROM assignments").first!.decode("n", as: Int.self)

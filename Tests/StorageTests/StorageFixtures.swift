@@ -28,7 +28,7 @@ enum StorageFixtures {
         let coordinatorKeys = try DeviceKeyPair.generate()
         let mentorKeys = try DeviceKeyPair.generate()
         let mentorKeyID = DeviceKeyID(UUID())
-        try await database.transaction(.system(actor: .system)) { db in
+        try await database.transaction(.scheduler) { db in
             try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)", [organization, name, start])
             for (user, handle) in [(coordinator, "koordinator"), (mentor, "likeperson"), (admin, "admin")] {
                 try db.execute(

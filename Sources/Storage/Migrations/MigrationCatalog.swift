@@ -12,6 +12,7 @@ public enum MigrationCatalog {
         TypedAuditDetails.migration,
         ServerKeyVersions.migration,
         NarrowLookups.migration,
+        ProvenScopes.migration,
     ]
 }
 
