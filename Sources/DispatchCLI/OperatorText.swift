@@ -23,6 +23,13 @@ extension DatabaseStatusReport {
         if !appliedNow.isEmpty { lines.append("Applied now: \(appliedNow.joined(separator: ", ")).") }
         lines.append(MigrationState.summary(migrations))
         lines.append("Contents: \(organizations) \(organizations == 1 ? "organisation" : "organisations"), \(users) \(users == 1 ? "user" : "users"), \(assignments) \(assignments == 1 ? "assignment" : "assignments").")
+        if let servingRole {
+            if servingRole.problems.isEmpty {
+                lines.append("Serving role: \(servingRole.name), no superuser, bound by row-level security, owns nothing.")
+            } else {
+                lines += servingRole.problems.map { "Warning: " + servingRole.explanation(of: $0) }
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -21,6 +21,10 @@ import Storage
 /// server has stopped taking requests (``DatabaseService``).
 public func buildApplication(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
     let database = try await Database.openMigrated(configuration.database, logger: logger, now: configuration.now())
+    let servingRole = try await ServingRole.inspect(database)
+    for problem in servingRole.problems {
+        logger.warning("\(servingRole.explanation(of: problem))", metadata: ["problem": "\(problem.rawValue)"])
+    }
     let serverKey = try configuration.serverKey ?? ServerKey.generate()
     let router = try buildRouter(database: database, configuration: configuration, serverKey: serverKey)
     let host = configuration.host

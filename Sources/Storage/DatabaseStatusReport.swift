@@ -18,6 +18,8 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
     public var organizations: Int
     public var users: Int
     public var assignments: Int
+    /// The role the application logs in as, and what is wrong with it (nothing, on the embedded default).
+    public var servingRole: ServingRole?
 
     /// Opens the database (starting the embedded one if needed), applies pending migrations,
     /// collects the report, and closes everything it opened.
@@ -28,6 +30,7 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
             let applied = try await database.prepareSchema(now: now, migrator: migrator)
             var report = try await collect(from: database, migrator: migrator)
             report.appliedNow = applied.map(\.label)
+            report.servingRole = try await ServingRole.inspect(database)
             return report
         }
     }

@@ -15,6 +15,8 @@ struct DispatchCLITests {
         #expect(first.output.contains("Database: embedded PostgreSQL"))
         #expect(first.output.contains("Applied now: 0001 initial schema, "))
         #expect(first.output.contains(" applied, none pending."))
+        #expect(first.output.contains("Serving role: dispatch_app, no superuser, bound by row-level security, owns nothing."))
+        #expect(!first.output.contains("Warning"))
         let migrations = try runner.run(["migrate", "--status"]).output.split(separator: "\n").dropFirst()
         #expect(!migrations.isEmpty && migrations.allSatisfy { $0.contains(": applied ") }, "\(migrations)")
         #expect(first.output.contains("It was started by this command and is stopped when the command ends."))

@@ -16,6 +16,28 @@ struct JobsCommandTests {
         }
     }
 
+    @Test("`dispatch up` with DATABASE_URL: a superuser that owns the tables is warned about with the fix; the owner in DATABASE_OWNER_URL and an application role in DATABASE_URL are not")
+    func servingRoleWarnings() async throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let configuration = try await TestPostgres.databaseConfiguration()
+        guard case .external(let url, let owner?) = configuration.location else { Issue.record("test databases are external"); return }
+        let single = try runner.run(["up"], environment: ["DATABASE_URL": owner])
+        #expect(single.status == 0, "\(single.errors)")
+        #expect(single.output.contains("Warning: The serving role dispatch is a superuser"), "\(single.output)")
+        #expect(single.output.contains("Warning: The serving role dispatch owns the tables"))
+        #expect(single.output.contains("GRANT dispatch_tenant TO dispatch_app"))
+        let json = try runner.run(["up", "--json"], environment: ["DATABASE_URL": owner])
+        #expect(json.output.contains("\"superuser\""), "\(json.output)")
+        let split = try runner.run(["up"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
+        #expect(split.status == 0, "\(split.errors)")
+        #expect(split.output.contains("Serving role: dispatch_app, no superuser"), "\(split.output)")
+        #expect(!split.output.contains("Warning"))
+        let ownerOnly = try runner.run(["up"], environment: ["DATABASE_OWNER_URL": owner])
+        #expect(ownerOnly.status != 0)
+        #expect(ownerOnly.errors.contains("DATABASE_OWNER_URL is set without DATABASE_URL"))
+    }
+
     @Test("a runner killed with SIGKILL in the middle of its batches, then run again: nothing lost, nothing doubled")
     func killedAndRestarted() async throws {
         let runner = try DispatchRunner()

@@ -14,7 +14,7 @@ import Glibc
 struct ManagedClusterTests {
     func folder() -> String { "/tmp/dispatch-cluster-\(UUID().uuidString.prefix(8))" }
 
-    @Test("open creates, starts and migrates nothing; close stops what it started")
+    @Test("open creates, starts and migrates nothing, logs in as the application role; close stops what it started")
     func openAndClose() async throws {
         let path = folder()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -23,6 +23,11 @@ struct ManagedClusterTests {
         let cluster = try #require(database.embedded?.cluster)
         #expect(database.embedded?.lease == .owned)
         guard case .running = cluster.state() else { Issue.record("not running after open"); return }
+        // The application logs in as its own role; the owner's connection is the superuser's.
+        let logins = try await database.withConnection { try $0.query("SELECT current_user AS name, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser").first! }
+        #expect(try logins.decode("name", as: String.self) == DatabaseRoles.application)
+        #expect(try !logins.decode("superuser", as: Bool.self))
+        #expect(try await database.withOwnerConnection { try $0.query("SELECT current_user AS name").first!.decode("name", as: String.self) } == ManagedCluster.superuser)
         // A second handle in the same process shares it and does not stop it.
         let second = try await Database.open(configuration, logger: TestPostgres.logger)
         #expect(second.embedded?.lease == .shared)

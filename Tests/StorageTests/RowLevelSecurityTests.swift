@@ -16,6 +16,28 @@ struct RowLevelSecurityTests {
         "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments",
     ]
 
+    /// Besides the privileges and the policy (42501), the walls that refuse a foreign write before
+    /// the policy is checked: the immutable fields of an assignment, and the reference check of the
+    /// honorarium entries (an assignment of the row's own organisation).
+    static let earlierWall: [String: String] = ["assignments": "AD004", "honorarium_entries": "23503"]
+
+    /// An INSERT of a copy of one of A's (`$1`) rows, relabelled as B's (`$2`), naming every column
+    /// a client may write (not identity or generated ones).
+    static func relabellingInsert(into table: String, column: String, database: Database) async throws -> String {
+        let columns = try await database.withOwnerConnection { db in
+            try db.query(
+                """
+                SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS names FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'NO' AND is_generated = 'NEVER'
+                """, [table]
+            ).first!.decode("names", as: String.self)
+        }
+        return """
+            INSERT INTO \(table) (\(columns)) SELECT \(columns)
+              FROM jsonb_populate_record(NULL::\(table), (SELECT to_jsonb(t) || jsonb_build_object('\(column)', $2::uuid) FROM \(table) t WHERE \(column) = $1 LIMIT 1))
+            """
+    }
+
     /// Puts at least one row of each organisation in every tenant table.
     func seedEverything(in database: Database, _ org: SeededOrganization) async throws {
         let id = try await StorageFixtures.dispatch(in: database, organization: org)
@@ -137,21 +159,8 @@ struct RowLevelSecurityTests {
                 }
             }
             let before = try await counts()
-            // Every column a client may write (not identity or generated ones).
-            let columns = try await database.withOwnerConnection { db in
-                try db.query(
-                    """
-                    SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS names FROM information_schema.columns
-                     WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'NO' AND is_generated = 'NEVER'
-                    """, [table]
-                ).first!.decode("names", as: String.self)
-            }
             let attempts = [
-                // A copy of one of A's own rows, relabelled as B's.
-                """
-                INSERT INTO \(table) (\(columns)) SELECT \(columns)
-                  FROM jsonb_populate_record(NULL::\(table), (SELECT to_jsonb(t) || jsonb_build_object('\(column)', $2::uuid) FROM \(table) t WHERE \(column) = $1 LIMIT 1))
-                """,
+                try await Self.relabellingInsert(into: table, column: column, database: database),
                 "UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
                 "DELETE FROM \(table) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
                 "UPDATE \(table) SET \(column) = $2 WHERE \(column) = $1",
@@ -163,11 +172,7 @@ struct RowLevelSecurityTests {
                         try db.query(sql, [a.id, b.id]).affectedRows
                     }
                 } catch let error as PostgresError {
-                    // Refused by the privileges or the policy, or by a trigger that runs before the
-                    // policy is checked: the immutable fields of an assignment, and the reference
-                    // check of the honorarium entries (an assignment of the row's own organisation).
-                    let earlierWall: [String: String] = ["assignments": "AD004", "honorarium_entries": "23503"]
-                    #expect([PostgresError.insufficientPrivilege, earlierWall[table]].contains(error.sqlState), "\(table): \(sql): \(error)")
+                    #expect([PostgresError.insufficientPrivilege, Self.earlierWall[table]].contains(error.sqlState), "\(table): \(sql): \(error)")
                     continue
                 }
                 #expect(changed == 0, "\(table): \(sql) changed \(changed) rows")
@@ -178,26 +183,122 @@ struct RowLevelSecurityTests {
         try await database.close()
     }
 
-    @Test("every table that holds organisation data has row-level security and a policy, and the tests here cover it")
+    @Test("every table that holds organisation data has forced row-level security and a policy, and the tests here cover it")
     func everyTenantTableIsCovered() async throws {
         let database = try await TestPostgres.database()
         let tables = try await database.withOwnerConnection { db in
             try db.query(
                 """
-                SELECT c.relname AS name, c.relrowsecurity AS secured, EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy
+                SELECT c.relname AS name, c.relrowsecurity AS secured, c.relforcerowsecurity AS forced,
+                       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) AS has_policy
                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
                    AND (c.relname = 'organizations'
                         OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'organization_id' AND NOT a.attisdropped))
                  ORDER BY 1
                 """
-            ).map { (name: try $0.decode("name", as: String.self), secured: try $0.decode("secured", as: Bool.self), policy: try $0.decode("has_policy", as: Bool.self)) }
+            ).map {
+                (name: try $0.decode("name", as: String.self), secured: try $0.decode("secured", as: Bool.self), forced: try $0.decode("forced", as: Bool.self),
+                 policy: try $0.decode("has_policy", as: Bool.self))
+            }
         }
         #expect(tables.count >= Self.tenantTables.count)
         for table in tables {
-            #expect(table.secured && table.policy, "\(table.name) holds organisation data without row-level security and a policy")
+            #expect(table.secured && table.forced && table.policy, "\(table.name) holds organisation data without forced row-level security and a policy")
         }
         #expect(Set(tables.map(\.name)) == Set(Self.tenantTables), "every tenant table is seeded and checked by the tests of this suite")
+        try await database.close()
+    }
+
+    @Test("a hostile statement on the application's own connection (RESET ROLE, SET ROLE, set_config of the scope, a proof copied from another transaction) reaches no other organisation's row in any tenant table")
+    func hostileStatementsStayInTheirOrganisation() async throws {
+        let (database, a, b) = try await twoFilledOrganizations()
+        // A proof that was valid once: B's own, from a transaction of B's.
+        let stolen = try await database.transaction(.tenant(b.id, actor: .user(b.admin))) { db in
+            let row = try db.query("SELECT current_setting('dispatch.scope_key') AS k, current_setting('dispatch.scope_proof') AS p").first!
+            return [try row.decode("k", as: String.self), try row.decode("p", as: String.self)]
+        }
+        let other = b.id.description
+        let hostile: [(sql: String, parameters: [String])] = [
+            ("RESET ROLE", []),
+            ("SET ROLE \(DatabaseRoles.tenant)", []),
+            ("SELECT set_config('dispatch.organization_id', $1, true)", [other]),
+            ("SELECT set_config('dispatch.organization_id', $1, false)", [other]),
+            ("SELECT set_config('dispatch.organization_id', '*', true)", []),
+            ("SELECT set_config('dispatch.organization_id', $1, true), set_config('dispatch.scope_key', $2, true), set_config('dispatch.scope_proof', $3, true)",
+             [other] + stolen),
+            ("RESET ALL", []),
+            ("SET SESSION AUTHORIZATION \(ManagedCluster.superuser)", []),
+        ]
+        let before = try await DatabaseSnapshot.take(database)
+        for table in Self.tenantTables {
+            let column = table == "organizations" ? "id" : "organization_id"
+            let attempts = [
+                "SELECT count(*) AS n FROM \(table) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
+                "UPDATE \(table) SET \(column) = \(column) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
+                "DELETE FROM \(table) WHERE \(column) = $2 AND $1::uuid IS NOT NULL",
+                try await Self.relabellingInsert(into: table, column: column, database: database),
+            ]
+            for prelude in hostile {
+                for sql in attempts {
+                    do {
+                        let reached = try await database.transaction(.tenant(a.id, actor: .user(a.admin))) { db in
+                            try db.execute(prelude.sql, prelude.parameters)
+                            let result = try db.query(sql, [a.id, b.id])
+                            return sql.hasPrefix("SELECT") ? try result.first!.decode("n", as: Int.self) : result.affectedRows
+                        }
+                        #expect(reached == 0, "\(table) after \(prelude.sql): \(sql) reached \(reached) of B's rows")
+                    } catch let error as PostgresError {
+                        // After RESET ALL no actor is named either, which the lifecycle trigger refuses first.
+                        let resetWall = prelude.sql == "RESET ALL" && table == "assignments" ? "AD002" : nil
+                        #expect(
+                            [PostgresError.insufficientPrivilege, Self.earlierWall[table], resetWall].contains(error.sqlState),
+                            "\(table) after \(prelude.sql): \(sql): \(error)")
+                    }
+                }
+            }
+        }
+        #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(database)).isEmpty, "nothing changed anywhere")
+        try await database.close()
+    }
+
+    @Test("a process whose server key was never installed cannot prove any scope; preparing the schema installs its keys beside the others")
+    func uninstalledKeyIsRefused() async throws {
+        var configuration = try await TestPostgres.databaseConfiguration()
+        let installed = try await Database.open(configuration, logger: TestPostgres.logger)
+        let organization = try await StorageFixtures.seedOrganization(in: installed, name: "A")
+        configuration.scopeProofKeys = .keys(try ServerKey.generate().scopeProofKeys())
+        let stranger = try await Database.open(configuration, logger: TestPostgres.logger)
+        func users(_ database: Database) async throws -> Int {
+            try await database.transaction(.tenant(organization.id, actor: .system)) { try $0.query("SELECT count(*) AS n FROM users").first!.decode("n", as: Int.self) }
+        }
+        let refused = try await #require(throws: PostgresError.self) { try await users(stranger) }
+        #expect(refused.sqlState == PostgresError.insufficientPrivilege)
+        #expect(refused.message.contains("no installed scope key"))
+        try await stranger.prepareSchema(now: StorageFixtures.start)
+        #expect(try await users(stranger) == 3)
+        #expect(try await users(installed) == 3, "the keys installed before still prove their scopes")
+        try await stranger.close()
+        try await installed.close()
+    }
+
+    @Test("the application logs in as a role that is no superuser, cannot bypass row-level security and owns nothing")
+    func applicationLoginRole() async throws {
+        let database = try await TestPostgres.database()
+        let login = try await database.withConnection { db in
+            try db.query(
+                """
+                SELECT current_user AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass,
+                       (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid) + (SELECT count(*) FROM pg_proc p WHERE p.proowner = r.oid) AS owned,
+                       has_table_privilege('dispatch_scope_keys', 'SELECT') AS reads_keys
+                  FROM pg_roles r WHERE r.rolname = current_user
+                """
+            ).first!
+        }
+        #expect(try login.decode("name", as: String.self) == DatabaseRoles.application)
+        #expect(try !login.decode("superuser", as: Bool.self) && !login.decode("bypass", as: Bool.self))
+        #expect(try login.decode("owned", as: Int.self) == 0)
+        #expect(try !login.decode("reads_keys", as: Bool.self), "the scope-proof keys are out of the application role's reach")
         try await database.close()
     }
 
