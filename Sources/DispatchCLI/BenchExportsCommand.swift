@@ -34,7 +34,7 @@ struct BenchExportsCommand: AsyncParsableCommand {
         defer { try? cluster.release(lease) }
         let report = try await Database.using(
             DatabaseConfiguration(
-                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.connectionString()),
+                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
                 scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()), maximumConnections: 2), logger: environment.logger
         ) { database in
             try await database.prepareSchema(now: Date())

@@ -52,7 +52,7 @@ public final class Database: Sendable {
                 let lease = try await threadPool.runIfActive { try cluster.acquire() }
                 embedded = (cluster, lease)
                 connectionString = cluster.applicationConnectionString()
-                ownerConnectionString = cluster.connectionString()
+                ownerConnectionString = cluster.ownerConnectionString()
             }
             let pool = PostgresConnectionPool(
                 connectionString: connectionString, maximumConnections: configuration.maximumConnections, threadPool: threadPool,

@@ -33,6 +33,7 @@ public struct ManagedCluster: Sendable {
     public let serverUser: String?
     private let logger: Logger
 
+    /// The cluster's superuser (made by initdb): creates the database and the roles, nothing else.
     public static let superuser = "dispatch"
     public static let databaseName = "dispatch"
 
@@ -73,8 +74,8 @@ public struct ManagedCluster: Sendable {
         self.logger = logger
     }
 
-    /// libpq connection string for the cluster's database over its socket, as the superuser (who
-    /// owns the schema and migrates it) unless another role is asked for.
+    /// libpq connection string for the cluster's database over its socket, as the superuser unless
+    /// another role is asked for.
     public func connectionString(database: String = ManagedCluster.databaseName, role: String = ManagedCluster.superuser) -> String {
         "host='\(socketDirectory)' dbname='\(database)' user='\(role)' application_name='dispatch'"
     }
@@ -83,6 +84,11 @@ public struct ManagedCluster: Sendable {
     /// but migrations uses.
     public func applicationConnectionString(database: String = ManagedCluster.databaseName) -> String {
         connectionString(database: database, role: DatabaseRoles.application)
+    }
+
+    /// The same as the schema's owner (``DatabaseRoles/owner``), which migrations use.
+    public func ownerConnectionString(database: String = ManagedCluster.databaseName) -> String {
+        connectionString(database: database, role: DatabaseRoles.owner)
     }
 
     /// A `postgresql://` URI that psql and other tools accept (for `dispatch db status`), as the
@@ -219,17 +225,49 @@ public struct ManagedCluster: Sendable {
         if !exists { try connection.execute("CREATE DATABASE \(Self.databaseName)") }
     }
 
-    /// Creates the roles the schema's grants name, once per cluster (roles are cluster-wide): the
-    /// tenant role the grants go to, and the application's login role that is a member of it and
-    /// nothing else: no superuser, no `BYPASSRLS`, owns nothing. Trust authentication is safe here
-    /// because the socket folder is private to the server's account.
+    /// Creates the roles, once per cluster (roles are cluster-wide): the owner, which owns the
+    /// application database and everything in it and runs the migrations (no superuser; it may
+    /// create roles and bypasses row-level security, which the narrow look-up functions that run as
+    /// it need); the tenant role the grants go to; and the application's login role, a member of
+    /// the tenant role and nothing else: no superuser, no `BYPASSRLS`, owns nothing. Then hands
+    /// the database and whatever the superuser still owns in it (a cluster made before the owner
+    /// role existed) to the owner. Trust authentication is safe here because the socket folder is
+    /// private to the server's account.
     private func ensureRoles() throws {
         let connection = try PostgresConnection(connectionString: connectionString(database: "postgres"))
-        for (role, attributes) in [(DatabaseRoles.tenant, "NOLOGIN"), (DatabaseRoles.application, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")]
-        where try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).count == 0 {
+        for (role, attributes) in [
+            (DatabaseRoles.owner, "LOGIN NOSUPERUSER CREATEROLE BYPASSRLS NOCREATEDB"), (DatabaseRoles.tenant, "NOLOGIN"),
+            (DatabaseRoles.application, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"),
+        ] where try connection.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]).count == 0 {
             try connection.execute("CREATE ROLE \(role) \(attributes)")
         }
         try connection.execute("GRANT \(DatabaseRoles.tenant) TO \(DatabaseRoles.application)")
+        try connection.execute("ALTER DATABASE \(Self.databaseName) OWNER TO \(DatabaseRoles.owner)")
+        try Self.handSchemaToOwner(on: PostgresConnection(connectionString: connectionString()))
+    }
+
+    /// Gives the owner role every table and function of the public schema that the connected
+    /// superuser owns (ownership of a table carries its indexes and identity sequences along).
+    static func handSchemaToOwner(on connection: PostgresConnection) throws {
+        try connection.execute(
+            """
+            DO $$
+            DECLARE
+                item record;
+            BEGIN
+                FOR item IN SELECT c.relname FROM pg_class c
+                             WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relowner = current_user::regrole
+                LOOP
+                    EXECUTE format('ALTER TABLE public.%I OWNER TO \(DatabaseRoles.owner)', item.relname);
+                END LOOP;
+                FOR item IN SELECT p.oid::regprocedure AS signature FROM pg_proc p
+                             WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = current_user::regrole
+                LOOP
+                    EXECUTE format('ALTER FUNCTION %s OWNER TO \(DatabaseRoles.owner)', item.signature);
+                END LOOP;
+            END
+            $$
+            """)
     }
 
     // MARK: - Files and permissions

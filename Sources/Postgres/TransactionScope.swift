@@ -78,6 +78,9 @@ public enum DatabaseRoles {
     /// The role every transaction switches to and every grant goes to; row-level security applies
     /// to it. It cannot log in.
     public static let tenant = "dispatch_tenant"
+    /// The embedded cluster's owner of the schema, which migrates it (with an external server, the
+    /// role in `DATABASE_OWNER_URL`).
+    public static let owner = "dispatch_owner"
     /// The embedded cluster's login role for the application: a member of ``tenant`` and nothing
     /// more (with an external server, any role set up the same way; `docs/configuration.md`).
     public static let application = "dispatch_app"

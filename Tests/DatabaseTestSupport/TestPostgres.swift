@@ -12,7 +12,7 @@ import Glibc
 /// default (``ManagedCluster``) in a fresh temporary folder, and stopped and deleted when the
 /// process exits. Each test gets its own database, copied from a migrated template, so tests run
 /// in parallel without seeing each other's rows. Like the embedded default, the application logs
-/// in as `dispatch_app` and the superuser owns the schema.
+/// in as `dispatch_app` and `dispatch_owner` owns and migrates the schema.
 public enum TestPostgres {
     public static let logger = Logger(label: "tests") { _ in SwiftLogNoOpLogHandler() }
 
@@ -23,8 +23,8 @@ public enum TestPostgres {
             let cluster = try ManagedCluster(dataDirectory: folder, logger: logger)
             _ = try cluster.acquire()
             let connection = try PostgresConnection(connectionString: cluster.connectionString())
-            try connection.execute("CREATE DATABASE migrated_template")
-            let template = try PostgresConnection(connectionString: cluster.connectionString(database: "migrated_template"))
+            try connection.execute("CREATE DATABASE migrated_template OWNER \(DatabaseRoles.owner)")
+            let template = try PostgresConnection(connectionString: cluster.ownerConnectionString(database: "migrated_template"))
             try Migrator.schema.migrate(on: template, now: Date())
             try Database.installScopeProofKeys(scopeProofKeys, on: template)
             dataFolderToRemove = folder
@@ -51,9 +51,9 @@ public enum TestPostgres {
         do { return try serverKey.scopeProofKeys() } catch { fatalError("no scope-proof keys for the tests: \(error)") }
     }
 
-    /// A database's location as the application sees it: `dispatch_app`, with the superuser as owner.
+    /// A database's location as the application sees it: `dispatch_app`, with `dispatch_owner` as owner.
     static func location(of name: String) -> DatabaseConfiguration.Location {
-        .external(connectionString: cluster.applicationConnectionString(database: name), ownerConnectionString: cluster.connectionString(database: name))
+        .external(connectionString: cluster.applicationConnectionString(database: name), ownerConnectionString: cluster.ownerConnectionString(database: name))
     }
 
     public static func binDirectory() throws -> String { cluster.binDirectory }
@@ -85,7 +85,8 @@ public enum TestPostgres {
     /// administrator (disabling triggers to tamper with the audit table).
     public static func superuserConnection(to database: Database) throws -> PostgresConnection {
         guard case .external(_, let owner?) = database.configuration.location else { fatalError("test databases are external, with an owner") }
-        return try PostgresConnection(connectionString: owner)
+        return try PostgresConnection(
+            connectionString: owner.replacingOccurrences(of: "user='\(DatabaseRoles.owner)'", with: "user='\(ManagedCluster.superuser)'"))
     }
 }
 
@@ -95,7 +96,7 @@ actor DatabaseCreation {
     func createDatabase(from template: String) throws -> String {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let connection = try PostgresConnection(connectionString: TestPostgres.cluster.connectionString(database: "postgres"))
-        try connection.execute("CREATE DATABASE \(name) TEMPLATE \(template)")
+        try connection.execute("CREATE DATABASE \(name) TEMPLATE \(template) OWNER \(DatabaseRoles.owner)")
         return name
     }
 }

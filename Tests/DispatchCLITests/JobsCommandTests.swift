@@ -16,7 +16,7 @@ struct JobsCommandTests {
         }
     }
 
-    @Test("`dispatch up` with DATABASE_URL: a superuser that owns the tables is warned about with the fix; the owner in DATABASE_OWNER_URL and an application role in DATABASE_URL are not")
+    @Test("`dispatch up` with DATABASE_URL: the owner (which bypasses row-level security and owns the tables) or a superuser is warned about with the fix; the owner in DATABASE_OWNER_URL and an application role in DATABASE_URL are not")
     func servingRoleWarnings() async throws {
         let runner = try DispatchRunner()
         defer { runner.cleanUp() }
@@ -24,11 +24,15 @@ struct JobsCommandTests {
         guard case .external(let url, let owner?) = configuration.location else { Issue.record("test databases are external"); return }
         let single = try runner.run(["up"], environment: ["DATABASE_URL": owner])
         #expect(single.status == 0, "\(single.errors)")
-        #expect(single.output.contains("Warning: The serving role dispatch is a superuser"), "\(single.output)")
-        #expect(single.output.contains("Warning: The serving role dispatch owns the tables"))
+        #expect(single.output.contains("Warning: The serving role dispatch_owner bypasses row-level security."), "\(single.output)")
+        #expect(single.output.contains("Warning: The serving role dispatch_owner owns the tables"))
         #expect(single.output.contains("GRANT dispatch_tenant TO dispatch_app"))
+        #expect(!single.output.contains("is a superuser"))
+        let superuser = try runner.run(
+            ["up"], environment: ["DATABASE_URL": owner.replacingOccurrences(of: "user='dispatch_owner'", with: "user='dispatch'"), "DATABASE_OWNER_URL": owner])
+        #expect(superuser.output.contains("Warning: The serving role dispatch is a superuser"), "\(superuser.output)")
         let json = try runner.run(["up", "--json"], environment: ["DATABASE_URL": owner])
-        #expect(json.output.contains("\"superuser\""), "\(json.output)")
+        #expect(json.output.contains("\"bypasses_row_level_security\""), "\(json.output)")
         let split = try runner.run(["up"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
         #expect(split.status == 0, "\(split.errors)")
         #expect(split.output.contains("Serving role: dispatch_app, no superuser"), "\(split.output)")

@@ -30,7 +30,7 @@ struct DatabaseOutageTests {
         let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
         let token = try await Database.using(
             DatabaseConfiguration(
-                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.connectionString()),
+                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
                 scopeProofKeys: .keys(TestPostgres.scopeProofKeys), maximumConnections: 1), logger: TestPostgres.logger
         ) { database in
             let accounts = AccountStore(database: database)

@@ -23,11 +23,11 @@ struct ManagedClusterTests {
         let cluster = try #require(database.embedded?.cluster)
         #expect(database.embedded?.lease == .owned)
         guard case .running = cluster.state() else { Issue.record("not running after open"); return }
-        // The application logs in as its own role; the owner's connection is the superuser's.
+        // The application logs in as its own role; the owner's connection is the owner role's.
         let logins = try await database.withConnection { try $0.query("SELECT current_user AS name, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser").first! }
         #expect(try logins.decode("name", as: String.self) == DatabaseRoles.application)
         #expect(try !logins.decode("superuser", as: Bool.self))
-        #expect(try await database.withOwnerConnection { try $0.query("SELECT current_user AS name").first!.decode("name", as: String.self) } == ManagedCluster.superuser)
+        #expect(try await database.withOwnerConnection { try $0.query("SELECT current_user AS name").first!.decode("name", as: String.self) } == DatabaseRoles.owner)
         // A second handle in the same process shares it and does not stop it.
         let second = try await Database.open(configuration, logger: TestPostgres.logger)
         #expect(second.embedded?.lease == .shared)
@@ -64,6 +64,36 @@ struct ManagedClusterTests {
         #expect(try connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
         try cluster.release(.owned)
         #expect(cluster.state() == .stopped)
+    }
+
+    @Test("a cluster made before the owner role existed (everything owned by the superuser) is handed to dispatch_owner at the next start")
+    func olderClusterIsHandedToTheOwner() throws {
+        let path = folder()
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
+        _ = try cluster.acquire()
+        do {
+            let superuser = try PostgresConnection(connectionString: cluster.connectionString())
+            try superuser.execute("ALTER DATABASE \(ManagedCluster.databaseName) OWNER TO \(ManagedCluster.superuser)")
+            try superuser.execute("CREATE TABLE old_table (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY)")
+            try superuser.execute("CREATE FUNCTION old_function() RETURNS integer LANGUAGE sql AS 'SELECT 1'")
+        }
+        try cluster.release(.owned)
+        _ = try cluster.acquire()
+        let owners = try PostgresConnection(connectionString: cluster.connectionString()).query(
+            """
+            SELECT (SELECT datdba::regrole::text FROM pg_database WHERE datname = current_database()) AS database,
+                   (SELECT relowner::regrole::text FROM pg_class WHERE relname = 'old_table') AS table_owner,
+                   (SELECT proowner::regrole::text FROM pg_proc WHERE proname = 'old_function') AS function_owner
+            """
+        ).first!
+        #expect(try owners.decode("database", as: String.self) == DatabaseRoles.owner)
+        #expect(try owners.decode("table_owner", as: String.self) == DatabaseRoles.owner)
+        #expect(try owners.decode("function_owner", as: String.self) == DatabaseRoles.owner)
+        try cluster.release(.owned)
     }
 
     @Test("a pid file naming some other live process is treated as stale")
