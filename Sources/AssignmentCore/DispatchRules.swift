@@ -44,13 +44,23 @@ public enum DispatchRules {
         guard enabled else { throw DomainError.moduleDisabled }
     }
 
-    /// Expiry and contact deadline lie after the dispatch, and the deadline not after the expiry.
-    public static func checkSchedule(dispatchedAt: Date, expiresAt: Date?, contactDeadlineAt: Date?) throws {
+    /// Expiry and contact deadline lie after the dispatch, the expiry within the organisation's
+    /// longest assignment lifetime, and the deadline not after the expiry.
+    public static func checkSchedule(dispatchedAt: Date, expiresAt: Date?, contactDeadlineAt: Date?, lifetimeDays: Int) throws {
         if let expiresAt, expiresAt <= dispatchedAt { throw DomainError.expiryNotAfterDispatch }
+        if let expiresAt, expiresAt > latestExpiry(dispatchedAt: dispatchedAt, lifetimeDays: lifetimeDays) {
+            throw DomainError.expiryBeyondLifetime(days: lifetimeDays)
+        }
         if let contactDeadlineAt {
             guard contactDeadlineAt > dispatchedAt else { throw DomainError.contactDeadlineNotAfterDispatch }
             if let expiresAt, contactDeadlineAt > expiresAt { throw DomainError.contactDeadlineAfterExpiry }
         }
+    }
+
+    /// The latest expiry an assignment dispatched at `dispatchedAt` may have, and the one it gets when
+    /// the coordinator names none: `lifetimeDays` whole days (of 24 hours) later.
+    public static func latestExpiry(dispatchedAt: Date, lifetimeDays: Int) -> Date {
+        dispatchedAt.addingTimeInterval(Double(lifetimeDays) * 86_400)
     }
 
     /// Title and notes: valid text, free of blocking personal data. Returns the cleaned texts and
@@ -97,11 +107,13 @@ public enum DispatchRules {
         public var dispatchedAt: Date
         public var expiresAt: Date?
         public var contactDeadlineAt: Date?
+        public var lifetimeDays: Int
 
         public init(
             sender: UserProfile, recipient: UserProfile, organizationID: OrganizationID, localAssociationID: LocalAssociationID?,
             moduleEnabled: Bool, title: String, coordinatorNotes: String?, envelopeFingerprints: [KeyFingerprint],
-            recipientKeys: [DeviceKeyRecord], dispatchedAt: Date, expiresAt: Date?, contactDeadlineAt: Date?
+            recipientKeys: [DeviceKeyRecord], dispatchedAt: Date, expiresAt: Date?, contactDeadlineAt: Date?,
+            lifetimeDays: Int = OrganizationSettings.defaultAssignmentLifetimeDays
         ) {
             self.sender = sender
             self.recipient = recipient
@@ -115,13 +127,16 @@ public enum DispatchRules {
             self.dispatchedAt = dispatchedAt
             self.expiresAt = expiresAt
             self.contactDeadlineAt = contactDeadlineAt
+            self.lifetimeDays = lifetimeDays
         }
     }
 
-    /// What passed: the cleaned title and notes to store, and the personal-data warnings to show.
+    /// What passed: the cleaned title and notes to store, the expiry (the coordinator's, or the
+    /// latest the lifetime allows), and the personal-data warnings to show.
     public struct ValidatedDispatch: Sendable, Hashable {
         public var title: String
         public var coordinatorNotes: String?
+        public var expiresAt: Date
         public var warnings: [PersonalDataFinding]
     }
 
@@ -132,7 +147,10 @@ public enum DispatchRules {
         try checkRecipient(request.recipient, organizationID: request.organizationID, at: request.dispatchedAt)
         try checkRecipientKeys(envelopeFingerprints: request.envelopeFingerprints, registered: request.recipientKeys, recipientID: request.recipient.id)
         let texts = try checkTexts(title: request.title, coordinatorNotes: request.coordinatorNotes, screen: screen)
-        try checkSchedule(dispatchedAt: request.dispatchedAt, expiresAt: request.expiresAt, contactDeadlineAt: request.contactDeadlineAt)
-        return ValidatedDispatch(title: texts.title, coordinatorNotes: texts.notes, warnings: texts.warnings)
+        try checkSchedule(
+            dispatchedAt: request.dispatchedAt, expiresAt: request.expiresAt, contactDeadlineAt: request.contactDeadlineAt, lifetimeDays: request.lifetimeDays)
+        let expiresAt = request.expiresAt ?? latestExpiry(dispatchedAt: request.dispatchedAt, lifetimeDays: request.lifetimeDays)
+        if let deadline = request.contactDeadlineAt, deadline > expiresAt { throw DomainError.contactDeadlineAfterExpiry }
+        return ValidatedDispatch(title: texts.title, coordinatorNotes: texts.notes, expiresAt: expiresAt, warnings: texts.warnings)
     }
 }

@@ -38,6 +38,8 @@ public enum DomainError: Error, Sendable, Hashable {
 
     // Schedule
     case expiryNotAfterDispatch
+    /// The expiry is later than the organisation's longest assignment lifetime allows.
+    case expiryBeyondLifetime(days: Int)
     case contactDeadlineNotAfterDispatch
     case contactDeadlineAfterExpiry
 
@@ -77,6 +79,7 @@ public enum DomainError: Error, Sendable, Hashable {
         case .personalDataInText: "personal_data_in_text"
         case .textInvalid: "text_invalid"
         case .expiryNotAfterDispatch: "expiry_not_after_dispatch"
+        case .expiryBeyondLifetime: "expiry_beyond_lifetime"
         case .contactDeadlineNotAfterDispatch: "contact_deadline_not_after_dispatch"
         case .contactDeadlineAfterExpiry: "contact_deadline_after_expiry"
         case .consentRequired: "consent_required"
@@ -138,6 +141,8 @@ public enum DomainError: Error, Sendable, Hashable {
             "The \(field) \(problem)."
         case .expiryNotAfterDispatch:
             "The expiry time must be after the dispatch time."
+        case .expiryBeyondLifetime(let days):
+            "The expiry time must be at most \(days) days after the dispatch: the organisation's longest assignment lifetime."
         case .contactDeadlineNotAfterDispatch:
             "The contact deadline must be after the dispatch time."
         case .contactDeadlineAfterExpiry:
@@ -167,7 +172,7 @@ extension DomainError {
         .keyFingerprintMismatch, .keyRevoked, .keyRetired, .invalidTransition(from: .read, to: .draft),
         .actorNotPermitted(from: .read, to: .acknowledged), .reasonRequired, .expiryNotReached, .contactNotAllowed(.draft),
         .contactAlreadyRecorded, .timestampNotMonotonic, .openingTimeImpossible, .personalDataInText(field: "title", findings: []),
-        .textInvalid(field: "title", problem: "is required"), .expiryNotAfterDispatch, .contactDeadlineNotAfterDispatch,
+        .textInvalid(field: "title", problem: "is required"), .expiryNotAfterDispatch, .expiryBeyondLifetime(days: 90), .contactDeadlineNotAfterDispatch,
         .contactDeadlineAfterExpiry, .consentRequired, .consentNotApplicable, .payloadExpired, .payloadCancelled, .payloadDestroyed,
         .settingInvalid(name: "time_zone", problem: "is not a known time zone"),
     ]

@@ -12,6 +12,14 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
     public var honorariumTiers: [Int]
     public var honorariumCountingStatus: AssignmentStatus
     public var retentionDays: Int
+    /// The longest an assignment may stay open after dispatch: its expiry is at most this many days
+    /// after dispatch (and exactly that when the coordinator names none). It bounds how long an
+    /// erasure key must live, and so how long copies of a sealed key (WAL, archives, backups) can
+    /// open anything (`docs/security.md`, "Erasure").
+    public var assignmentLifetimeDays: Int
+
+    public static let defaultAssignmentLifetimeDays = 90
+    public static let assignmentLifetimeRange = 7...730
 
     public init(
         encryptedAssignmentsEnabled: Bool = true,
@@ -21,7 +29,8 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         reminderMaximumCount: Int = 3,
         honorariumTiers: [Int] = [3, 15],
         honorariumCountingStatus: AssignmentStatus = .completed,
-        retentionDays: Int = 365
+        retentionDays: Int = 365,
+        assignmentLifetimeDays: Int = OrganizationSettings.defaultAssignmentLifetimeDays
     ) {
         self.encryptedAssignmentsEnabled = encryptedAssignmentsEnabled
         self.timeZoneIdentifier = timeZoneIdentifier
@@ -31,6 +40,7 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         self.honorariumTiers = honorariumTiers
         self.honorariumCountingStatus = honorariumCountingStatus
         self.retentionDays = retentionDays
+        self.assignmentLifetimeDays = assignmentLifetimeDays
     }
 
     /// Throws `setting_invalid` naming the first setting that is out of range.
@@ -58,6 +68,11 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         }
         guard (30...3650).contains(retentionDays) else {
             throw DomainError.settingInvalid(name: "retention_days", problem: "must be between 30 and 3650")
+        }
+        guard Self.assignmentLifetimeRange.contains(assignmentLifetimeDays) else {
+            throw DomainError.settingInvalid(
+                name: "assignment_lifetime_days",
+                problem: "must be between \(Self.assignmentLifetimeRange.lowerBound) and \(Self.assignmentLifetimeRange.upperBound)")
         }
     }
 

@@ -35,7 +35,8 @@ struct BenchExportsCommand: AsyncParsableCommand {
         let report = try await Database.using(
             DatabaseConfiguration(
                 location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
-                scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()), maximumConnections: 2), logger: environment.logger
+                scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()), erasureKeyringPath: scratch + "/erasure.keyring",
+                maximumConnections: 2), logger: environment.logger
         ) { database in
             try await database.prepareSchema(now: Date())
             return try await ExportBenchmark(database: database, connectionString: cluster.connectionString(), psql: cluster.binDirectory + "/psql", scratch: scratch + "/out")

@@ -22,6 +22,8 @@ struct CommandEnvironment {
     let postgresBinDirectory: String?
     let keystorePath: String
     let serverKeyPath: String
+    /// DISPATCH_ERASURE_KEYRING_FILE: the erasure keys, beside the server key by default.
+    let erasureKeyringPath: String
     /// DISPATCH_PUBLIC_URL: where people reach the server, for the calendar feed addresses.
     let publicURL: String?
     let deviceDirectory: String
@@ -49,6 +51,8 @@ struct CommandEnvironment {
         dataDirectory = Self.absolute(options.dataDirectory ?? nonEmpty("DISPATCH_DATA_DIR") ?? defaultData)
         postgresBinDirectory = nonEmpty("DISPATCH_POSTGRES_BIN")
         serverKeyPath = Self.absolute(nonEmpty("DISPATCH_SERVER_KEY_FILE") ?? dataDirectory + "/server.key")
+        erasureKeyringPath = Self.absolute(
+            nonEmpty("DISPATCH_ERASURE_KEYRING_FILE") ?? (URL(fileURLWithPath: serverKeyPath).deletingLastPathComponent().path + "/erasure.keyring"))
         host = nonEmpty("DISPATCH_HOST")
         port = nonEmpty("DISPATCH_PORT")
         if let text = nonEmpty("DISPATCH_SIGN_IN_FAILURE_LIMIT") {
@@ -85,9 +89,11 @@ struct CommandEnvironment {
     func databaseConfiguration() throws -> DatabaseConfiguration {
         let keys = ScopeProofKeySource.serverKeyFile(path: serverKeyPath)
         if let databaseURL {
-            return DatabaseConfiguration(location: .external(connectionString: databaseURL, ownerConnectionString: databaseOwnerURL), scopeProofKeys: keys)
+            return DatabaseConfiguration(location: .external(connectionString: databaseURL, ownerConnectionString: databaseOwnerURL), scopeProofKeys: keys,
+                erasureKeyringPath: erasureKeyringPath)
         }
-        return DatabaseConfiguration(location: .embedded(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory), scopeProofKeys: keys)
+        return DatabaseConfiguration(location: .embedded(dataDirectory: dataDirectory, binDirectory: postgresBinDirectory), scopeProofKeys: keys,
+            erasureKeyringPath: erasureKeyringPath)
     }
 
     /// The server's settings: flags first, then DISPATCH_HOST and DISPATCH_PORT.

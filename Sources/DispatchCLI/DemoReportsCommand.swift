@@ -25,7 +25,8 @@ struct DemoReportsCommand: AsyncParsableCommand {
         let scratch = "/tmp/dispatch-demo-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let configuration = DatabaseConfiguration(
-            location: .embedded(dataDirectory: scratch, binDirectory: environment.postgresBinDirectory), scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()))
+            location: .embedded(dataDirectory: scratch, binDirectory: environment.postgresBinDirectory), scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()),
+            erasureKeyringPath: scratch + "/erasure.keyring")
         let written = try await Database.using(configuration, logger: environment.logger) { database in
             try await database.prepareSchema(now: DemoReports.start)
             return try await DemoReports(database: database).generate(into: folder)

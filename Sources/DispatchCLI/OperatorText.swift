@@ -23,6 +23,14 @@ extension DatabaseStatusReport {
         if !appliedNow.isEmpty { lines.append("Applied now: \(appliedNow.joined(separator: ", ")).") }
         lines.append(MigrationState.summary(migrations))
         lines.append("Contents: \(organizations) \(organizations == 1 ? "organisation" : "organisations"), \(users) \(users == 1 ? "user" : "users"), \(assignments) \(assignments == 1 ? "assignment" : "assignments").")
+        if let erasureKeyring {
+            lines.append("Erasure keyring: \(erasureKeyring.path), \(erasureKeyring.epochsHeld == 1 ? "1 day's key" : "\(erasureKeyring.epochsHeld) days' keys") held.")
+            if !erasureKeyring.missing.isEmpty {
+                let days = erasureKeyring.missing.map { "\($0.epoch) (\($0.sealedKeys) sealed \($0.sealedKeys == 1 ? "key" : "keys"))" }.joined(separator: ", ")
+                lines.append(
+                    "Warning: the erasure keyring has no key for \(days). Those envelopes can no longer be handed out; ask the coordinators to send them again. If the keyring file was replaced, put the original back (DISPATCH_ERASURE_KEYRING_FILE).")
+            }
+        }
         if let servingRole {
             if servingRole.problems.isEmpty {
                 lines.append("Serving role: \(servingRole.name), no superuser, bound by row-level security, owns nothing.")
@@ -114,6 +122,7 @@ extension OrganizationRecord {
             "Reminders: after \(settings.reminderAfterDays) days without contact, then every \(settings.reminderRepeatDays) days, at most \(settings.reminderMaximumCount) times.",
             "Honorarium tiers: \(tierText) assignments, counted when \(settings.honorariumCountingStatus.rawValue).",
             "Closed assignments are archived after \(settings.retentionDays) days.",
+            "Assignments expire at the latest \(settings.assignmentLifetimeDays) days after dispatch.",
         ].joined(separator: "\n")
     }
 }

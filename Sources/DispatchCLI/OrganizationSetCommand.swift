@@ -6,7 +6,7 @@ import Foundation
 struct OrganizationSetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
-        abstract: "Change an organisation's settings: the encrypted-assignments module, reminders, honorarium, time zone, retention.",
+        abstract: "Change an organisation's settings: the encrypted-assignments module, reminders, honorarium, time zone, retention, the longest assignment lifetime.",
         discussion: "Only the settings given change. docs/domain.md explains each in plain words.")
 
     @OptionGroup var options: GlobalOptions
@@ -19,6 +19,8 @@ struct OrganizationSetCommand: AsyncParsableCommand {
     @Option(help: "When an assignment counts for the honorarium: completed or acknowledged.") var countAt: String?
     @Option(help: "The organisation's time zone (for example Europe/Oslo).") var timeZone: String?
     @Option(help: "Days after which closed assignments are archived (30-3650).") var retentionDays: Int?
+    @Option(help: "The longest an assignment may stay open after dispatch, in days (7-730): it expires then at the latest, and its erasure key goes soon after.")
+    var assignmentLifetimeDays: Int?
     @Flag(help: "Print JSON instead of text.") var json = false
 
     enum Switch: String, ExpressibleByArgument, CaseIterable {
@@ -51,6 +53,7 @@ struct OrganizationSetCommand: AsyncParsableCommand {
             if let counting { settings.honorariumCountingStatus = counting }
             if let timeZone { settings.timeZoneIdentifier = timeZone }
             if let retentionDays { settings.retentionDays = retentionDays }
+            if let assignmentLifetimeDays { settings.assignmentLifetimeDays = assignmentLifetimeDays }
             return try await accounts.updateSettings(of: current.id, to: settings, at: Date())
         }
         try Output.print(record, json: json) { "Settings saved.\n" + $0.plainText }

@@ -40,6 +40,13 @@ public enum EnvelopeError: Error, Sendable, Hashable {
     case serverKeyUnusable(path: String, reason: String)
     /// Something was made with a version of the server key this process does not hold.
     case serverKeyVersionUnknown(version: Int, newest: Int)
+
+    // The erasure keyring (ErasureKeyring)
+    case erasureKeyringUnusable(path: String, reason: String)
+    /// A sealed key's day has no key in the keyring: destroyed, or the keyring file was lost.
+    case erasureKeyMissing(epoch: String)
+    /// A wrapped sealed key does not unwrap: changed, or moved to another row.
+    case sealedKeyWrapInvalid
 }
 
 extension EnvelopeError {
@@ -71,6 +78,9 @@ extension EnvelopeError {
         case .keystoreIO: "keystore_unavailable"
         case .serverKeyUnusable: "server_key_unusable"
         case .serverKeyVersionUnknown: "server_key_version_unknown"
+        case .erasureKeyringUnusable: "erasure_keyring_unusable"
+        case .erasureKeyMissing: "erasure_key_missing"
+        case .sealedKeyWrapInvalid: "sealed_key_wrap_invalid"
         }
     }
 }
@@ -128,6 +138,12 @@ extension EnvelopeError: CustomStringConvertible {
             "Could not use the server key file \(path): \(reason). It must hold one or more 32-byte keys, be owned by this user, mode 600."
         case .serverKeyVersionUnknown(let version, let newest):
             "This was made with version \(version) of the server key, but this process holds versions 1 to \(newest). Restart it after 'dispatch server-key rotate'."
+        case .erasureKeyringUnusable(let path, let reason):
+            "Cannot use the erasure keyring \(path): \(reason)."
+        case .erasureKeyMissing(let epoch):
+            "The erasure key of \(epoch) is not in the keyring (it was destroyed, or the keyring file was lost), so sealed keys stored that day can no longer be handed out."
+        case .sealedKeyWrapInvalid:
+            "A stored sealed key does not unwrap: it was changed or moved to another row."
         }
     }
 }

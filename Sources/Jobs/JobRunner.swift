@@ -21,8 +21,10 @@ public struct JobRunReport: Sendable, Hashable, Codable {
     }
 }
 
-/// The scheduler, the one loop of every job: reminders, the expiry, key and retention sweeps
-/// (every `schedule.work`), and notification delivery (every `schedule.delivery`). It runs inside
+/// The scheduler, the one loop of every job: reminders, the expiry, key and retention sweeps (every
+/// `schedule.work`; the key sweep always ends with a `VACUUM`, so what a request destroyed since
+/// the last pass, a cancel, leaves the data files too), and notification delivery (every
+/// `schedule.delivery`). It runs inside
 /// `dispatch serve` (a `Service` in its group), on its own (`dispatch jobs run`), or once
 /// (`dispatch jobs run --once`, for cron or a systemd timer). Everything it knows about what is due
 /// is in the database, so any number of runners may run against one database, and a runner that

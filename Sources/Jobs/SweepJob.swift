@@ -25,6 +25,8 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var batches = 0
     /// `false` when the sweep was stopped before it finished (run it again to continue).
     public var complete = false
+    /// The key sweep's erasure keys: destroyed, held, missing, the bound, and the VACUUM backlog.
+    public var erasure: ErasureReport?
 
     public var done: Int {
         switch sweep {
@@ -35,7 +37,7 @@ public struct SweepReport: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case sweep, due, expired, batches, complete, archived
+        case sweep, due, expired, batches, complete, archived, erasure
         case dryRun = "dry_run"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -67,17 +69,23 @@ public enum SweepJob {
     }
 
     /// Destroys sealed keys addressed to revoked device keys, and any left of closed or destroyed
-    /// assignments (key invalidation), in batches; then vacuums.
+    /// assignments (key invalidation), in batches; then always vacuums (also what cancels and
+    /// expiries destroyed since the last pass), and destroys the erasure key of every day that is
+    /// over and wraps no live sealed key any more (``ErasureKeySweep``).
     public static func keys(
         database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
         let store = SweepStore(database: database)
         let now = clock()
-        return try await run(
+        var report = try await run(
             .keys, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.keysDue() },
             batch: { try await store.keysBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
             record: { report, batch in report.keysDestroyedFor += batch.examined })
+        if !dryRun && report.done == 0 { try await store.vacuum() }
+        if report.complete { report.erasure = try await ErasureKeySweep.run(database: database, at: now, dryRun: dryRun) }
+        report.finishedAt = clock()
+        return report
     }
 
     /// Archives closed assignments older than their organisation's retention (default 365 days):
@@ -141,11 +149,41 @@ extension SweepReport {
         case .keys:
             lines.append("Assignments with sealed keys to destroy: \(report.due).")
             lines.append("Assignments whose keys \(verb) destroyed: \(report.keysDestroyedFor.count).")
+            if let erasure = report.erasure { lines += erasure.lines(verb: verb) }
         case .retention:
             lines.append("Closed assignments past their retention: \(report.due).")
             lines.append("Assignments that \(verb) archived: \(report.archived.count).")
         }
         lines.append("Sealed keys that \(verb) destroyed: \(report.sealedKeysDestroyed).")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ErasureReport {
+    /// The erasure part of the key sweep's text, one fact a line.
+    func lines(verb: String) -> [String] {
+        var lines: [String] = []
+        lines.append(
+            epochsDestroyed.isEmpty
+                ? "Erasure keys that \(verb) destroyed: none."
+                : "Erasure keys that \(verb) destroyed: \(epochsDestroyed.count), for \(epochsDestroyed.map(\.description).joined(separator: ", ")).")
+        if let oldest = epochsHeld.first, let goneBy = oldestHeldGoneBy {
+            lines.append(
+                "Erasure keys held: \(epochsHeld.count), the oldest for \(oldest); it goes once nothing sealed that day is open, at the latest by the end of \(ErasureEpoch(containing: goneBy)) (UTC).")
+        } else {
+            lines.append("Erasure keys held: none.")
+        }
+        lines.append(
+            "Bound: a sealed key's copies in the WAL, archives and backups open nothing once its day's key is gone, at the latest \(longestLifetimeDays) days after that day ends (the longest assignment lifetime of any organisation).")
+        if !epochsMissing.isEmpty {
+            lines.append(
+                "Warning: sealed keys of \(epochsMissing.map(\.description).joined(separator: ", ")) have no erasure key in the keyring (it was lost or replaced): those envelopes can no longer be handed out; the coordinators must send them again.")
+        }
+        let waiting = waitingForVacuum.filter { $0.deadRowVersions > 0 }
+        lines.append(
+            waiting.isEmpty
+                ? "Waiting for VACUUM: nothing."
+                : "Waiting for VACUUM: " + waiting.map { "\($0.deadRowVersions) old row versions in \($0.table)" }.joined(separator: ", ") + "; the job runner vacuums every minute.")
+        return lines
     }
 }

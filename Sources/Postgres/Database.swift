@@ -18,15 +18,18 @@ public final class Database: Sendable {
     private let ownerConnectionString: String
     /// This process's scope-proof keys, oldest first; the last proves its transactions.
     public let scopeProofKeys: [ScopeProofKey]
+    /// The erasure keys that wrap every stored sealed key; they never enter the database.
+    public let erasureKeyring: ErasureKeyring
     private let threadPool: NIOThreadPool
     private let logger: Logger
 
     private init(
         configuration: DatabaseConfiguration, pool: PostgresConnectionPool, ownerConnectionString: String, scopeProofKeys: [ScopeProofKey],
-        embedded: (ManagedCluster, ManagedCluster.Lease)?, threadPool: NIOThreadPool, logger: Logger
+        erasureKeyring: ErasureKeyring, embedded: (ManagedCluster, ManagedCluster.Lease)?, threadPool: NIOThreadPool, logger: Logger
     ) {
         self.configuration = configuration
         self.scopeProofKeys = scopeProofKeys
+        self.erasureKeyring = erasureKeyring
         self.ownerConnectionString = ownerConnectionString
         self.pool = pool
         self.embedded = embedded.map { (cluster: $0.0, lease: $0.1) }
@@ -58,11 +61,13 @@ public final class Database: Sendable {
                 connectionString: connectionString, maximumConnections: configuration.maximumConnections, threadPool: threadPool,
                 waitLimit: .nanoseconds(Int64(configuration.connectionWait.components.seconds) * 1_000_000_000 + configuration.connectionWait.components.attoseconds / 1_000_000_000))
             // The keys are read only once the database answers: a command that cannot reach it
-            // leaves no server key behind.
+            // leaves no server key or keyring behind.
             let scopeProofKeys: [ScopeProofKey]
+            let erasureKeyring: ErasureKeyring
             do {
                 try await pool.withConnection { _ in }
                 scopeProofKeys = try configuration.scopeProofKeys.resolve()
+                erasureKeyring = try ErasureKeyring(path: configuration.erasureKeyringPath)
             } catch {
                 pool.close()
                 if let (cluster, lease) = embedded { try? await threadPool.runIfActive { try cluster.release(lease) } }
@@ -70,7 +75,7 @@ public final class Database: Sendable {
             }
             let database = Database(
                 configuration: configuration, pool: pool, ownerConnectionString: ownerConnectionString, scopeProofKeys: scopeProofKeys,
-                embedded: embedded, threadPool: threadPool, logger: logger)
+                erasureKeyring: erasureKeyring, embedded: embedded, threadPool: threadPool, logger: logger)
             return database
         } catch {
             try? await threadPool.shutdownGracefully()

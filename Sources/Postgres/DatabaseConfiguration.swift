@@ -16,6 +16,9 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     public var location: Location
     /// Where the scope-proof keys come from (see ``TransactionScope``).
     public var scopeProofKeys: ScopeProofKeySource
+    /// The erasure keyring file (`ErasureKeyring`): the keys sealed keys are wrapped under, which
+    /// never enter the database. Made on first use, once the database answers.
+    public var erasureKeyringPath: String
     /// The most connections one process opens (and threads it blocks in libpq).
     public var maximumConnections: Int
     /// How long one statement of a transaction may run before PostgreSQL cancels it.
@@ -26,11 +29,12 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     public var connectionWait: Duration
 
     public init(
-        location: Location, scopeProofKeys: ScopeProofKeySource, maximumConnections: Int = 8, statementTimeout: Duration = .seconds(30), lockTimeout: Duration = .seconds(5),
+        location: Location, scopeProofKeys: ScopeProofKeySource, erasureKeyringPath: String, maximumConnections: Int = 8, statementTimeout: Duration = .seconds(30), lockTimeout: Duration = .seconds(5),
         connectionWait: Duration = .seconds(10)
     ) {
         self.location = location
         self.scopeProofKeys = scopeProofKeys
+        self.erasureKeyringPath = erasureKeyringPath
         self.maximumConnections = maximumConnections
         self.statementTimeout = statementTimeout
         self.lockTimeout = lockTimeout

@@ -62,7 +62,7 @@ public enum ProblemMapping {
         case .payloadExpired, .payloadCancelled, .payloadDestroyed:
             .gone
         case .recipientNotPeerMentor, .recipientNotActive, .recipientCertificationExpired, .recipientHasNoKey, .keyFingerprintMismatch,
-            .keyRevoked, .keyRetired, .reasonRequired, .openingTimeImpossible, .personalDataInText, .textInvalid, .expiryNotAfterDispatch,
+            .keyRevoked, .keyRetired, .reasonRequired, .openingTimeImpossible, .personalDataInText, .textInvalid, .expiryNotAfterDispatch, .expiryBeyondLifetime,
             .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid:
             .unprocessableContent
         }
@@ -134,6 +134,16 @@ public enum ProblemMapping {
             // A server key version this process lacks is the server's own fault (restart it after a
             // rotation): logged, and an empty 500.
             if case .serverKeyVersionUnknown = error { return nil }
+            // So are an unusable erasure keyring and a stored sealed key that does not unwrap.
+            if case .erasureKeyringUnusable = error { return nil }
+            if case .sealedKeyWrapInvalid = error { return nil }
+            // A sealed key whose day's erasure key is gone cannot be handed out again: the
+            // coordinator must send the case once more.
+            if case .erasureKeyMissing = error {
+                return ProblemDetails(
+                    status: .gone, code: error.code,
+                    detail: "The contents of this assignment can no longer be handed out from the server. Ask the coordinator to send it again.")
+            }
             let status: HTTPResponse.Status = if case .payloadTooLarge = error { .contentTooLarge } else { .unprocessableContent }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as any HTTPResponseError:

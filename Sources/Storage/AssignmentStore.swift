@@ -95,6 +95,7 @@ public struct AssignmentStore: Sendable {
     ) async throws -> DispatchedAssignment {
         let envelope = try AssignmentEnvelope.parse(submission.envelope)
         let region = try DispatchRules.checkClassification(assignmentType: submission.assignmentType, geographicRegion: submission.geographicRegion)
+        let keyring = database.erasureKeyring
         do {
             return try await database.transaction(.tenant(sender.organizationID, actor: .user(sender))) { db in
                 guard let organizationRow = try db.query("SELECT \(AccountStore.organizationColumns) FROM organizations").first else {
@@ -118,7 +119,8 @@ public struct AssignmentStore: Sendable {
                         sender: senderProfile, recipient: recipientProfile, organizationID: sender.organizationID,
                         localAssociationID: submission.localAssociationID, moduleEnabled: organization.settings.encryptedAssignmentsEnabled,
                         title: submission.title, coordinatorNotes: submission.coordinatorNotes, envelopeFingerprints: envelope.recipientFingerprints,
-                        recipientKeys: recipientKeys, dispatchedAt: time, expiresAt: submission.expiresAt, contactDeadlineAt: submission.contactDeadlineAt))
+                        recipientKeys: recipientKeys, dispatchedAt: time, expiresAt: submission.expiresAt, contactDeadlineAt: submission.contactDeadlineAt,
+                        lifetimeDays: organization.settings.assignmentLifetimeDays))
 
                 guard let senderKey = try db.query(
                     "SELECT encryption_public_key, signing_public_key FROM device_keys WHERE fingerprint = $1 AND user_id = $2 AND status = 'active'",
@@ -132,7 +134,7 @@ public struct AssignmentStore: Sendable {
                     id: submission.id, organizationID: sender.organizationID, localAssociationID: submission.localAssociationID,
                     coordinatorID: sender.userID, peerMentorID: submission.recipientID, title: validated.title, assignmentType: submission.assignmentType,
                     priority: submission.priority, isUrgent: submission.isUrgent, geographicRegion: region,
-                    coordinatorNotes: validated.coordinatorNotes, requiresConsent: submission.requiresConsent, status: .dispatched, expiresAt: submission.expiresAt,
+                    coordinatorNotes: validated.coordinatorNotes, requiresConsent: submission.requiresConsent, status: .dispatched, expiresAt: validated.expiresAt,
                     contactDeadlineAt: submission.contactDeadlineAt, honorariumEligible: submission.honorariumEligible, createdAt: time)
                 assignment.dispatchedAt = time
                 assignment.nextReminderAt = organization.settings.reminderPolicy.nextReminderDue(for: assignment)
@@ -149,15 +151,21 @@ public struct AssignmentStore: Sendable {
                      assignment.coordinatorNotes, assignment.requiresConsent, AssignmentEnvelope.algorithmName, envelope.ciphertext, envelope.nonce,
                      envelope.signature, envelope.senderFingerprint.bytes, time, assignment.expiresAt, assignment.contactDeadlineAt,
                      assignment.nextReminderAt, assignment.honorariumEligible])
+                // Sealed keys are stored only wrapped under today's erasure key (docs/security.md, "Erasure").
+                let epoch = ErasureEpoch(containing: time)
                 for (position, recipient) in envelope.recipients.enumerated() {
                     let key = recipientKeys.first { $0.fingerprint == recipient.fingerprint }!
                     let sealed = envelope.sealedKeys.first { $0.fingerprint == recipient.fingerprint }!
+                    let wrapped = try keyring.wrap(
+                        sealed.sealedKey, for: SealedKeyContext(assignment: assignment.id.uuid, recipientFingerprint: recipient.fingerprint.bytes), epoch: epoch)
                     try db.execute(
                         """
-                        INSERT INTO assignment_recipients (assignment_id, organization_id, position, device_key_id, recipient_fingerprint, sealed_key_hash, sealed_key)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7)
+                        INSERT INTO assignment_recipients (assignment_id, organization_id, position, device_key_id, recipient_fingerprint, sealed_key_hash,
+                            sealed_key, erasure_epoch)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                         """,
-                        [assignment.id, assignment.organizationID, position, key.id, recipient.fingerprint.bytes, recipient.sealedKeyHash, sealed.sealedKey])
+                        [assignment.id, assignment.organizationID, position, key.id, recipient.fingerprint.bytes, recipient.sealedKeyHash, wrapped,
+                         epoch])
                 }
                 let stored = try Self.load(assignment.id, on: db)
                 try NotificationStore.enqueue(NotificationPlan.statusChanged(stored, from: nil, by: .user(sender)), about: stored, at: time, on: db)
@@ -193,7 +201,8 @@ public struct AssignmentStore: Sendable {
     /// download records delivery; every download is audited. After cancellation or expiry, or before
     /// consent where consent is required, the answer is the matching domain error instead.
     public func downloadEnvelope(_ id: AssignmentID, forDevice fingerprint: KeyFingerprint, by user: UserContext, at time: Date) async throws -> [UInt8] {
-        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+        let keyring = database.erasureKeyring
+        return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             guard user.userID == assignment.peerMentorID else {
@@ -207,10 +216,14 @@ public struct AssignmentStore: Sendable {
             guard let header = try db.query("SELECT ciphertext, nonce, sender_signature, sender_key_fingerprint FROM assignments WHERE id = $1", [id]).first
             else { throw DomainError.notFound }
             let recipients = try db.query(
-                "SELECT recipient_fingerprint, sealed_key_hash, sealed_key FROM assignment_recipients WHERE assignment_id = $1 ORDER BY position", [id])
+                "SELECT recipient_fingerprint, sealed_key_hash, sealed_key, erasure_epoch FROM assignment_recipients WHERE assignment_id = $1 ORDER BY position",
+                [id])
             guard let own = recipients.first(where: { (try? $0.decode("recipient_fingerprint", as: [UInt8].self)) == fingerprint.bytes }),
-                let sealedKey = try own.decodeIfPresent("sealed_key", as: [UInt8].self)
+                let stored = try own.decodeIfPresent("sealed_key", as: [UInt8].self)
             else { throw EnvelopeError.notARecipient }
+            let sealedKey = try Self.unwrapSealedKey(
+                stored, epoch: try own.decodeIfPresent("erasure_epoch", as: ErasureEpoch.self), hash: try own.decode("sealed_key_hash"),
+                context: SealedKeyContext(assignment: id.uuid, recipientFingerprint: fingerprint.bytes), keyring: keyring)
             let envelope = AssignmentEnvelope(
                 version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1, assignmentID: id.uuid,
                 organizationID: assignment.organizationID.uuid,
@@ -230,6 +243,16 @@ public struct AssignmentStore: Sendable {
                 organization: user.organizationID, at: time, on: db)
             return envelope.serialized
         }
+    }
+
+    /// The sealed key a stored row holds: unwrapped with its day's erasure key, and checked against
+    /// the hash the signature covers. (A row from before migration 0010 that the program has not
+    /// wrapped yet holds it bare.)
+    static func unwrapSealedKey(_ stored: [UInt8], epoch: ErasureEpoch?, hash: [UInt8], context: SealedKeyContext, keyring: ErasureKeyring) throws -> [UInt8] {
+        guard let epoch else { return stored }
+        let sealedKey = try keyring.unwrap(stored, for: context, epoch: epoch)
+        guard SHA256.hash(sealedKey) == hash else { throw EnvelopeError.sealedKeyWrapInvalid }
+        return sealedKey
     }
 
     /// Records a decryption receipt (``DecryptionReceipt``): one audit entry per opening (device and

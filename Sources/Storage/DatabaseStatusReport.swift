@@ -1,3 +1,5 @@
+import AssignmentCore
+import Envelope
 import Foundation
 import Logging
 import Postgres
@@ -20,6 +22,8 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
     public var assignments: Int
     /// The role the application logs in as, and what is wrong with it (nothing, on the embedded default).
     public var servingRole: ServingRole?
+    /// The erasure keyring, and the days with live sealed keys whose key it lacks.
+    public var erasureKeyring: ErasureKeyringStatus?
 
     /// Opens the database (starting the embedded one if needed), applies pending migrations,
     /// collects the report, and closes everything it opened.
@@ -31,6 +35,7 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
             var report = try await collect(from: database, migrator: migrator)
             report.appliedNow = applied.map(\.label)
             report.servingRole = try await ServingRole.inspect(database)
+            report.erasureKeyring = try await ErasureKeyringStatus.inspect(database)
             return report
         }
     }
@@ -73,5 +78,52 @@ public struct DatabaseStatusReport: Sendable, Codable, Hashable {
         return DatabaseStatusReport(
             mode: mode, location: location, connectionURI: connectionURI, serverVersion: version, lease: lease,
             migrations: states, appliedNow: [], organizations: counts.0, users: counts.1, assignments: counts.2)
+    }
+}
+
+/// The erasure keyring as `dispatch up` reports it: losing the file is a clear failure, not a
+/// silent one (envelopes sealed on the days it held can no longer be handed out).
+public struct ErasureKeyringStatus: Sendable, Codable, Hashable {
+    public var path: String
+    public var epochsHeld: Int
+    /// Days with live sealed keys and no key in the keyring, with how many sealed keys each.
+    public var missing: [MissingEpoch]
+
+    public struct MissingEpoch: Sendable, Codable, Hashable {
+        public var epoch: ErasureEpoch
+        public var sealedKeys: Int
+
+        public init(epoch: ErasureEpoch, sealedKeys: Int) {
+            self.epoch = epoch
+            self.sealedKeys = sealedKeys
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case epoch
+            case sealedKeys = "sealed_keys"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, missing
+        case epochsHeld = "epochs_held"
+    }
+
+    /// Reads the live days as the owner (they span every organisation) and compares them with the file.
+    public static func inspect(_ database: Database) async throws -> ErasureKeyringStatus {
+        let keyring = database.erasureKeyring
+        let live = try await database.withOwnerConnection { db in
+            try db.query(
+                """
+                SELECT erasure_epoch, substring(sealed_key FROM 1 FOR $1) AS key_id, count(*) AS n FROM assignment_recipients
+                 WHERE sealed_key IS NOT NULL AND erasure_epoch IS NOT NULL GROUP BY 1, 2 ORDER BY 1
+                """, [ErasureKeyring.keyIDByteCount]
+            ).map { (try $0.decode("erasure_epoch", as: ErasureEpoch.self), try $0.decode("key_id", as: [UInt8].self), try $0.decode("n", as: Int.self)) }
+        }
+        var missing: [ErasureEpoch: Int] = [:]
+        for (epoch, keyID, count) in live where try !keyring.holds(epoch, keyID: keyID) { missing[epoch, default: 0] += count }
+        return ErasureKeyringStatus(
+            path: keyring.path, epochsHeld: try keyring.epochs().count,
+            missing: missing.keys.sorted().map { MissingEpoch(epoch: $0, sealedKeys: missing[$0]!) })
     }
 }

@@ -26,3 +26,12 @@ extension KeyFingerprint: PostgresEncodable, PostgresDecodable {
         self = fingerprint
     }
 }
+
+/// Stored as `date` (the session's DateStyle is ISO, so it reads back as `2026-11-30`).
+extension ErasureEpoch: PostgresEncodable, PostgresDecodable {
+    public var postgresValue: PostgresValue { .text(description) }
+    public init(postgresText text: String) throws {
+        guard let epoch = ErasureEpoch(text) else { throw PostgresError(kind: .decoding, message: "expected a day such as 2026-11-30") }
+        self = epoch
+    }
+}

@@ -209,12 +209,65 @@ public struct SweepStore: Sendable {
         }
     }
 
-    /// Lets PostgreSQL reclaim the old row versions that still hold destroyed ciphertext and keys.
+    // MARK: Erasure
+
+    /// The tables whose old row versions can hold a wrapped sealed key or a ciphertext.
+    public static let erasedTables = ["assignments", "assignment_recipients"]
+
+    /// Lets PostgreSQL reclaim the old row versions that still hold destroyed ciphertexts and
+    /// wrapped sealed keys (their TOAST tables with them), as the owner: the application role may
+    /// not `VACUUM` (PostgreSQL 15). Tables without dead rows are cheap to vacuum, so the job
+    /// runner does this on every pass.
     public func vacuum() async throws {
         try await database.withOwnerConnection { db in
-            try db.execute("VACUUM (ANALYZE) assignments")
-            try db.execute("VACUUM (ANALYZE) assignment_recipients")
-            try db.execute("VACUUM (ANALYZE) notifications")
+            for table in Self.erasedTables { try db.execute("VACUUM (ANALYZE) \(table)") }
         }
+    }
+
+    /// Dead row versions PostgreSQL's statistics count in those tables (they lag by a few seconds).
+    public func vacuumBacklog() async throws -> [VacuumBacklog] {
+        try await database.withOwnerConnection { db in
+            try db.query(
+                """
+                SELECT relname, n_dead_tup FROM pg_stat_user_tables
+                 WHERE schemaname = 'public' AND relname = ANY(string_to_array($1, ','))
+                 ORDER BY relname
+                """, [Self.erasedTables.joined(separator: ",")]
+            ).map { row in VacuumBacklog(table: try row.decode("relname"), deadRowVersions: try row.decode("n_dead_tup")) }
+        }
+    }
+
+    /// The days whose erasure key still wraps a live sealed key, with how many (`nil`: stored bare,
+    /// from before migration 0010 and not wrapped yet).
+    public func liveErasureEpochs() async throws -> [ErasureEpoch: Int] {
+        try await database.transaction(.scheduler) { db in
+            var live: [ErasureEpoch: Int] = [:]
+            for row in try db.query(
+                "SELECT erasure_epoch, count(*) AS n FROM assignment_recipients WHERE sealed_key IS NOT NULL AND erasure_epoch IS NOT NULL GROUP BY 1")
+            {
+                live[try row.decode("erasure_epoch", as: ErasureEpoch.self)] = try row.decode("n")
+            }
+            return live
+        }
+    }
+
+    /// The longest assignment lifetime of any organisation: how long a day's erasure key may have
+    /// to live after the day ends.
+    public func longestAssignmentLifetime() async throws -> Int {
+        try await database.transaction(.scheduler) { db in
+            try db.query("SELECT max(assignment_lifetime_days) AS days FROM organizations").first!.decodeIfPresent("days", as: Int.self)
+                ?? OrganizationSettings.defaultAssignmentLifetimeDays
+        }
+    }
+}
+
+/// Dead row versions waiting for `VACUUM` in one table.
+public struct VacuumBacklog: Sendable, Hashable, Codable {
+    public var table: String
+    public var deadRowVersions: Int
+
+    enum CodingKeys: String, CodingKey {
+        case table
+        case deadRowVersions = "dead_row_versions"
     }
 }

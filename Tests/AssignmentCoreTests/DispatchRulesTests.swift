@@ -89,17 +89,24 @@ struct DispatchRulesTests {
         }
     }
 
-    @Test("expiry and contact deadline lie after the dispatch, the deadline not after the expiry")
+    @Test("expiry and contact deadline lie after the dispatch, the expiry within the lifetime, the deadline not after the expiry")
     func schedule() throws {
-        try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 86_400 * 30, contactDeadlineAt: now + 86_400 * 10)
-        try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: nil, contactDeadlineAt: nil)
-        #expect(throws: DomainError.expiryNotAfterDispatch) { try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now, contactDeadlineAt: nil) }
+        try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 86_400 * 30, contactDeadlineAt: now + 86_400 * 10, lifetimeDays: 90)
+        try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: nil, contactDeadlineAt: nil, lifetimeDays: 90)
+        try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 86_400 * 90, contactDeadlineAt: nil, lifetimeDays: 90)
+        #expect(throws: DomainError.expiryBeyondLifetime(days: 90)) {
+            try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 86_400 * 90 + 1, contactDeadlineAt: nil, lifetimeDays: 90)
+        }
+        #expect(throws: DomainError.expiryNotAfterDispatch) {
+            try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now, contactDeadlineAt: nil, lifetimeDays: 90)
+        }
         #expect(throws: DomainError.contactDeadlineNotAfterDispatch) {
-            try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: nil, contactDeadlineAt: now - 60)
+            try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: nil, contactDeadlineAt: now - 60, lifetimeDays: 90)
         }
         #expect(throws: DomainError.contactDeadlineAfterExpiry) {
-            try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 100, contactDeadlineAt: now + 200)
+            try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 100, contactDeadlineAt: now + 200, lifetimeDays: 90)
         }
+        #expect(DispatchRules.latestExpiry(dispatchedAt: now, lifetimeDays: 7) == now + 7 * 86_400)
     }
 
     @Test("a disabled module refuses everything")
@@ -141,6 +148,13 @@ struct DispatchRulesTests {
             envelopeFingerprints: [key.fingerprint], recipientKeys: [key], dispatchedAt: now, expiresAt: now + 86_400,
             contactDeadlineAt: nil)
         #expect(try DispatchRules.validateDispatch(request).warnings.isEmpty)
+        #expect(try DispatchRules.validateDispatch(request).expiresAt == now + 86_400, "the coordinator's expiry is kept")
+        request.expiresAt = nil
+        request.lifetimeDays = 30
+        #expect(try DispatchRules.validateDispatch(request).expiresAt == now + 30 * 86_400, "no expiry: the longest the lifetime allows")
+        request.contactDeadlineAt = now + 31 * 86_400
+        #expect(throws: DomainError.contactDeadlineAfterExpiry) { try DispatchRules.validateDispatch(request) }
+        request.contactDeadlineAt = nil
         request.moduleEnabled = false
         #expect(throws: DomainError.moduleDisabled) { try DispatchRules.validateDispatch(request) }
         request.moduleEnabled = true

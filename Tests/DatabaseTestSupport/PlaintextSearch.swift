@@ -59,6 +59,22 @@ public enum PlaintextSearch {
         return hits
     }
 
+    /// Every file at the given paths (files, or folders searched through) whose bytes contain any
+    /// of the byte strings `needles` (keys, which are not text).
+    public static func files(containingBytes needles: [[UInt8]], at paths: [String]) -> [String] {
+        var hits: [String] = []
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
+            let files = isFolder.boolValue ? ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []).map { path + "/" + $0 } : [path]
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                for (index, needle) in needles.enumerated() where data.range(of: Data(needle)) != nil { hits.append("\(file) (needle \(index))") }
+            }
+        }
+        return hits
+    }
+
     /// Every regular file under `folder` whose bytes contain `marker`.
     public static func files(containing marker: String, under folder: String) -> [String] {
         let needle = Data(marker.utf8)

@@ -50,6 +50,13 @@ public struct TestOrganization: Sendable {
             coordinatorDevice: coordinatorDevice, mentorDevice: mentorDevice)
     }
 
+    /// The same organisation, through another handle on its database (another server process).
+    public func on(_ other: Database) -> TestOrganization {
+        TestOrganization(
+            database: other, store: AssignmentStore(database: other), id: id, coordinator: coordinator, mentor: mentor, admin: admin,
+            coordinatorDevice: coordinatorDevice, mentorDevice: mentorDevice)
+    }
+
     /// A real envelope from the coordinator to the mentor, dispatched at `time`.
     public func dispatch(at time: Date, honorariumEligible: Bool = true) async throws -> AssignmentID {
         let id = AssignmentID(UUID())

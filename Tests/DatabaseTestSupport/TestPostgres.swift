@@ -51,6 +51,12 @@ public enum TestPostgres {
         do { return try serverKey.scopeProofKeys() } catch { fatalError("no scope-proof keys for the tests: \(error)") }
     }
 
+    /// A keyring of its own for each test database, so that one test's key sweep never destroys
+    /// another's erasure keys.
+    public static func keyringPath(of name: String) -> String {
+        cluster.dataDirectory + "/keyrings/\(name).keyring"
+    }
+
     /// A database's location as the application sees it: `dispatch_app`, with `dispatch_owner` as owner.
     static func location(of name: String) -> DatabaseConfiguration.Location {
         .external(connectionString: cluster.applicationConnectionString(database: name), ownerConnectionString: cluster.ownerConnectionString(database: name))
@@ -64,21 +70,21 @@ public enum TestPostgres {
     /// (the server's `buildApplication`).
     public static func databaseConfiguration(maximumConnections: Int = 4) async throws -> DatabaseConfiguration {
         let name = try await creation.createDatabase(from: "migrated_template")
-        return DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), maximumConnections: maximumConnections)
+        return DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: maximumConnections)
     }
 
     /// A new, migrated database of its own, opened with a small pool.
     public static func database(maximumConnections: Int = 4) async throws -> Database {
         let name = try await creation.createDatabase(from: "migrated_template")
         return try await Database.open(
-            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), maximumConnections: maximumConnections), logger: logger)
+            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: maximumConnections), logger: logger)
     }
 
     /// A new, empty database (nothing migrated), for the migration tests.
     public static func emptyDatabase() async throws -> Database {
         let name = try await creation.createDatabase(from: "template0")
         return try await Database.open(
-            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), maximumConnections: 2), logger: logger)
+            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: 2), logger: logger)
     }
 
     /// A connection as the cluster's superuser to a database, for tests that play a hostile

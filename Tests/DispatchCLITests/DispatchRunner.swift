@@ -28,6 +28,7 @@ struct DispatchRunner {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "DATABASE_URL")
         environment.removeValue(forKey: "DATABASE_OWNER_URL")
+        environment.removeValue(forKey: "DISPATCH_ERASURE_KEYRING_FILE")
         environment["HOME"] = sandbox.path
         environment["DISPATCH_DATA_DIR"] = dataDirectory
         environment["DISPATCH_KEYSTORE"] = sandbox.appendingPathComponent("keys/device.keystore").path

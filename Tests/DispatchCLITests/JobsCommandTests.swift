@@ -33,13 +33,33 @@ struct JobsCommandTests {
         #expect(superuser.output.contains("Warning: The serving role dispatch is a superuser"), "\(superuser.output)")
         let json = try runner.run(["up", "--json"], environment: ["DATABASE_URL": owner])
         #expect(json.output.contains("\"bypasses_row_level_security\""), "\(json.output)")
-        let split = try runner.run(["up"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
+        let split = try runner.run(["up"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner, "DISPATCH_ERASURE_KEYRING_FILE": configuration.erasureKeyringPath])
         #expect(split.status == 0, "\(split.errors)")
         #expect(split.output.contains("Serving role: dispatch_app, no superuser"), "\(split.output)")
         #expect(!split.output.contains("Warning"))
         let ownerOnly = try runner.run(["up"], environment: ["DATABASE_OWNER_URL": owner])
         #expect(ownerOnly.status != 0)
         #expect(ownerOnly.errors.contains("DATABASE_OWNER_URL is set without DATABASE_URL"))
+    }
+
+    @Test("`dispatch up` names the days whose erasure key a replaced keyring lacks, and what to do")
+    func lostKeyringIsReported() async throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let configuration = try await TestPostgres.databaseConfiguration()
+        guard case .external(let url, let owner?) = configuration.location else { Issue.record("test databases are external"); return }
+        let database = try await Database.open(configuration, logger: TestPostgres.logger)
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let world = try await TestOrganization.make(in: database, at: start)
+        _ = try await world.dispatch(at: start)
+        try await database.close()
+        let kept = try runner.run(["up"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner, "DISPATCH_ERASURE_KEYRING_FILE": configuration.erasureKeyringPath])
+        #expect(kept.output.contains("Erasure keyring: \(configuration.erasureKeyringPath), 1 day's key held."), "\(kept.output)")
+        #expect(!kept.output.contains("Warning"))
+        let lost = try runner.run(["up"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
+        #expect(lost.status == 0)
+        #expect(lost.output.contains("Warning: the erasure keyring has no key for 2026-11-18 (1 sealed key). Those envelopes can no longer be handed out"), "\(lost.output)")
+        #expect(lost.output.isPlainText)
     }
 
     @Test("a runner killed with SIGKILL in the middle of its batches, then run again: nothing lost, nothing doubled")
@@ -61,17 +81,22 @@ struct JobsCommandTests {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = url
         environment["DATABASE_OWNER_URL"] = owner
+        environment["DISPATCH_ERASURE_KEYRING_FILE"] = configuration.erasureKeyringPath
         environment["HOME"] = runner.sandbox.path
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Watched on one connection of its own, so that a busy machine does not make the watching
+        // slower than the runner.
+        let watcher = try TestPostgres.superuserConnection(to: database)
         var progress = 0
-        for _ in 0..<2000 where process.isRunning {
-            progress = try await counts(database).reminders
+        for _ in 0..<4000 where process.isRunning {
+            progress = try watcher.query("SELECT count(*) AS n FROM assignment_reminders").first!.decode("n", as: Int.self)
             if progress >= 50 { break }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Task.sleep(for: .milliseconds(5))
         }
+        watcher.close()
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the runner was killed, not finished")
@@ -80,7 +105,7 @@ struct JobsCommandTests {
         #expect(afterKill.notifications == 2 * afterKill.reminders, "every recorded reminder has both its notifications, and no more")
         #expect(afterKill.remindedAssignments == afterKill.reminders)
 
-        let rerun = try runner.run(["jobs", "run", "--once"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
+        let rerun = try runner.run(["jobs", "run", "--once"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner, "DISPATCH_ERASURE_KEYRING_FILE": configuration.erasureKeyringPath])
         #expect(rerun.status == 0, "\(rerun.errors)")
         #expect(rerun.output.contains("Reminders sent: \(total - afterKill.reminders). Escalations to admins: 0."), "\(rerun.output)")
         #expect(rerun.output.isPlainText)
@@ -94,7 +119,7 @@ struct JobsCommandTests {
             try $0.query("SELECT count(*) AS n FROM notifications WHERE status = 'delivered'").first!.decode("n", as: Int.self)
         }
         #expect(delivered == 2 * total)
-        let again = try runner.run(["jobs", "run", "--once", "--json"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner])
+        let again = try runner.run(["jobs", "run", "--once", "--json"], environment: ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner, "DISPATCH_ERASURE_KEYRING_FILE": configuration.erasureKeyringPath])
         let json = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
         #expect((json?["reminders"] as? [String: Any])?["reminders"] as? Int == 0, "a third run finds nothing due")
         #expect((json?["notifications"] as? [String: Any])?["delivered"] as? Int == 0, "and nothing left to deliver")
@@ -112,7 +137,7 @@ struct JobsCommandTests {
         let organization = try await BulkSeed.organization(in: database, at: now - 20 * 86_400)
         try await BulkSeed.dispatchedAssignments(
             30, in: database, organization: organization, dispatchedAt: now - 11 * 86_400, reminderDueAt: now + 86_400, expiresAt: now - 86_400)
-        let environment = ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner]
+        let environment = ["DATABASE_URL": url, "DATABASE_OWNER_URL": owner, "DISPATCH_ERASURE_KEYRING_FILE": configuration.erasureKeyringPath]
         // Any command first installs its server key's scope-proof keys: let that happen before.
         let migrate = try runner.run(["migrate"], environment: environment)
         #expect(migrate.status == 0, "\(migrate.errors)")
@@ -138,6 +163,9 @@ struct JobsCommandTests {
         #expect(again.output.contains("Sweep finished.\nAssignments past their expiry time: 0."))
         let keys = try runner.run(["sweep", "keys"], environment: environment)
         #expect(keys.output.contains("Assignments with sealed keys to destroy: 0."))
+        #expect(keys.output.contains("Erasure keys that were destroyed: none.\nErasure keys held: none."), "\(keys.output)")
+        #expect(keys.output.contains("at the latest 90 days after that day ends (the longest assignment lifetime of any organisation)."))
+        #expect(keys.output.contains("Waiting for VACUUM: nothing."))
         let retention = try runner.run(["sweep", "retention", "--dry-run"], environment: environment)
         #expect(retention.output.contains("Dry run: nothing was changed.\nClosed assignments past their retention: 0.\nAssignments that would be archived: 0."), "\(retention.output)")
         for output in [dry.output, again.output, keys.output, retention.output] { #expect(output.isPlainText) }

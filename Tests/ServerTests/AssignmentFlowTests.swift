@@ -64,14 +64,14 @@ struct AssignmentFlowTests {
             func dispatch(_ id: AssignmentID) async throws -> TestResponse {
                 let envelope = try EnvelopeSealer().seal(
                     payload: Array(payload), assignmentID: id.uuid, organizationID: org.id.uuid, sender: coordinatorDevice, recipients: [mentorDevice.publicKeys])
-                let body = #"{"id":"\#(id)","recipient_id":"\#(mentor.id)","title":"Oppdrag 42","expires_at":"2027-06-01T09:00:00Z","contact_deadline_at":"2026-12-01T09:00:00+01:00","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#
+                let body = #"{"id":"\#(id)","recipient_id":"\#(mentor.id)","title":"Oppdrag 42","expires_at":"2027-02-01T09:00:00Z","contact_deadline_at":"2026-12-01T09:00:00+01:00","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#
                 return try await call(.post, "/v1/assignments", as: "coord", body: body)
             }
             let id = AssignmentID(UUID())
             let created = try await dispatch(id)
             #expect(created.status == .created)
             #expect(String(buffer: created.body).contains(#""status":"dispatched""#))
-            #expect(String(buffer: created.body).contains(#""expires_at":"2027-06-01T09:00:00Z""#))
+            #expect(String(buffer: created.body).contains(#""expires_at":"2027-02-01T09:00:00Z""#))
             #expect(String(buffer: created.body).contains(#""contact_deadline_at":"2026-12-01T08:00:00Z""#))
 
             // The mentor's device downloads (delivery receipt), opens, and reports read.
@@ -132,6 +132,7 @@ struct AssignmentFlowTests {
                 (#","recipient_id2":"x""#, .badRequest, "unknown_member"),
                 (#","priority":"extreme""#, .badRequest, "malformed_request"),
                 (#","expires_at":"yesterday""#, .badRequest, "malformed_request"),
+                (#","expires_at":"2027-06-01T09:00:00Z""#, .unprocessableContent, "expiry_beyond_lifetime"),
             ]
             for (extra, status, code) in hostile {
                 let (got, gotCode) = try await dispatchWith(extra)

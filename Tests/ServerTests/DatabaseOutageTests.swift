@@ -22,7 +22,7 @@ struct DatabaseOutageTests {
             try? FileManager.default.removeItem(atPath: folder)
         }
         let configuration = DatabaseConfiguration(
-            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), maximumConnections: 4, connectionWait: .seconds(2))
+            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 4, connectionWait: .seconds(2))
         let clock = self.clock
         let application = try await buildApplication(
             configuration: ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
@@ -31,7 +31,7 @@ struct DatabaseOutageTests {
         let token = try await Database.using(
             DatabaseConfiguration(
                 location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
-                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), maximumConnections: 1), logger: TestPostgres.logger
+                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 1), logger: TestPostgres.logger
         ) { database in
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "Outage", at: clock.now)

@@ -59,7 +59,7 @@ struct FeedTests {
             #expect(try await world.post(client, "/v1/assignments", body: try world.dispatchBody(id: id), as: world.coordinatorToken).status == .created)
             let first = try await call(.get, issued.path, token: nil)
             let body = String(buffer: first.body)
-            #expect(body.components(separatedBy: "BEGIN:VEVENT").count == 2, "the contact deadline (the first reminder's day)")
+            #expect(body.components(separatedBy: "BEGIN:VEVENT").count == 3, "the contact deadline (the first reminder's day) and the expiry (90 days, the lifetime)")
             #expect(body.contains("SUMMARY:Deadline: make contact for an assignment"))
             #expect(!body.contains("Oppdrag 42") && !body.contains(id.description))
             let entityTag = try #require(first.headers[.eTag])

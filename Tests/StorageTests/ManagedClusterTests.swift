@@ -18,7 +18,7 @@ struct ManagedClusterTests {
     func openAndClose() async throws {
         let path = folder()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let configuration = DatabaseConfiguration(location: .embedded(dataDirectory: path, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), maximumConnections: 2)
+        let configuration = DatabaseConfiguration(location: .embedded(dataDirectory: path, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: path + "/erasure.keyring", maximumConnections: 2)
         let database = try await Database.open(configuration, logger: TestPostgres.logger)
         let cluster = try #require(database.embedded?.cluster)
         #expect(database.embedded?.lease == .owned)

@@ -169,16 +169,18 @@ struct PostgresConnectionTests {
             try db.execute("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, 'Locks', now(), now())", [organization])
         }
         // One transaction holds the row; another that wants it gives up after the lock timeout.
+        let (locked, lockTaken) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await database.withOwnerConnection { db in
                     try db.transaction { db in
                         try db.execute("SELECT id FROM organizations WHERE id = $1 FOR UPDATE", [organization])
+                        lockTaken.yield()
                         try db.execute("SELECT pg_sleep(1)")
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            for await _ in locked { break }
             do {
                 try await database.transaction(.scheduler) { db in
                     try db.execute("UPDATE organizations SET name = 'Locked' WHERE id = $1", [organization])
@@ -207,7 +209,7 @@ struct PostgresConnectionTests {
     @Test("a server that cannot be reached is a clear error, with no password in it")
     func unreachable() async throws {
         let configuration = DatabaseConfiguration(
-            location: .external(connectionString: "postgresql://dispatch:s3cret-pw@127.0.0.1:1/dispatch?connect_timeout=2"), scopeProofKeys: .keys(TestPostgres.scopeProofKeys))
+            location: .external(connectionString: "postgresql://dispatch:s3cret-pw@127.0.0.1:1/dispatch?connect_timeout=2"), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: NSTemporaryDirectory() + "dispatch-keyring-\(UUID().uuidString).keyring")
         #expect(!configuration.description.contains("s3cret"))
         #expect(configuration.description.contains("***"))
         #expect(DatabaseConfiguration.redacted("host=x password='a b' user=y") == "host=x password=*** user=y")

@@ -13,6 +13,7 @@ public enum MigrationCatalog {
         ServerKeyVersions.migration,
         NarrowLookups.migration,
         ProvenScopes.migration,
+        ErasureEpochs.migration,
     ]
 }
 
