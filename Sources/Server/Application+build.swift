@@ -25,6 +25,11 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     for problem in servingRole.problems {
         logger.warning("\(servingRole.explanation(of: problem))", metadata: ["problem": "\(problem.rawValue)"])
     }
+    for missing in try await ErasureKeyringStatus.inspect(database).missing {
+        logger.warning(
+            "the erasure keyring has no key for a day with live sealed keys: those envelopes can no longer be handed out (docs/security.md, \"Erasure\")",
+            metadata: ["day": "\(missing.epoch)", "sealed_keys": "\(missing.sealedKeys)"])
+    }
     let serverKey = try configuration.serverKey ?? ServerKey.generate()
     let router = try buildRouter(database: database, configuration: configuration, serverKey: serverKey)
     let host = configuration.host

@@ -22,7 +22,7 @@ public struct ServingRole: Sendable, Codable, Hashable {
                 """
                 SELECT current_user AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass,
                        EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid AND c.relnamespace = 'public'::regnamespace) AS owns,
-                       EXISTS (SELECT 1 FROM pg_roles t WHERE t.rolname = $1) AND pg_has_role(current_user, $1, 'MEMBER') AS member
+                       CASE WHEN EXISTS (SELECT 1 FROM pg_roles t WHERE t.rolname = $1) THEN pg_has_role(current_user, $1, 'MEMBER') ELSE false END AS member
                   FROM pg_roles r WHERE r.rolname = current_user
                 """, [DatabaseRoles.tenant]
             ).first!
