@@ -46,33 +46,27 @@ public enum PlaintextSearch {
     /// Every file at the given paths (files, or folders searched through) whose bytes contain any
     /// of `needles`, with the needle found.
     public static func files(containingAny needles: [String], at paths: [String]) -> [String] {
-        var hits: [String] = []
-        for path in paths {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
-            let files = isFolder.boolValue ? ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []).map { path + "/" + $0 } : [path]
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else { continue }
-                for needle in needles where data.range(of: Data(needle.utf8)) != nil { hits.append("\(file) (\(needle.prefix(12))…)") }
-            }
+        files(at: paths).flatMap { file, data in
+            needles.filter { data.range(of: Data($0.utf8)) != nil }.map { "\(file) (\($0.prefix(12))…)" }
         }
-        return hits
     }
 
     /// Every file at the given paths (files, or folders searched through) whose bytes contain any
     /// of the byte strings `needles` (keys, which are not text).
     public static func files(containingBytes needles: [[UInt8]], at paths: [String]) -> [String] {
-        var hits: [String] = []
-        for path in paths {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
-            let files = isFolder.boolValue ? ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []).map { path + "/" + $0 } : [path]
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else { continue }
-                for (index, needle) in needles.enumerated() where data.range(of: Data(needle)) != nil { hits.append("\(file) (needle \(index))") }
-            }
+        files(at: paths).flatMap { file, data in
+            needles.indices.filter { data.range(of: Data(needles[$0])) != nil }.map { "\(file) (needle \($0))" }
         }
-        return hits
+    }
+
+    /// Every readable file at the given paths (files, or folders searched through), with its bytes.
+    static func files(at paths: [String]) -> [(String, Data)] {
+        paths.flatMap { path -> [(String, Data)] in
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return [] }
+            let files = isFolder.boolValue ? ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []).map { path + "/" + $0 } : [path]
+            return files.compactMap { file in FileManager.default.contents(atPath: file).map { (file, $0) } }
+        }
     }
 
     /// Every regular file under `folder` whose bytes contain `marker`.

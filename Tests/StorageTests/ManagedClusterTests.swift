@@ -14,6 +14,16 @@ import Glibc
 struct ManagedClusterTests {
     func folder() -> String { "/tmp/dispatch-cluster-\(UUID().uuidString.prefix(8))" }
 
+    /// A cluster in a scratch folder of its own, stopped and deleted after `body`.
+    func withScratchCluster(_ body: (ManagedCluster) throws -> Void) throws {
+        let path = folder()
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        try body(try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger))
+    }
+
     @Test("open creates, starts and migrates nothing, logs in as the application role; close stops what it started")
     func openAndClose() async throws {
         let path = folder()
@@ -43,75 +53,63 @@ struct ManagedClusterTests {
 
     @Test("a server killed with SIGKILL leaves a stale pid file that the next start recovers from")
     func staleProcessRecovery() async throws {
-        let path = folder()
-        defer {
-            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
-            try? FileManager.default.removeItem(atPath: path)
+        try withScratchCluster { cluster in
+            #expect(try cluster.acquire() == .owned)
+            guard case .running(let pid) = cluster.state() else { Issue.record("not running"); return }
+            #expect(kill(pid, SIGKILL) == 0)
+            var waited = 0
+            while kill(pid, 0) == 0, waited < 100 {
+                usleep(50_000)
+                waited += 1
+            }
+            #expect(FileManager.default.fileExists(atPath: cluster.clusterDirectory + "/postmaster.pid"), "the crash leaves its pid file")
+            #expect(cluster.state() == .stopped)
+            #expect(try cluster.acquire() == .owned)
+            let connection = try PostgresConnection(connectionString: cluster.connectionString())
+            #expect(try connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+            try cluster.release(.owned)
+            #expect(cluster.state() == .stopped)
         }
-        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
-        #expect(try cluster.acquire() == .owned)
-        guard case .running(let pid) = cluster.state() else { Issue.record("not running"); return }
-        #expect(kill(pid, SIGKILL) == 0)
-        var waited = 0
-        while kill(pid, 0) == 0, waited < 100 {
-            usleep(50_000)
-            waited += 1
-        }
-        #expect(FileManager.default.fileExists(atPath: cluster.clusterDirectory + "/postmaster.pid"), "the crash leaves its pid file")
-        #expect(cluster.state() == .stopped)
-        #expect(try cluster.acquire() == .owned)
-        let connection = try PostgresConnection(connectionString: cluster.connectionString())
-        #expect(try connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
-        try cluster.release(.owned)
-        #expect(cluster.state() == .stopped)
     }
 
     @Test("a cluster made before the owner role existed (everything owned by the superuser) is handed to dispatch_owner at the next start")
     func olderClusterIsHandedToTheOwner() throws {
-        let path = folder()
-        defer {
-            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
-            try? FileManager.default.removeItem(atPath: path)
+        try withScratchCluster { cluster in
+            _ = try cluster.acquire()
+            do {
+                let superuser = try PostgresConnection(connectionString: cluster.connectionString())
+                try superuser.execute("ALTER DATABASE \(ManagedCluster.databaseName) OWNER TO \(ManagedCluster.superuser)")
+                try superuser.execute("CREATE TABLE old_table (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY)")
+                try superuser.execute("CREATE FUNCTION old_function() RETURNS integer LANGUAGE sql AS 'SELECT 1'")
+            }
+            try cluster.release(.owned)
+            _ = try cluster.acquire()
+            let owners = try PostgresConnection(connectionString: cluster.connectionString()).query(
+                """
+                SELECT (SELECT datdba::regrole::text FROM pg_database WHERE datname = current_database()) AS database,
+                       (SELECT relowner::regrole::text FROM pg_class WHERE relname = 'old_table') AS table_owner,
+                       (SELECT proowner::regrole::text FROM pg_proc WHERE proname = 'old_function') AS function_owner
+                """
+            ).first!
+            #expect(try owners.decode("database", as: String.self) == DatabaseRoles.owner)
+            #expect(try owners.decode("table_owner", as: String.self) == DatabaseRoles.owner)
+            #expect(try owners.decode("function_owner", as: String.self) == DatabaseRoles.owner)
+            try cluster.release(.owned)
         }
-        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
-        _ = try cluster.acquire()
-        do {
-            let superuser = try PostgresConnection(connectionString: cluster.connectionString())
-            try superuser.execute("ALTER DATABASE \(ManagedCluster.databaseName) OWNER TO \(ManagedCluster.superuser)")
-            try superuser.execute("CREATE TABLE old_table (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY)")
-            try superuser.execute("CREATE FUNCTION old_function() RETURNS integer LANGUAGE sql AS 'SELECT 1'")
-        }
-        try cluster.release(.owned)
-        _ = try cluster.acquire()
-        let owners = try PostgresConnection(connectionString: cluster.connectionString()).query(
-            """
-            SELECT (SELECT datdba::regrole::text FROM pg_database WHERE datname = current_database()) AS database,
-                   (SELECT relowner::regrole::text FROM pg_class WHERE relname = 'old_table') AS table_owner,
-                   (SELECT proowner::regrole::text FROM pg_proc WHERE proname = 'old_function') AS function_owner
-            """
-        ).first!
-        #expect(try owners.decode("database", as: String.self) == DatabaseRoles.owner)
-        #expect(try owners.decode("table_owner", as: String.self) == DatabaseRoles.owner)
-        #expect(try owners.decode("function_owner", as: String.self) == DatabaseRoles.owner)
-        try cluster.release(.owned)
     }
 
     @Test("a pid file naming some other live process is treated as stale")
     func reusedProcessNumber() throws {
-        let path = folder()
-        defer {
-            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
-            try? FileManager.default.removeItem(atPath: path)
+        try withScratchCluster { cluster in
+            _ = try cluster.acquire()
+            try cluster.release(.owned)
+            // This test process is alive but is not PostgreSQL.
+            let fake = "\(getpid())\n\(cluster.clusterDirectory)\n"
+            try fake.write(toFile: cluster.clusterDirectory + "/postmaster.pid", atomically: true, encoding: .utf8)
+            #expect(cluster.state() == .stopped)
+            #expect(try cluster.acquire() == .owned)
+            try cluster.release(.owned)
         }
-        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
-        _ = try cluster.acquire()
-        try cluster.release(.owned)
-        // This test process is alive but is not PostgreSQL.
-        let fake = "\(getpid())\n\(cluster.clusterDirectory)\n"
-        try fake.write(toFile: cluster.clusterDirectory + "/postmaster.pid", atomically: true, encoding: .utf8)
-        #expect(cluster.state() == .stopped)
-        #expect(try cluster.acquire() == .owned)
-        try cluster.release(.owned)
     }
 
     @Test("a detached server keeps running until stopped, and others only share it")
@@ -129,20 +127,16 @@ struct ManagedClusterTests {
 
     @Test("a server made detached while another process owned it outlives that owner")
     func detachedTakeover() throws {
-        let path = folder()
-        defer {
-            if let cluster = try? ManagedCluster(dataDirectory: path, logger: TestPostgres.logger) { _ = try? cluster.stop() }
-            try? FileManager.default.removeItem(atPath: path)
+        try withScratchCluster { cluster in
+            #expect(try cluster.acquire() == .owned)
+            #expect(try cluster.acquire(detached: true) == .detached)
+            try cluster.release(.owned)
+            guard case .running = cluster.state() else {
+                Issue.record("the first owner stopped a server that had been made detached")
+                return
+            }
+            #expect(try cluster.stop())
         }
-        let cluster = try ManagedCluster(dataDirectory: path, logger: TestPostgres.logger)
-        #expect(try cluster.acquire() == .owned)
-        #expect(try cluster.acquire(detached: true) == .detached)
-        try cluster.release(.owned)
-        guard case .running = cluster.state() else {
-            Issue.record("the first owner stopped a server that had been made detached")
-            return
-        }
-        #expect(try cluster.stop())
     }
 
     @Test("unusable data folders are refused with a message that says what to do")
