@@ -48,6 +48,14 @@ public enum BenchmarkSeed {
                 SELECT md5(assignment_id::text || ':tier')::uuid, organization_id, peer_mentor_id, period, number, assignment_id, counted_at
                   FROM honorarium_entries WHERE organization_id = $1 AND number IN (3, 15)
                 """, [organization])
+            // Rates, so the report prices every line: bands from the 1st, 3rd and 15th, bonuses at 3 and 15.
+            try db.execute("INSERT INTO honorarium_rate_sets (organization_id, valid_from, created_at) VALUES ($1, '2026-01-01', $2)", [organization, time])
+            try db.execute(
+                """
+                INSERT INTO honorarium_rates (organization_id, valid_from, kind, threshold, amount_ore, pay_code)
+                VALUES ($1, '2026-01-01', 'band', 1, 0, NULL), ($1, '2026-01-01', 'band', 3, 50000, 'LA101'), ($1, '2026-01-01', 'band', 15, 80000, 'LA102'),
+                       ($1, '2026-01-01', 'tier_bonus', 3, 100000, 'LA110'), ($1, '2026-01-01', 'tier_bonus', 15, 200000, 'LA111')
+                """, [organization])
         }
         try await database.withOwnerConnection { try $0.execute("VACUUM ANALYZE") }
         return organization

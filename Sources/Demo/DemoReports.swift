@@ -49,13 +49,14 @@ public struct DemoReports: Sendable {
             try write("\(name).json", try Self.json(Self.fixed(report, at: sweepTime)))
         }
 
-        // The honorarium CSV for 2026: plain, Excel, and with Norwegian headings.
+        // The honorarium CSV for 2026: plain, Excel, and with Norwegian headings; and one month.
         let honorarium = HonorariumReport(database: database)
-        for (name, format, language) in [
-            ("honorarium-2026.csv", CSVFormat.standard, Language.en), ("honorarium-2026-excel.csv", .excel, .en), ("honorarium-2026-nb.csv", .standard, .nb),
+        for (name, period, format, language) in [
+            ("honorarium-2026.csv", "2026", CSVFormat.standard, Language.en), ("honorarium-2026-excel.csv", "2026", .excel, .en),
+            ("honorarium-2026-nb.csv", "2026", .standard, .nb), ("honorarium-2026-03.csv", "2026-03", .standard, .en),
         ] {
             var text = ""
-            try await honorarium.write(organization: world.organization, period: "2026", format: format, language: language) { text += $0 }
+            try await honorarium.write(organization: world.organization, period: period, format: format, language: language) { text += $0 }
             try write(name, text)
         }
 
@@ -101,6 +102,15 @@ public struct DemoReports: Sendable {
         let assignments = AssignmentStore(database: database)
         let start = Self.start
         let organization = try await accounts.createOrganization(name: "Demoforeningen", at: start, id: OrganizationID(random.uuid()))
+        // Honorarium rates: nothing for the first two, 500 kroner each from the third, with a bonus at
+        // each tier; raised from 1 April.
+        let honorarium = HonorariumStore(database: database)
+        try await honorarium.setRates(
+            try HonorariumRateSet.parse("band:1:0,band:3:50000:LA101,band:15:80000:LA102,bonus:3:100000:LA110,bonus:15:200000:LA111", validFrom: "2026-01-01"),
+            of: organization.id, at: start)
+        try await honorarium.setRates(
+            try HonorariumRateSet.parse("band:1:0,band:3:55000:LA101,band:15:85000:LA102,bonus:3:100000:LA110,bonus:15:200000:LA111", validFrom: "2026-04-01"),
+            of: organization.id, at: start)
         let oslo = try await accounts.createLocalAssociation(in: organization.id, name: "Oslo", at: start, id: LocalAssociationID(random.uuid()))
         var users: [String: UserContext] = [:]
         var devices: [String: DeviceKeyPair] = [:]

@@ -107,9 +107,9 @@ public struct ExportBenchmark: Sendable {
         let before = Self.residentMiB()
         var measurements: [Measurement] = []
 
-        // The honorarium report: one row per peer mentor, aggregated over all their entries.
+        // The honorarium report: per peer mentor, every counted assignment and tier of the year, priced.
         let honorarium = HonorariumReport(database: database)
-        let honorariumSQL = HonorariumReportStore.baselineSQL(organization: organization, period: "2026")!
+        let honorariumSQL = HonorariumReportStore.baselineSQL(organization: organization, timeZone: "Europe/Oslo", period: .year(2026))!
         measurements.append(
             try await measure("Honorarium report (CSV)", rounds: rounds, progress: progress, baselineSQL: honorariumSQL) { path in
                 try await Self.writing(to: path) { sink in

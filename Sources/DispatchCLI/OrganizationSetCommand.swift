@@ -1,6 +1,7 @@
 import ArgumentParser
 import AssignmentCore
 import Foundation
+import Storage
 
 /// `dispatch org set --org NAME [--module on|off] [--reminder-after-days N] …`
 struct OrganizationSetCommand: AsyncParsableCommand {
@@ -21,6 +22,11 @@ struct OrganizationSetCommand: AsyncParsableCommand {
     @Option(help: "Days after which closed assignments are archived (30-3650).") var retentionDays: Int?
     @Option(help: "The longest an assignment may stay open after dispatch, in days (7-730): it expires then at the latest, and its erasure key goes soon after.")
     var assignmentLifetimeDays: Int?
+    @Option(
+        help: "Honorarium rates in øre, separated by commas: band:FROM:ØRE[:PAYCODE] (each counted assignment from the FROMth of the year pays ØRE) and bonus:TIER:ØRE[:PAYCODE] (reaching TIER pays ØRE once), for example band:3:50000:LA101,bonus:15:200000:LA110.")
+    var honorariumRates: String?
+    @Option(help: "The first day the rates apply to (in the organisation's time zone; default: today), such as 2026-03-01.") var ratesValidFrom: String?
+    @Option(help: "The rates' currency (default NOK).") var currency: String = "NOK"
     @Flag(help: "Print JSON instead of text.") var json = false
 
     enum Switch: String, ExpressibleByArgument, CaseIterable {
@@ -42,8 +48,16 @@ struct OrganizationSetCommand: AsyncParsableCommand {
             guard let status = AssignmentStatus(rawValue: countAt) else { throw ValidationError("--count-at takes completed or acknowledged.") }
             counting = status
         }
+        if honorariumRates == nil && ratesValidFrom != nil { throw ValidationError("--rates-valid-from goes with --honorarium-rates.") }
         let record = try await environment.withAccounts { accounts in
             let current = try await accounts.organization(organization.organization)
+            // Everything is checked before anything is written.
+            var rates: HonorariumRateSet?
+            if let honorariumRates {
+                let today = current.settings.calendar.dateComponents([.year, .month, .day], from: Date())
+                let validFrom = ratesValidFrom ?? String(format: "%04d-%02d-%02d", today.year!, today.month!, today.day!)
+                rates = try HonorariumRateSet.parse(honorariumRates, validFrom: validFrom, currency: currency)
+            }
             var settings = current.settings
             if let module { settings.encryptedAssignmentsEnabled = module == .on }
             if let reminderAfterDays { settings.reminderAfterDays = reminderAfterDays }
@@ -54,6 +68,8 @@ struct OrganizationSetCommand: AsyncParsableCommand {
             if let timeZone { settings.timeZoneIdentifier = timeZone }
             if let retentionDays { settings.retentionDays = retentionDays }
             if let assignmentLifetimeDays { settings.assignmentLifetimeDays = assignmentLifetimeDays }
+            try settings.validate()
+            if let rates { try await HonorariumStore(database: accounts.database).setRates(rates, of: current.id, at: Date()) }
             return try await accounts.updateSettings(of: current.id, to: settings, at: Date())
         }
         try Output.print(record, json: json) { "Settings saved.\n" + $0.plainText }

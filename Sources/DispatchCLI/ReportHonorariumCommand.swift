@@ -6,22 +6,24 @@ import Templates
 
 extension Language: ExpressibleByArgument {}
 
-/// `dispatch report honorarium --org NAME --period 2026 [--excel] [--out FILE]`
+/// `dispatch report honorarium --org NAME --period 2026|2026-Q1|2026-03 [--excel] [--out FILE]`
 struct ReportHonorariumCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "honorarium",
-        abstract: "The honorarium report of an organisation for a year, as CSV (docs/honorarium.md lists the columns).",
+        abstract: "The honorarium report of an organisation for a year, quarter or month, with amounts, as CSV (docs/honorarium.md lists the columns).",
         discussion: "Without --out the CSV goes to standard output. With --out the file appears only when it is complete.")
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var organization: OrganizationOption
-    @Option(help: "The year, such as 2026.") var period: String
-    @Flag(help: "For Excel: semicolons and a byte order mark, so Norwegian Excel opens it cleanly.") var excel = false
+    @Option(help: "A year (2026), a quarter (2026-Q1) or a month (2026-03).") var period: String
+    @Flag(help: "For Excel: semicolons, amounts with a decimal comma and a byte order mark, so Norwegian Excel opens it cleanly.") var excel = false
     @Option(help: "Column headings: en (the stable identifiers a payroll import maps) or nb (Norwegian).") var language: Language = .en
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
     func validate() throws {
-        do { try HonorariumReport.validate(period: period) } catch { throw ValidationError("--period takes a year, such as 2026.") }
+        do { try HonorariumReport.validate(period: period) } catch {
+            throw ValidationError("--period takes a year (2026), a quarter (2026-Q1) or a month (2026-03), not '\(period.prefix(20))'.")
+        }
     }
 
     func run() async throws {

@@ -109,7 +109,7 @@ public enum ProblemMapping {
             let status: HTTPResponse.Status = switch error {
             case .adminRequired: .forbidden
             case .notCounted, .alreadyVoided: .conflict
-            case .periodInvalid: .unprocessableContent
+            case .periodInvalid, .ratesInvalid: .unprocessableContent
             }
             return ProblemDetails(status: status, code: error.code, detail: error.description)
         case let error as FeedError:

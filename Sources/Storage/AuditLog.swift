@@ -72,6 +72,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case honorariumCounted = "honorarium.counted"
     case honorariumTierReached = "honorarium.tier_reached"
     case honorariumVoided = "honorarium.voided"
+    /// An organisation's honorarium rates from a day on were set (or replaced).
+    case honorariumRatesChanged = "honorarium.rates_changed"
     case notificationDeadLettered = "notification.dead_lettered"
     case notificationRequeued = "notification.requeued"
     case feedCreated = "feed.created"
@@ -224,6 +226,18 @@ public enum AuditDetails {
             self.count = count
             self.period = period
             self.tiersReversed = tiersReversed
+        }
+    }
+
+    public struct RatesChanged: Encodable, Sendable {
+        public var validFrom: String
+        public var currency: String
+        public var rates: Int
+
+        public init(validFrom: String, currency: String, rates: Int) {
+            self.validFrom = validFrom
+            self.currency = currency
+            self.rates = rates
         }
     }
 

@@ -15,6 +15,7 @@ extension Priority: PostgresEncodable, PostgresDecodable {}
 extension Role: PostgresEncodable, PostgresDecodable {}
 extension UserStatus: PostgresEncodable, PostgresDecodable {}
 extension DeviceKeyStatus: PostgresEncodable, PostgresDecodable {}
+extension HonorariumRate.Kind: PostgresEncodable, PostgresDecodable {}
 
 /// Stored as `bytea`; anything but 32 bytes is an error, not a crash.
 extension KeyFingerprint: PostgresEncodable, PostgresDecodable {

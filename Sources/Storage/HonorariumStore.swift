@@ -59,31 +59,6 @@ public struct HonorariumStatement: Sendable, Hashable, Codable {
 }
 
 /// Why an honorarium correction was refused.
-public enum HonorariumError: Error, Sendable, Hashable, CustomStringConvertible {
-    case adminRequired
-    case notCounted
-    case alreadyVoided
-    case periodInvalid
-
-    public var code: String {
-        switch self {
-        case .adminRequired: "organization_admin_required"
-        case .notCounted: "honorarium_not_counted"
-        case .alreadyVoided: "honorarium_already_voided"
-        case .periodInvalid: "period_invalid"
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .adminRequired: "Only an organisation admin can correct honorarium counts."
-        case .notCounted: "This assignment has not been counted for the honorarium, so there is nothing to void."
-        case .alreadyVoided: "This assignment's honorarium count has been voided already."
-        case .periodInvalid: "The period is a year, such as 2026."
-        }
-    }
-}
-
 /// Honorarium counting (docs/honorarium.md).
 ///
 /// Counting happens inside the transaction that moves an assignment to the organisation's counting
@@ -248,5 +223,52 @@ public struct HonorariumStore: Sendable {
             AuditEntry(.honorariumVoided, .assignment(id), details: AuditDetails.HonorariumVoided(count: counted, period: period, tiersReversed: reversed)),
             organization: organization, at: time, on: db)
         return try statement(of: mentor.description, in: organization, period: period, at: time, on: db)
+    }
+
+    // MARK: Rates
+
+    /// Sets the organisation's rates from `rates.validFrom` on, replacing a set that starts the
+    /// same day (audited). Checked first (`honorarium_rates_invalid`).
+    public func setRates(_ rates: HonorariumRateSet, of organization: OrganizationID, at time: Date) async throws {
+        try rates.validate()
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
+            try db.execute("DELETE FROM honorarium_rate_sets WHERE organization_id = $1 AND valid_from = $2::date", [organization, rates.validFrom])
+            try db.execute(
+                "INSERT INTO honorarium_rate_sets (organization_id, valid_from, currency, created_at) VALUES ($1, $2::date, $3, $4)",
+                [organization, rates.validFrom, rates.currency, time])
+            for rate in rates.rates {
+                try db.execute(
+                    "INSERT INTO honorarium_rates (organization_id, valid_from, kind, threshold, amount_ore, pay_code) VALUES ($1, $2::date, $3, $4, $5, $6)",
+                    [organization, rates.validFrom, rate.kind.rawValue, rate.threshold, rate.amountOre, rate.payCode])
+            }
+            try AuditLog.append(
+                AuditEntry(
+                    .honorariumRatesChanged, .organization(organization),
+                    details: AuditDetails.RatesChanged(validFrom: rates.validFrom, currency: rates.currency, rates: rates.rates.count)),
+                organization: organization, at: time, on: db)
+        }
+    }
+
+    /// The organisation's rate sets, oldest first.
+    public func rateSets(of organization: OrganizationID) async throws -> [HonorariumRateSet] {
+        try await database.transaction(.tenant(organization, actor: .system)) { try Self.rateSets(of: organization, on: $0) }
+    }
+
+    static func rateSets(of organization: OrganizationID, on db: PostgresConnection) throws -> [HonorariumRateSet] {
+        var sets = try db.query(
+            "SELECT valid_from::text AS valid_from, currency FROM honorarium_rate_sets WHERE organization_id = $1 ORDER BY valid_from", [organization]
+        ).map { HonorariumRateSet(validFrom: try $0.decode("valid_from"), currency: try $0.decode("currency"), rates: []) }
+        for row in try db.query(
+            """
+            SELECT valid_from::text AS valid_from, kind, threshold, amount_ore, pay_code FROM honorarium_rates
+             WHERE organization_id = $1 ORDER BY valid_from, kind, threshold
+            """, [organization])
+        {
+            let validFrom: String = try row.decode("valid_from")
+            guard let index = sets.firstIndex(where: { $0.validFrom == validFrom }) else { continue }  // the foreign key rules this out
+            sets[index].rates.append(
+                HonorariumRate(kind: try row.decode("kind"), threshold: try row.decode("threshold"), amountOre: try row.decode("amount_ore"), payCode: try row.decodeIfPresent("pay_code")))
+        }
+        return sets
     }
 }

@@ -25,10 +25,10 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
     /// A column heading of the honorarium CSV (`tier_reached_on` takes `tier`).
     public static func honorariumColumn(_ name: String) -> TextKey { TextKey(rawValue: "report.honorarium.\(name)") }
 
-    /// The honorarium CSV's columns, in order (`tier_reached_on` repeats once per tier).
+    /// The honorarium CSV's columns, in order.
     public static let honorariumColumns = [
-        "organisation", "period", "peer_mentor_id", "peer_mentor_handle", "local_association", "counted_assignments", "tier_reached",
-        "tier_reached_on", "first_counted_on", "last_counted_on", "voided_corrections",
+        "organisation", "period", "peer_mentor_id", "peer_mentor_handle", "local_association", "line", "from_count", "tier", "rate_valid_from",
+        "count", "rate", "amount", "currency", "pay_code",
     ]
 
     /// Every key the program asks for.

@@ -37,6 +37,16 @@ struct AdminCommandTests {
         #expect(try runner.run(["users", "reactivate", "--org", "Blindeforbundet", "--handle", "kari.k"]).output.contains("Status: active."))
         let listed = try runner.run(["org", "list"])
         #expect(listed.output.hasPrefix("1 organisation:\nBlindeforbundet, id "))
+
+        let rates = try runner.run([
+            "org", "set", "--org", "Blindeforbundet", "--honorarium-rates", "band:1:0,band:3:50000:LA101,bonus:3:100000:LA110", "--rates-valid-from", "2026-03-01",
+        ])
+        #expect(rates.status == 0, "\(rates.errors)")
+        let shown = try runner.run(["honorarium", "rates", "--org", "Blindeforbundet"])
+        #expect(shown.output == "From 2026-03-01, in NOK:\nFrom counted assignment 1 of the year on, each pays 0.00.\nFrom counted assignment 3 of the year on, each pays 500.00, pay code LA101.\nReaching tier 3 pays 1000.00 once, pay code LA110.\n", "\(shown.output)")
+        #expect(shown.output.isPlainText)
+        let json = try runner.run(["honorarium", "rates", "--org", "Blindeforbundet", "--json"])
+        #expect(json.output.contains("\"amount_ore\" : 50000"), "\(json.output)")
     }
 
     @Test("wrong input is refused with a message that says what to do, and changes nothing")
@@ -61,6 +71,14 @@ struct AdminCommandTests {
         #expect(setting.errors.contains("reminder_after_days must be between 1 and 365"))
         let tiers = try runner.run(["org", "set", "--org", "Org", "--honorarium-tiers", "15,3"])
         #expect(tiers.status == 1)
+        for (bad, message) in [("band:3:-500", "whole øre"), ("band:3:500.50", "whole øre"), ("band:3:500,band:3:700", "same count or tier")] {
+            let refused = try runner.run(["org", "set", "--org", "Org", "--honorarium-rates", bad, "--reminder-after-days", "7"])
+            #expect(refused.status == 1, "\(bad)")
+            #expect(refused.errors.contains(message), "\(bad): \(refused.errors)")
+        }
+        let halfway = try runner.run(["org", "set", "--org", "Org", "--honorarium-rates", "band:3:500", "--reminder-after-days", "0"])
+        #expect(halfway.status == 1)
+        #expect(try runner.run(["honorarium", "rates", "--org", "Org"]).output.hasPrefix("No honorarium rates are set"), "a refused setting saves no rates either")
         #expect(try runner.run(["org", "show", "--org", "Org"]).output.contains("Reminders: after 10 days"))
         #expect(try runner.run(["org", "show", "--org", "Org"]).output.contains("Honorarium tiers: 3 and 15"))
         let token = try runner.run(["tokens", "issue", "--org", "Org", "--handle", "nobody"])

@@ -4,6 +4,7 @@ import Envelope
 import Exports
 import Foundation
 import Storage
+import Templates
 import Testing
 
 @Suite("CSV and the honorarium report")
@@ -25,14 +26,15 @@ struct HonorariumReportTests {
         #expect(excel.byteOrderMark && !plain.byteOrderMark)
     }
 
-    @Test("one row per peer mentor with counted assignments: count, tier, the day each tier was crossed, corrections; paged; Excel")
+    @Test("per peer mentor, a line per band and rate, per tier bonus, and a total, with amounts and pay codes; months, quarters, the year; Excel and nb")
     func report() async throws {
         let database = try await TestPostgres.database()
         let world = try await TestOrganization.make(in: database, at: start)
         let accounts = AccountStore(database: database)
         _ = try await accounts.createLocalAssociation(in: world.id, name: "=HYPERLINK(\"http://evil\")", at: start)
-        let second = try await accounts.addUser(to: world.id, handle: "anne", role: .peerMentor, localAssociation: "=HYPERLINK(\"http://evil\")", at: start)
-        _ = second
+        _ = try await accounts.addUser(to: world.id, handle: "anne", role: .peerMentor, localAssociation: "=HYPERLINK(\"http://evil\")", at: start)
+        try await HonorariumStore(database: database).setRates(
+            try HonorariumRateSet.parse("band:1:0,band:3:50000:LA101,bonus:3:100000:LA110", validFrom: "2026-01-01"), of: world.id, at: start)
         var counted: [AssignmentID] = []
         for index in 0..<4 {
             let id = try await world.acknowledged(at: start + Double(index) * 86_400)
@@ -42,26 +44,83 @@ struct HonorariumReportTests {
         _ = try await HonorariumStore(database: database).void(counted[3], reason: "Counted twice", by: world.admin, at: start + 5 * 86_400)
         _ = try await world.acknowledged(at: start)  // acknowledged only: not counted
 
-        var text = ""
-        let rows = try await HonorariumReport(database: database, pageSize: 1).write(organization: world.id, period: "2026", format: .standard) { text += $0 }
-        #expect(rows == 1, "the second peer mentor has nothing counted, so no row")
-        let lines = text.components(separatedBy: "\r\n")
-        #expect(lines[0] == "organisation,period,peer_mentor_id,peer_mentor_handle,local_association,counted_assignments,tier_reached,tier_3_reached_on,tier_15_reached_on,first_counted_on,last_counted_on,voided_corrections")
-        #expect(lines[1] == "Blindeforbundet,2026,\(world.mentor.userID),mentor,,3,3,2026-11-20,,2026-11-18,2026-11-20,1")
-        #expect(lines.count == 3 && lines[2].isEmpty)
+        func report(_ period: String, _ format: CSVFormat = .standard, _ language: Language = .en, pageSize: Int = 1) async throws -> (Int, [String]) {
+            var text = ""
+            let rows = try await HonorariumReport(database: database, pageSize: pageSize).write(organization: world.id, period: period, format: format, language: language) { text += $0 }
+            return (rows, text.components(separatedBy: "\r\n"))
+        }
+        let (rows, lines) = try await report("2026")
+        #expect(rows == 1, "the second peer mentor has nothing counted, so no lines")
+        let who = "Blindeforbundet,2026,\(world.mentor.userID),mentor,"
+        #expect(lines == [
+            "organisation,period,peer_mentor_id,peer_mentor_handle,local_association,line,from_count,tier,rate_valid_from,count,rate,amount,currency,pay_code",
+            who + ",band,1,,2026-01-01,2,0.00,0.00,NOK,",
+            who + ",band,3,,2026-01-01,1,500.00,500.00,NOK,LA101",
+            who + ",tier_bonus,,3,2026-01-01,1,1000.00,1000.00,NOK,LA110",
+            who + ",total,,,,3,,1500.00,NOK,",
+            "",
+        ])
+        #expect(try await report("2026-11").1.dropFirst().map { $0.replacingOccurrences(of: ",2026-11,", with: ",2026,") } == Array(lines.dropFirst()), "the month holds it all")
+        #expect(try await report("2026-Q4").1.count == lines.count)
+        #expect(try await report("2026-10").1.count == 2, "another month: the header only")
+        let (_, excel) = try await report("2026", .excel)
+        #expect(excel[0].hasPrefix("\u{FEFF}organisation;period;"))
+        #expect(excel[3] == who.replacingOccurrences(of: ",", with: ";") + ";tier_bonus;;3;2026-01-01;1;1000,00;1000,00;NOK;LA110", "a decimal comma for Excel")
+        let (_, norwegian) = try await report("2026", .standard, .nb)
+        #expect(norwegian[0] == "organisasjon,periode,likeperson_id,likeperson_brukernavn,lokallag,linje,fra_antall,nivå,sats_gjelder_fra,antall,sats,beløp,valuta,lønnsart")
+        #expect(Array(norwegian.dropFirst()) == Array(lines.dropFirst()), "only the headings change")
+        #expect(try await report("2025").0 == 0)
+        await #expect(throws: HonorariumError.periodInvalid) { _ = try await report("26") }
+    }
 
-        var excel = ""
-        _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026", format: .excel) { excel += $0 }
-        #expect(excel.hasPrefix("\u{FEFF}organisation;period;"))
-        #expect(excel.contains(";mentor;;3;3;2026-11-20;;"))
-        var norwegian = ""
-        _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026", format: .standard, language: .nb) { norwegian += $0 }
-        #expect(norwegian.hasPrefix("organisasjon,periode,likeperson_id,likeperson_brukernavn,lokallag,tellende_oppdrag,nivå_nådd,nivå_3_nådd_dato,nivå_15_nådd_dato,"))
-        #expect(norwegian.components(separatedBy: "\r\n")[1] == lines[1], "only the headings change")
-        var empty = ""
-        #expect(try await HonorariumReport(database: database).write(organization: world.id, period: "2025", format: .standard) { empty += $0 } == 0)
-        #expect(empty.components(separatedBy: "\r\n").count == 2, "the header only")
-        await #expect(throws: HonorariumError.periodInvalid) { try await HonorariumReport(database: database).write(organization: world.id, period: "26", format: .standard) { _ in } }
+    @Test("20 completions racing each other are paid exactly as 20 in a row")
+    func racingCompletionsPayTheSame() async throws {
+        let rates = try HonorariumRateSet.parse("band:1:10000,band:3:50000:LA101,band:15:80000:LA102,bonus:3:100000,bonus:15:200000", validFrom: "2026-01-01")
+        func lines(racing: Bool) async throws -> [String] {
+            let database = try await TestPostgres.database(maximumConnections: 8)
+            let world = try await TestOrganization.make(in: database, at: start)
+            try await HonorariumStore(database: database).setRates(rates, of: world.id, at: start)
+            var ids: [AssignmentID] = []
+            for _ in 0..<20 { ids.append(try await world.acknowledged(at: start)) }
+            let (store, mentor, time) = (world.store, world.mentor, start + 1000)
+            if racing {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for id in ids { group.addTask { _ = try await store.transition(id, to: .completed, by: mentor, at: time) } }
+                    try await group.waitForAll()
+                }
+            } else {
+                for id in ids { _ = try await store.transition(id, to: .completed, by: mentor, at: time) }
+            }
+            var text = ""
+            _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026-11", format: .standard) { text += $0 }
+            try await database.close()
+            // Without the organisation's and the peer mentor's ids, which differ between the two runs.
+            return text.components(separatedBy: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).dropFirst(3).joined(separator: ",") }
+        }
+        let raced = try await lines(racing: true)
+        #expect(raced == (try await lines(racing: false)))
+        #expect(raced.contains("mentor,,total,,,,20,,\(HonorariumPayroll.text(ore: 2 * 10000 + 12 * 50000 + 6 * 80000 + 100000 + 200000)),NOK,"), "\(raced)")
+    }
+
+    @Test("a completion at 23:30 UTC on 31 December is January's in Oslo: the count starts again at 1 and is priced as the first of the new year")
+    func newYearInOslo() async throws {
+        let database = try await TestPostgres.database()
+        let newYearsEve = Date(timeIntervalSince1970: 1_798_759_800)  // 2026-12-31 23:30 UTC = 2027-01-01 00:30 in Oslo
+        let world = try await TestOrganization.make(in: database, at: newYearsEve - 30 * 86_400)
+        try await HonorariumStore(database: database).setRates(
+            try HonorariumRateSet.parse("band:1:10000,band:3:50000", validFrom: "2026-01-01"), of: world.id, at: newYearsEve - 30 * 86_400)
+        for day in [3.0, 2, 1] {
+            let id = try await world.acknowledged(at: newYearsEve - day * 86_400)
+            _ = try await world.store.transition(id, to: .completed, by: world.mentor, at: newYearsEve - day * 86_400 + 600)
+        }
+        let late = try await world.acknowledged(at: newYearsEve - 3600)
+        _ = try await world.store.transition(late, to: .completed, by: world.mentor, at: newYearsEve)
+        var december = ""
+        _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026-12", format: .standard) { december += $0 }
+        #expect(december.contains(",total,,,,3,,700.00,NOK,"), "1st and 2nd at 100.00, the 3rd at 500.00: \(december)")
+        var january = ""
+        _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2027-01", format: .standard) { january += $0 }
+        #expect(january.contains(",band,1,,2026-01-01,1,100.00,100.00,NOK,"), "number 1 of 2027: \(january)")
     }
 
     @Test("pages of any size give the same report, and a hostile association name is neutralised")

@@ -40,12 +40,18 @@ struct ReportsTests {
                 ).map { "\(try $0.decode("actor_role", as: String.self)) \(try $0.decode("period", as: String.self)) \(try $0.decode("via", as: String.self))" }
             }
             #expect(pulls == ["org_admin 2026 http"], "the pull is in the audit trail: \(pulls)")
-            #expect(text.contains(",mentor,,1,,,,2026-11-18,2026-11-18,0\r\n"), "\(text)")
+            #expect(text.contains(",mentor,,total,,,,1,,0.00,NOK,\r\n"), "no rates set: counted, nothing paid: \(text)")
+            let month = try await get("/v1/reports/honorarium?period=2026-11")
+            #expect(month.status == .ok)
+            #expect(month.headers[.contentDisposition] == "attachment; filename=\"honorarium-2026-11.csv\"")
+            #expect(String(buffer: month.body).contains(",2026-11,"))
             let excel = try await get("/v1/reports/honorarium?period=2026&format=excel")
             #expect(String(buffer: excel.body).hasPrefix("\u{FEFF}organisation;period;"))
             for (uri, status, code) in [
                 ("/v1/reports/honorarium", HTTPResponse.Status.badRequest, "malformed_request"),
                 ("/v1/reports/honorarium?period=twenty", .unprocessableContent, "period_invalid"),
+                ("/v1/reports/honorarium?period=2026-13", .unprocessableContent, "period_invalid"),
+                ("/v1/reports/honorarium?period=2026-Q5", .unprocessableContent, "period_invalid"),
                 ("/v1/reports/honorarium?period=2026&format=xlsx", .badRequest, "malformed_request"),
                 ("/v1/reports/honorarium?period=2026&sort=name", .badRequest, "unknown_member"),
             ] {

@@ -13,7 +13,8 @@ struct RowLevelSecurityTests {
     static let tenantTables = [
         "organizations", "local_associations", "users", "device_keys", "contacts", "assignments", "assignment_recipients",
         "assignment_events", "audit_entries", "notifications", "feed_tokens", "honorarium_counters", "honorarium_threshold_events",
-        "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments",
+        "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments", "honorarium_rate_sets",
+        "honorarium_rates",
     ]
 
     /// Besides the privileges and the policy (42501), the walls that refuse a foreign write before
@@ -77,6 +78,9 @@ struct RowLevelSecurityTests {
                     completed_at, closed_at, honorarium_eligible, counted_for_honorarium, created_at, archived_at)
                 VALUES ($1, $2, $3, $4, 'general', 'completed', $5, $5, $5, false, false, $5, $5)
                 """, [UUID(), org.id, org.coordinator.userID, org.peerMentor.userID, start])
+            try db.execute("INSERT INTO honorarium_rate_sets (organization_id, valid_from, created_at) VALUES ($1, '2026-01-01', $2)", [org.id, start])
+            try db.execute(
+                "INSERT INTO honorarium_rates (organization_id, valid_from, kind, threshold, amount_ore) VALUES ($1, '2026-01-01', 'band', 3, 50000)", [org.id])
         }
     }
 

@@ -30,7 +30,7 @@ struct TextCatalogTests {
             }
         }
         #expect(TextCatalog.bundled.text(.notification(.assignmentDispatched), .nb) == "Du har fått et nytt oppdrag. Åpne appen for å lese det.")
-        #expect(TextCatalog.bundled.text(.honorariumColumn("tier_reached_on"), .en, values: ["tier": "15"]) == "tier_15_reached_on")
+        #expect(TextCatalog.bundled.text(.honorariumColumn("pay_code"), .nb) == "lønnsart")
     }
 
     @Test("values are filled in as plain text, not HTML-escaped")

@@ -14,6 +14,7 @@ public enum MigrationCatalog {
         NarrowLookups.migration,
         ProvenScopes.migration,
         ErasureEpochs.migration,
+        HonorariumRates.migration,
     ]
 }
 
