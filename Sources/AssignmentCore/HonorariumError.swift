@@ -6,6 +6,8 @@ public enum HonorariumError: Error, Sendable, Hashable, CustomStringConvertible 
     case periodInvalid
     /// Rates that cannot be used, with what is wrong (no personal data: the command's own text).
     case ratesInvalid(String)
+    /// A month that cannot be closed (yet), with why.
+    case closeRefused(String)
 
     public var code: String {
         switch self {
@@ -14,6 +16,7 @@ public enum HonorariumError: Error, Sendable, Hashable, CustomStringConvertible 
         case .alreadyVoided: "honorarium_already_voided"
         case .periodInvalid: "period_invalid"
         case .ratesInvalid: "honorarium_rates_invalid"
+        case .closeRefused: "honorarium_close_refused"
         }
     }
 
@@ -24,6 +27,7 @@ public enum HonorariumError: Error, Sendable, Hashable, CustomStringConvertible 
         case .alreadyVoided: "This assignment's honorarium count has been voided already."
         case .periodInvalid: "The period is a year such as 2026 (reports also take a quarter, 2026-Q1, or a month, 2026-03)."
         case .ratesInvalid(let problem): "The honorarium rates cannot be used: \(problem)."
+        case .closeRefused(let problem): "The period cannot be closed: \(problem)."
         }
     }
 }

@@ -43,6 +43,12 @@ public enum HonorariumPeriod: Sendable, Hashable, CustomStringConvertible {
         return numbers.map { String(format: "%04d-%02d", year, $0) }
     }
 
+    /// The month after `2026-12`, as text: `2027-01`.
+    public static func month(after month: String) -> String? {
+        guard case .month(let year, let number) = try? HonorariumPeriod(month) else { return nil }
+        return number == 12 ? String(format: "%04d-01", year + 1) : String(format: "%04d-%02d", year, number + 1)
+    }
+
     public var description: String {
         switch self {
         case .year(let year): String(format: "%04d", year)
@@ -160,10 +166,16 @@ public struct HonorariumLine: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case band
         case tierBonus = "tier_bonus"
+        /// A correction of a paid month, paid back (a negative amount) in a later month.
+        case adjustment
         case total
     }
 
     public var kind: Kind
+    /// Adjustments: what they correct (a band or a tier bonus).
+    public var corrects: Kind?
+    /// Adjustments: the paid month the corrected assignment or tier was counted in.
+    public var correctsPeriod: String?
     /// Bands: the count the band starts at. Bonuses: the tier.
     public var threshold: Int?
     /// The first day of the rates that applied.
@@ -196,26 +208,50 @@ public enum HonorariumPayroll {
         }
     }
 
+    /// A correction to pay back: a voided assignment (its number in the year and the day it was
+    /// counted) or a reversed tier (the tier and the day it was crossed), counted in the paid month
+    /// `correctsPeriod`.
+    public struct Adjustment: Sendable, Hashable {
+        public enum Subject: Sendable, Hashable {
+            case assignment(number: Int)
+            case tier(Int)
+        }
+
+        public var subject: Subject
+        public var day: String
+        public var correctsPeriod: String
+
+        public init(_ subject: Subject, day: String, correctsPeriod: String) {
+            self.subject = subject
+            self.day = day
+            self.correctsPeriod = correctsPeriod
+        }
+    }
+
     /// The set of rates in force on `day` (`2026-03-15`): the one with the latest start not after it.
     public static func rates(on day: String, in sets: [HonorariumRateSet]) -> HonorariumRateSet? {
         sets.filter { $0.validFrom <= day }.max { $0.validFrom < $1.validFrom }
     }
 
     /// One peer mentor's lines for a period: a band line per band and rate that paid, a bonus line
-    /// per tier bonus, then the total (every counted assignment, and the sum). Amounts in øre.
-    public static func lines(counted: [Counted], crossings: [Crossing], rateSets: [HonorariumRateSet]) -> [HonorariumLine] {
+    /// per tier bonus, an adjustment line per corrected paid month, band or bonus and rate (what
+    /// that month paid for it, negative), then the total (the counted assignments less the
+    /// corrected ones, and the sum). Amounts in øre.
+    public static func lines(counted: [Counted], crossings: [Crossing], adjustments: [Adjustment] = [], rateSets: [HonorariumRateSet]) -> [HonorariumLine] {
         var lines: [HonorariumLine] = []
-        func add(_ kind: HonorariumLine.Kind, _ rate: HonorariumRate, from validFrom: String) {
+        func add(_ kind: HonorariumLine.Kind, _ rate: HonorariumRate, from validFrom: String, corrects: HonorariumLine.Kind? = nil, in period: String? = nil) {
+            let sign = kind == .adjustment ? -1 : 1
             if let index = lines.firstIndex(where: {
-                $0.kind == kind && $0.threshold == rate.threshold && $0.rateValidFrom == validFrom && $0.rateOre == rate.amountOre && $0.payCode == rate.payCode
+                $0.kind == kind && $0.corrects == corrects && $0.correctsPeriod == period && $0.threshold == rate.threshold && $0.rateValidFrom == validFrom
+                    && $0.rateOre == rate.amountOre && $0.payCode == rate.payCode
             }) {
-                lines[index].count += 1
-                lines[index].amountOre += rate.amountOre
+                lines[index].count += sign
+                lines[index].amountOre += sign * rate.amountOre
             } else {
                 lines.append(
                     HonorariumLine(
-                        kind: kind, threshold: rate.threshold, rateValidFrom: validFrom, count: 1, rateOre: rate.amountOre, amountOre: rate.amountOre,
-                        payCode: rate.payCode))
+                        kind: kind, corrects: corrects, correctsPeriod: period, threshold: rate.threshold, rateValidFrom: validFrom, count: sign,
+                        rateOre: rate.amountOre, amountOre: sign * rate.amountOre, payCode: rate.payCode))
             }
         }
         for assignment in counted.sorted(by: { ($0.day, $0.number) < ($1.day, $1.number) }) {
@@ -226,11 +262,25 @@ public enum HonorariumPayroll {
             guard let set = rates(on: crossing.day, in: rateSets), let bonus = set.bonus(for: crossing.tier) else { continue }
             add(.tierBonus, bonus, from: set.validFrom)
         }
-        lines.sort { ($0.kind == .band ? 0 : 1, $0.threshold ?? 0, $0.rateValidFrom ?? "") < ($1.kind == .band ? 0 : 1, $1.threshold ?? 0, $1.rateValidFrom ?? "") }
+        for adjustment in adjustments.sorted(by: { ($0.correctsPeriod, $0.day) < ($1.correctsPeriod, $1.day) }) {
+            guard let set = rates(on: adjustment.day, in: rateSets) else { continue }
+            switch adjustment.subject {
+            case .assignment(let number):
+                if let band = set.band(for: number) { add(.adjustment, band, from: set.validFrom, corrects: .band, in: adjustment.correctsPeriod) }
+            case .tier(let tier):
+                if let bonus = set.bonus(for: tier) { add(.adjustment, bonus, from: set.validFrom, corrects: .tierBonus, in: adjustment.correctsPeriod) }
+            }
+        }
+        let order: [HonorariumLine.Kind: Int] = [.band: 0, .tierBonus: 1, .adjustment: 2]
+        lines.sort {
+            (order[$0.kind] ?? 3, $0.correctsPeriod ?? "", order[$0.corrects ?? .total] ?? 3, $0.threshold ?? 0, $0.rateValidFrom ?? "")
+                < (order[$1.kind] ?? 3, $1.correctsPeriod ?? "", order[$1.corrects ?? .total] ?? 3, $1.threshold ?? 0, $1.rateValidFrom ?? "")
+        }
+        let corrected = adjustments.filter { if case .assignment = $0.subject { true } else { false } }.count
         lines.append(
             HonorariumLine(
-                kind: .total, threshold: nil, rateValidFrom: nil, count: counted.count, rateOre: nil, amountOre: lines.reduce(0) { $0 + $1.amountOre },
-                payCode: nil))
+                kind: .total, corrects: nil, correctsPeriod: nil, threshold: nil, rateValidFrom: nil, count: counted.count - corrected, rateOre: nil,
+                amountOre: lines.reduce(0) { $0 + $1.amountOre }, payCode: nil))
         return lines
     }
 

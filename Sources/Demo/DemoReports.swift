@@ -49,11 +49,18 @@ public struct DemoReports: Sendable {
             try write("\(name).json", try Self.json(Self.fixed(report, at: sweepTime)))
         }
 
-        // The honorarium CSV for 2026: plain, Excel, and with Norwegian headings; and one month.
+        // March is closed as paid on 2 April; on 3 April an admin corrects one of March's assignments,
+        // which April pays back. Then the honorarium CSV for 2026 (plain, Excel, Norwegian headings),
+        // the closed March (its file as closed) and April with the adjustment.
         let honorarium = HonorariumReport(database: database)
+        let closedMarch = try await honorarium.close(organization: world.organization, period: "2026-03", format: .standard, at: Self.start + 31 * Self.day)
+        try write("honorarium-2026-03-closed.csv", closedMarch.file)
+        try write("honorarium-2026-03-closed.sha256", closedMarch.sha256 + "  honorarium-2026-03-closed.csv\n")
+        _ = try await HonorariumStore(database: database).void(
+            world.correctedLater, reason: "Registrert på feil likeperson", by: world.admin, at: Self.start + 32 * Self.day)
         for (name, period, format, language) in [
             ("honorarium-2026.csv", "2026", CSVFormat.standard, Language.en), ("honorarium-2026-excel.csv", "2026", .excel, .en),
-            ("honorarium-2026-nb.csv", "2026", .standard, .nb), ("honorarium-2026-03.csv", "2026-03", .standard, .en),
+            ("honorarium-2026-nb.csv", "2026", .standard, .nb), ("honorarium-2026-04.csv", "2026-04", .standard, .en),
         ] {
             var text = ""
             try await honorarium.write(organization: world.organization, period: period, format: format, language: language) { text += $0 }
@@ -91,6 +98,9 @@ public struct DemoReports: Sendable {
 
     struct World {
         var organization: OrganizationID
+        /// likeperson.b's third completed assignment (March), corrected after March was paid.
+        var correctedLater: AssignmentID
+        var admin: UserContext
     }
 
     /// Demoforeningen: a coordinator in Oslo, three peer mentors and an admin. Over eight weeks 24
@@ -157,9 +167,12 @@ public struct DemoReports: Sendable {
             let day = Double(index * 3)
             try await walk(try await send(to: "likeperson.a", on: day), by: "likeperson.a", from: day, to: .completed)
         }
+        var ofB: [AssignmentID] = []
         for index in 0..<4 {
             let day = Double(2 + index * 7)
-            try await walk(try await send(to: "likeperson.b", on: day), by: "likeperson.b", from: day, to: .completed)
+            let id = try await send(to: "likeperson.b", on: day)
+            try await walk(id, by: "likeperson.b", from: day, to: .completed)
+            ofB.append(id)
         }
         let cancelled = try await send(to: "likeperson.b", on: 30)
         _ = try await assignments.transition(cancelled, to: .cancelled, by: coordinator, at: start + 31 * Self.day, reason: "Ikke lenger aktuelt")
@@ -170,7 +183,7 @@ public struct DemoReports: Sendable {
         _ = try await send(to: "likeperson.c", on: 39)
         let acknowledged = try await send(to: "likeperson.c", on: 39, expiresAfter: 60)
         try await walk(acknowledged, by: "likeperson.c", from: 39, to: .acknowledged)
-        return World(organization: organization.id)
+        return World(organization: organization.id, correctedLater: ofB[2], admin: users["admin"]!)
     }
 
     // MARK: Helpers

@@ -1,7 +1,8 @@
 /// How a CSV file is written (RFC 4180): a separator, CRLF line ends, fields quoted when they
 /// hold the separator, a quote or a line break, quotes doubled inside. Every cell that a
 /// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
-/// return) is neutralised with a leading apostrophe, so a crafted value cannot execute.
+/// return) is neutralised with a leading apostrophe, so a crafted value cannot execute; a plain
+/// number such as `-500.00` is left as it is.
 public struct CSVFormat: Sendable, Hashable {
     public var separator: Character
     /// A UTF-8 byte order mark first, which Excel needs to read UTF-8 (æ, ø, å).
@@ -31,7 +32,9 @@ public struct CSVFormat: Sendable, Hashable {
 
     public func cell(_ value: String) -> String {
         var text = value
-        if neutralisesFormulas, let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+        // A plain number (a negative amount such as -500.00 or -500,00) is data, not a formula.
+        let isNumber = text.range(of: "^-?[0-9]+([.,][0-9]+)?$", options: .regularExpression) != nil
+        if neutralisesFormulas, !isNumber, let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
             text = "'" + text
         }
         let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")

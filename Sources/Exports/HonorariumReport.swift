@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Foundation
 import Postgres
 import Storage
@@ -44,39 +45,80 @@ public struct HonorariumReport: Sendable {
         return AsyncThrowingStream(unfolding: { try await cursor.next() })
     }
 
+    /// Closes the month `period` as paid (`dispatch report honorarium --close`): the month's file,
+    /// made and recorded with its SHA-256 in one transaction (``HonorariumReportStore/close``), and
+    /// the hex digest. Regenerated later, the month's report is this file byte for byte.
+    public func close(
+        organization id: OrganizationID, period text: String, format: CSVFormat, language: Language = .en, at time: Date
+    ) async throws -> (file: String, sha256: String) {
+        let period = try Self.validate(period: text)
+        let renderer = HonorariumReportRenderer(
+            organization: try await store.organization(id), rateSets: try await store.rateSets(of: id), period: period, format: format, language: language)
+        let file = try await store.close(period, of: id, at: time) { rows in renderer.heading() + renderer.lines(for: rows) }
+        return (file, SHA256.hexHash(Array(file.utf8)))
+    }
+
     private func cursor(organization id: OrganizationID, period text: String, format: CSVFormat, language: Language) async throws -> HonorariumReportCursor {
         let period = try Self.validate(period: text)
-        let organization = try await store.organization(id)
-        let rateSets = try await store.rateSets(of: id)
-        return HonorariumReportCursor(
-            store: store, organization: organization, rateSets: rateSets, period: period, format: format, language: language, pageSize: pageSize)
+        let renderer = HonorariumReportRenderer(
+            organization: try await store.organization(id), rateSets: try await store.rateSets(of: id), period: period, format: format, language: language)
+        return HonorariumReportCursor(store: store, renderer: renderer, pageSize: pageSize)
+    }
+}
+
+/// The one place the report's text is made: the heading, and each peer mentor's lines.
+struct HonorariumReportRenderer: Sendable {
+    let organization: OrganizationRecord
+    let rateSets: [HonorariumRateSet]
+    let period: HonorariumPeriod
+    let format: CSVFormat
+    let language: Language
+
+    /// The heading line (with the byte order mark first, where the format has one). The headings
+    /// come from Templates/: in English they are the stable column identifiers a payroll import
+    /// maps; in Norwegian they are for people reading the file.
+    func heading() -> String {
+        let header = TextKey.honorariumColumns.map { TextCatalog.bundled.text(.honorariumColumn($0), language) }
+        return (format.byteOrderMark ? "\u{FEFF}" : "") + format.line(header)
+    }
+
+    func lines(for rows: [HonorariumReportRow]) -> String {
+        var text = ""
+        for row in rows {
+            let who = [organization.name, period.description, row.peerMentorID.description, row.handle, row.localAssociation ?? ""]
+            for line in HonorariumPayroll.lines(counted: row.counted, crossings: row.crossings, adjustments: row.adjustments, rateSets: rateSets) {
+                text += format.line(who + fields(of: line))
+            }
+        }
+        return text
+    }
+
+    /// `line, from_count, tier, rate_valid_from, count, rate, amount, currency, pay_code, corrects_period`.
+    private func fields(of line: HonorariumLine) -> [String] {
+        let decimal = format.separator == ";" ? "," : "."
+        let currency = line.rateValidFrom.flatMap { day in rateSets.first { $0.validFrom == day }?.currency } ?? rateSets.last?.currency ?? "NOK"
+        let about = line.corrects ?? line.kind
+        return [
+            line.kind.rawValue, about == .band ? line.threshold.map(String.init) ?? "" : "", about == .tierBonus ? line.threshold.map(String.init) ?? "" : "",
+            line.rateValidFrom ?? "", String(line.count), line.rateOre.map { HonorariumPayroll.text(ore: $0, decimalSeparator: decimal) } ?? "",
+            HonorariumPayroll.text(ore: line.amountOre, decimalSeparator: decimal), currency, line.payCode ?? "", line.correctsPeriod ?? "",
+        ]
     }
 }
 
 /// Where a report being read has got to: the heading first, then pages of peer mentors by handle.
 actor HonorariumReportCursor {
     let store: HonorariumReportStore
-    let organization: OrganizationRecord
-    let rateSets: [HonorariumRateSet]
-    let period: HonorariumPeriod
-    let format: CSVFormat
-    let language: Language
+    let renderer: HonorariumReportRenderer
     let pageSize: Int
     private var headingWritten = false
     private var after: String?
     private var finished = false
     private(set) var rowsWritten = 0
 
-    init(
-        store: HonorariumReportStore, organization: OrganizationRecord, rateSets: [HonorariumRateSet], period: HonorariumPeriod, format: CSVFormat,
-        language: Language, pageSize: Int
-    ) {
+    init(store: HonorariumReportStore, renderer: HonorariumReportRenderer, pageSize: Int) {
         self.store = store
-        self.organization = organization
-        self.rateSets = rateSets
-        self.period = period
-        self.format = format
-        self.language = language
+        self.renderer = renderer
         self.pageSize = pageSize
     }
 
@@ -84,37 +126,18 @@ actor HonorariumReportCursor {
     func next() async throws -> String? {
         if !headingWritten {
             headingWritten = true
-            // The headings come from Templates/: in English they are the stable column identifiers a
-            // payroll import maps; in Norwegian they are for people reading the file.
-            let header = TextKey.honorariumColumns.map { TextCatalog.bundled.text(.honorariumColumn($0), language) }
-            return (format.byteOrderMark ? "\u{FEFF}" : "") + format.line(header)
+            return renderer.heading()
         }
         while !finished {
             let rows = try await store.page(
-                of: organization.id, timeZone: organization.settings.timeZoneIdentifier, period: period, after: after, limit: pageSize)
+                of: renderer.organization.id, timeZone: renderer.organization.settings.timeZoneIdentifier, period: renderer.period, after: after,
+                limit: pageSize)
             rowsWritten += rows.count
             if rows.count < pageSize { finished = true }
             after = rows.last?.handle
-            var chunk = ""
-            for row in rows {
-                let who = [organization.name, period.description, row.peerMentorID.description, row.handle, row.localAssociation ?? ""]
-                for line in HonorariumPayroll.lines(counted: row.counted, crossings: row.crossings, rateSets: rateSets) {
-                    chunk += format.line(who + fields(of: line))
-                }
-            }
+            let chunk = renderer.lines(for: rows)
             if !chunk.isEmpty { return chunk }
         }
         return nil
-    }
-
-    /// `line, from_count, tier, rate_valid_from, count, rate, amount, currency, pay_code`.
-    private func fields(of line: HonorariumLine) -> [String] {
-        let decimal = format.separator == ";" ? "," : "."
-        let currency = line.rateValidFrom.flatMap { day in rateSets.first { $0.validFrom == day }?.currency } ?? rateSets.last?.currency ?? "NOK"
-        return [
-            line.kind.rawValue, line.kind == .band ? line.threshold.map(String.init) ?? "" : "", line.kind == .tierBonus ? line.threshold.map(String.init) ?? "" : "",
-            line.rateValidFrom ?? "", String(line.count), line.rateOre.map { HonorariumPayroll.text(ore: $0, decimalSeparator: decimal) } ?? "",
-            HonorariumPayroll.text(ore: line.amountOre, decimalSeparator: decimal), currency, line.payCode ?? "",
-        ]
     }
 }

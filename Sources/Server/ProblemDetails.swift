@@ -108,7 +108,7 @@ public enum ProblemMapping {
         case let error as HonorariumError:
             let status: HTTPResponse.Status = switch error {
             case .adminRequired: .forbidden
-            case .notCounted, .alreadyVoided: .conflict
+            case .notCounted, .alreadyVoided, .closeRefused: .conflict
             case .periodInvalid, .ratesInvalid: .unprocessableContent
             }
             return ProblemDetails(status: status, code: error.code, detail: error.description)

@@ -74,6 +74,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case honorariumVoided = "honorarium.voided"
     /// An organisation's honorarium rates from a day on were set (or replaced).
     case honorariumRatesChanged = "honorarium.rates_changed"
+    /// A month's honorarium report was closed as paid.
+    case honorariumPeriodClosed = "honorarium.period_closed"
     case notificationDeadLettered = "notification.dead_lettered"
     case notificationRequeued = "notification.requeued"
     case feedCreated = "feed.created"
@@ -238,6 +240,22 @@ public enum AuditDetails {
             self.validFrom = validFrom
             self.currency = currency
             self.rates = rates
+        }
+    }
+
+    public struct PeriodClosed: Encodable, Sendable {
+        public var period: String
+        /// The SHA-256 of the file that was closed, as hex.
+        public var fileSHA256: String
+
+        public init(period: String, fileSHA256: String) {
+            self.period = period
+            self.fileSHA256 = fileSHA256
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case period
+            case fileSHA256 = "file_sha256"
         }
     }
 

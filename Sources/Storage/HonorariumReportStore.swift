@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Foundation
 import Postgres
 
@@ -10,6 +11,7 @@ public struct HonorariumReportRow: Sendable, Hashable {
     public var localAssociation: String?
     public var counted: [HonorariumPayroll.Counted]
     public var crossings: [HonorariumPayroll.Crossing]
+    public var adjustments: [HonorariumPayroll.Adjustment]
 }
 
 /// Reads the honorarium report a page at a time (keyset pagination by handle), so a report of any
@@ -45,23 +47,38 @@ public struct HonorariumReportStore: Sendable {
 
     /// The report's rows (without the paging): shared with the benchmark's `psql` baseline. `$1`
     /// the organisation, `$2` its time zone, `$3` the year, `$4` the months (`2026-01,2026-02`).
-    /// Days are the organisation's; what was voided and tiers reversed are left out.
+    /// Days are the organisation's. A voided assignment or reversed tier stays in the month it was
+    /// counted in only when that month was paid before the correction (it has `adjusted_in`), and
+    /// is then paid back in the month `adjusted_in` names.
     static let selection = """
-        SELECT u.id, u.handle, la.name AS local_association, counted.list AS counted, crossings.list AS crossings
-          FROM honorarium_counters c
+        SELECT u.id, u.handle, la.name AS local_association, counted.list AS counted, crossings.list AS crossings,
+               adjusted.list AS adjusted, reversed.list AS reversed
+          FROM (SELECT DISTINCT organization_id, peer_mentor_id FROM honorarium_counters WHERE organization_id = $1 AND period IN ($3::text, ($3::text::integer - 1)::text)) c
           JOIN users u ON u.id = c.peer_mentor_id
           LEFT JOIN local_associations la ON la.id = u.local_association_id
           CROSS JOIN LATERAL (
                 SELECT string_agg(e.number || '@' || to_char(e.counted_at AT TIME ZONE $2, 'YYYY-MM-DD'), ',' ORDER BY e.number) AS list
                   FROM honorarium_entries e
-                 WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = c.period
-                   AND e.voided_at IS NULL AND to_char(e.counted_at AT TIME ZONE $2, 'YYYY-MM') = ANY(string_to_array($4, ','))) counted
+                 WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id AND e.period = $3::text
+                   AND (e.voided_at IS NULL OR e.adjusted_in IS NOT NULL)
+                   AND to_char(e.counted_at AT TIME ZONE $2, 'YYYY-MM') = ANY(string_to_array($4, ','))) counted
           CROSS JOIN LATERAL (
                 SELECT string_agg(t.tier || '@' || to_char(t.crossed_at AT TIME ZONE $2, 'YYYY-MM-DD'), ',' ORDER BY t.tier) AS list
                   FROM honorarium_threshold_events t
-                 WHERE t.organization_id = c.organization_id AND t.peer_mentor_id = c.peer_mentor_id AND t.period = c.period
-                   AND t.reversed_at IS NULL AND to_char(t.crossed_at AT TIME ZONE $2, 'YYYY-MM') = ANY(string_to_array($4, ','))) crossings
-         WHERE c.organization_id = $1 AND c.period = $3 AND (counted.list IS NOT NULL OR crossings.list IS NOT NULL)
+                 WHERE t.organization_id = c.organization_id AND t.peer_mentor_id = c.peer_mentor_id AND t.period = $3::text
+                   AND (t.reversed_at IS NULL OR t.adjusted_in IS NOT NULL)
+                   AND to_char(t.crossed_at AT TIME ZONE $2, 'YYYY-MM') = ANY(string_to_array($4, ','))) crossings
+          CROSS JOIN LATERAL (
+                SELECT string_agg(e.number || '@' || to_char(e.counted_at AT TIME ZONE $2, 'YYYY-MM-DD'), ',' ORDER BY e.counted_at) AS list
+                  FROM honorarium_entries e
+                 WHERE e.organization_id = c.organization_id AND e.peer_mentor_id = c.peer_mentor_id
+                   AND e.adjusted_in = ANY(string_to_array($4, ','))) adjusted
+          CROSS JOIN LATERAL (
+                SELECT string_agg(t.tier || '@' || to_char(t.crossed_at AT TIME ZONE $2, 'YYYY-MM-DD'), ',' ORDER BY t.crossed_at) AS list
+                  FROM honorarium_threshold_events t
+                 WHERE t.organization_id = c.organization_id AND t.peer_mentor_id = c.peer_mentor_id
+                   AND t.adjusted_in = ANY(string_to_array($4, ','))) reversed
+         WHERE coalesce(counted.list, crossings.list, adjusted.list, reversed.list) IS NOT NULL
         """
 
     /// The same query, unpaged, as one SQL text for `psql` (the benchmark's baseline). The values
@@ -80,19 +97,78 @@ public struct HonorariumReportStore: Sendable {
         of organization: OrganizationID, timeZone: String, period: HonorariumPeriod, after: String?, limit: Int
     ) async throws -> [HonorariumReportRow] {
         try await database.transaction(.tenant(organization, actor: .system)) { db in
-            try db.query(
-                """
-                \(Self.selection)
-                   AND ($5::text IS NULL OR u.handle > $5)
-                 ORDER BY u.handle
-                 LIMIT $6
-                """, [organization, timeZone, String(period.year), period.months.joined(separator: ","), after, limit]
-            ).map { row in
-                HonorariumReportRow(
-                    peerMentorID: try row.decode("id"), handle: try row.decode("handle"), localAssociation: try row.decodeIfPresent("local_association"),
-                    counted: try Self.pairs(row.decodeIfPresent("counted")).map { HonorariumPayroll.Counted(number: $0, day: $1) },
-                    crossings: try Self.pairs(row.decodeIfPresent("crossings")).map { HonorariumPayroll.Crossing(tier: $0, day: $1) })
+            try Self.rows(of: organization, timeZone: timeZone, period: period, after: after, limit: limit, on: db)
+        }
+    }
+
+    static func rows(
+        of organization: OrganizationID, timeZone: String, period: HonorariumPeriod, after: String?, limit: Int?, on db: PostgresConnection
+    ) throws -> [HonorariumReportRow] {
+        try db.query(
+            """
+            \(Self.selection)
+               AND ($5::text IS NULL OR u.handle > $5)
+             ORDER BY u.handle
+             LIMIT $6
+            """, [organization, timeZone, String(period.year), period.months.joined(separator: ","), after, limit]
+        ).map { row in
+            func corrections(_ column: String, _ subject: (Int) -> HonorariumPayroll.Adjustment.Subject) throws -> [HonorariumPayroll.Adjustment] {
+                try Self.pairs(row.decodeIfPresent(column)).map { HonorariumPayroll.Adjustment(subject($0), day: $1, correctsPeriod: String($1.prefix(7))) }
             }
+            return HonorariumReportRow(
+                peerMentorID: try row.decode("id"), handle: try row.decode("handle"), localAssociation: try row.decodeIfPresent("local_association"),
+                counted: try Self.pairs(row.decodeIfPresent("counted")).map { HonorariumPayroll.Counted(number: $0, day: $1) },
+                crossings: try Self.pairs(row.decodeIfPresent("crossings")).map { HonorariumPayroll.Crossing(tier: $0, day: $1) },
+                adjustments: try corrections("adjusted") { .assignment(number: $0) } + corrections("reversed") { .tier($0) })
+        }
+    }
+
+    /// Closes (marks paid) the month `period` of the organisation, in one transaction that holds the
+    /// payroll lock, so no correction can come in between: checks it is a month, is over at `time`
+    /// in the organisation's zone, is not closed yet and no earlier month with honorarium activity
+    /// is still open; reads the whole month, lets `render` make the file from it, and records the
+    /// month as closed with the file's SHA-256 (audited). Returns the file.
+    public func close(
+        _ period: HonorariumPeriod, of organization: OrganizationID, at time: Date, render: @escaping @Sendable ([HonorariumReportRow]) throws -> String
+    ) async throws -> String {
+        guard case .month = period else { throw HonorariumError.closeRefused("only a month can be closed, such as 2026-03") }
+        let month = period.description
+        return try await database.transaction(.tenant(organization, actor: .system)) { db in
+            try HonorariumStore.lockPayroll(of: organization, on: db)
+            let settings = try AccountStore.settings(of: organization, on: db)
+            let current = try db.query("SELECT to_char($1::timestamptz AT TIME ZONE $2, 'YYYY-MM') AS month", [time, settings.timeZoneIdentifier]).first!
+                .decode("month", as: String.self)
+            guard month < current else { throw HonorariumError.closeRefused("\(month) is not over yet") }
+            if try db.query("SELECT 1 FROM honorarium_closed_periods WHERE organization_id = $1 AND period = $2", [organization, month]).count > 0 {
+                throw HonorariumError.closeRefused("\(month) is closed already")
+            }
+            if let open = try db.query(
+                """
+                SELECT min(m) AS month FROM (
+                    SELECT to_char(counted_at AT TIME ZONE $2, 'YYYY-MM') AS m FROM honorarium_entries WHERE organization_id = $1
+                    UNION SELECT adjusted_in FROM honorarium_entries WHERE organization_id = $1 AND adjusted_in IS NOT NULL
+                    UNION SELECT adjusted_in FROM honorarium_threshold_events WHERE organization_id = $1 AND adjusted_in IS NOT NULL) activity
+                 WHERE m < $3 AND m NOT IN (SELECT period FROM honorarium_closed_periods WHERE organization_id = $1)
+                """, [organization, settings.timeZoneIdentifier, month]
+            ).first?.decodeIfPresent("month", as: String.self) {
+                throw HonorariumError.closeRefused("\(open) is still open; close the months in order")
+            }
+            let file = try render(try Self.rows(of: organization, timeZone: settings.timeZoneIdentifier, period: period, after: nil, limit: nil, on: db))
+            let digest = SHA256.hash(Array(file.utf8))
+            try db.execute(
+                "INSERT INTO honorarium_closed_periods (organization_id, period, closed_at, file_sha256) VALUES ($1, $2, $3, $4)",
+                [organization, month, time, digest])
+            try AuditLog.append(
+                AuditEntry(.honorariumPeriodClosed, .organization(organization), details: AuditDetails.PeriodClosed(period: month, fileSHA256: Hex.encode(digest))),
+                organization: organization, at: time, on: db)
+            return file
+        }
+    }
+
+    /// The organisation's closed months, oldest first.
+    public func closedMonths(of organization: OrganizationID) async throws -> [String] {
+        try await database.transaction(.tenant(organization, actor: .system)) { db in
+            try db.query("SELECT period FROM honorarium_closed_periods WHERE organization_id = $1 ORDER BY period", [organization]).map { try $0.decode("period") }
         }
     }
 

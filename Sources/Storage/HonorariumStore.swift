@@ -196,8 +196,13 @@ public struct HonorariumStore: Sendable {
         guard try db.query("SELECT 1 FROM assignments WHERE id = $1 AND organization_id = $2", [id, organization]).count == 1 else {
             throw DomainError.notFound
         }
+        try lockPayroll(of: organization, on: db)
+        let timeZone = try AccountStore.settings(of: organization, on: db).timeZoneIdentifier
         guard let entry = try db.query(
-            "SELECT peer_mentor_id, period, voided_at FROM honorarium_entries WHERE assignment_id = $1 AND organization_id = $2 FOR UPDATE", [id, organization]
+            """
+            SELECT peer_mentor_id, period, voided_at, to_char(counted_at AT TIME ZONE $3, 'YYYY-MM') AS month
+              FROM honorarium_entries WHERE assignment_id = $1 AND organization_id = $2 FOR UPDATE
+            """, [id, organization, timeZone]
         ).first else { throw HonorariumError.notCounted }
         guard try entry.decodeIfPresent("voided_at", as: Date.self) == nil else { throw HonorariumError.alreadyVoided }
         let mentor: UserID = try entry.decode("peer_mentor_id")
@@ -207,22 +212,54 @@ public struct HonorariumStore: Sendable {
             UPDATE honorarium_counters SET counted = counted - 1, updated_at = greatest(updated_at, $4)
              WHERE organization_id = $1 AND peer_mentor_id = $2 AND period = $3 RETURNING counted
             """, [organization, mentor, period, time]).first!.decode("counted", as: Int.self)
-        try db.execute("UPDATE honorarium_entries SET voided_at = $2, void_reason = $3 WHERE assignment_id = $1", [id, time, reason])
+        // Counted in a paid month: that month's report keeps it, and the next open month pays it back.
+        let adjustedIn = try Self.adjustmentMonth(for: try entry.decode("month"), of: organization, on: db)
+        try db.execute(
+            "UPDATE honorarium_entries SET voided_at = $2, void_reason = $3, adjusted_in = $4 WHERE assignment_id = $1", [id, time, reason, adjustedIn])
         try db.execute("UPDATE assignments SET counted_for_honorarium = false WHERE id = $1", [id])
         let policy = try AccountStore.settings(of: organization, on: db).honorariumPolicy
         let reversed = policy.tiersReversed(from: counted + 1, to: counted)
         if !reversed.isEmpty {
             try db.execute(
                 """
-                UPDATE honorarium_threshold_events SET reversed_at = $5, reversal_reason = $6
+                UPDATE honorarium_threshold_events SET reversed_at = $5, reversal_reason = $6,
+                       adjusted_in = CASE WHEN EXISTS (SELECT 1 FROM honorarium_closed_periods p
+                                                        WHERE p.organization_id = $1 AND p.period = to_char(crossed_at AT TIME ZONE $7, 'YYYY-MM'))
+                                          THEN $8 END
                  WHERE organization_id = $1 AND peer_mentor_id = $2 AND period = $3 AND tier = ANY(string_to_array($4, ',')::integer[])
                    AND reversed_at IS NULL
-                """, [organization, mentor, period, reversed.map(String.init).joined(separator: ","), time, reason])
+                """, [organization, mentor, period, reversed.map(String.init).joined(separator: ","), time, reason, timeZone, try Self.firstOpenMonth(of: organization, on: db)])
         }
         try AuditLog.append(
             AuditEntry(.honorariumVoided, .assignment(id), details: AuditDetails.HonorariumVoided(count: counted, period: period, tiersReversed: reversed)),
             organization: organization, at: time, on: db)
         return try statement(of: mentor.description, in: organization, period: period, at: time, on: db)
+    }
+
+    // MARK: Paid months
+
+    /// Serialises what changes a payroll month of the organisation (corrections, closing) for the
+    /// rest of the transaction.
+    static func lockPayroll(of organization: OrganizationID, on db: PostgresConnection) throws {
+        try db.execute("SELECT pg_advisory_xact_lock(hashtextextended('dispatch.honorarium-payroll:' || $1::text, 0))", [organization])
+    }
+
+    /// The latest closed month, if any.
+    static func latestClosedMonth(of organization: OrganizationID, on db: PostgresConnection) throws -> String? {
+        try db.query("SELECT max(period) AS period FROM honorarium_closed_periods WHERE organization_id = $1", [organization]).first?.decodeIfPresent("period")
+    }
+
+    /// The month after the latest closed one: where a correction of a paid month is paid back.
+    /// `nil` when nothing is closed.
+    static func firstOpenMonth(of organization: OrganizationID, on db: PostgresConnection) throws -> String? {
+        try latestClosedMonth(of: organization, on: db).flatMap(HonorariumPeriod.month(after:))
+    }
+
+    /// Where a correction of something counted in `month` is paid back: the first open month when
+    /// `month` is closed, otherwise nowhere (the month's own report simply leaves it out).
+    static func adjustmentMonth(for month: String, of organization: OrganizationID, on db: PostgresConnection) throws -> String? {
+        let closed = try db.query("SELECT 1 FROM honorarium_closed_periods WHERE organization_id = $1 AND period = $2", [organization, month]).count > 0
+        return closed ? try firstOpenMonth(of: organization, on: db) : nil
     }
 
     // MARK: Rates
@@ -232,6 +269,10 @@ public struct HonorariumStore: Sendable {
     public func setRates(_ rates: HonorariumRateSet, of organization: OrganizationID, at time: Date) async throws {
         try rates.validate()
         try await database.transaction(.tenant(organization, actor: .system)) { db in
+            try Self.lockPayroll(of: organization, on: db)
+            if let closed = try Self.latestClosedMonth(of: organization, on: db), String(rates.validFrom.prefix(7)) <= closed {
+                throw HonorariumError.ratesInvalid("\(closed) is closed and paid, so rates can start from the month after it at the earliest")
+            }
             try db.execute("DELETE FROM honorarium_rate_sets WHERE organization_id = $1 AND valid_from = $2::date", [organization, rates.validFrom])
             try db.execute(
                 "INSERT INTO honorarium_rate_sets (organization_id, valid_from, currency, created_at) VALUES ($1, $2::date, $3, $4)",

@@ -28,7 +28,7 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
     /// The honorarium CSV's columns, in order.
     public static let honorariumColumns = [
         "organisation", "period", "peer_mentor_id", "peer_mentor_handle", "local_association", "line", "from_count", "tier", "rate_valid_from",
-        "count", "rate", "amount", "currency", "pay_code",
+        "count", "rate", "amount", "currency", "pay_code", "corrects_period",
     ]
 
     /// Every key the program asks for.

@@ -1,3 +1,4 @@
+import Envelope
 import Foundation
 import Testing
 
@@ -45,6 +46,17 @@ struct AdminCommandTests {
         let shown = try runner.run(["honorarium", "rates", "--org", "Blindeforbundet"])
         #expect(shown.output == "From 2026-03-01, in NOK:\nFrom counted assignment 1 of the year on, each pays 0.00.\nFrom counted assignment 3 of the year on, each pays 500.00, pay code LA101.\nReaching tier 3 pays 1000.00 once, pay code LA110.\n", "\(shown.output)")
         #expect(shown.output.isPlainText)
+        let closedFile = runner.sandbox.appendingPathComponent("closed.csv").path
+        let close = try runner.run(["report", "honorarium", "--org", "Blindeforbundet", "--close", "2026-01", "--out", closedFile])
+        #expect(close.status == 0, "\(close.errors)")
+        let digest = SHA256.hexHash(Array(try Data(contentsOf: URL(fileURLWithPath: closedFile))))
+        #expect(close.output == "Closed 2026-01 as paid. The file's SHA-256: \(digest).\n", "\(close.output)")
+        let again = try runner.run(["report", "honorarium", "--org", "Blindeforbundet", "--close", "2026-01"])
+        #expect(again.status == 1)
+        #expect(again.errors.contains("2026-01 is closed already"))
+        for arguments in [["--close", "2026-Q1"], ["--close", "2026-01", "--period", "2026"], []] {
+            #expect(try runner.run(["report", "honorarium", "--org", "Blindeforbundet"] + arguments).status == 64, "\(arguments)")
+        }
         let json = try runner.run(["honorarium", "rates", "--org", "Blindeforbundet", "--json"])
         #expect(json.output.contains("\"amount_ore\" : 50000"), "\(json.output)")
     }

@@ -53,11 +53,11 @@ struct HonorariumReportTests {
         #expect(rows == 1, "the second peer mentor has nothing counted, so no lines")
         let who = "Blindeforbundet,2026,\(world.mentor.userID),mentor,"
         #expect(lines == [
-            "organisation,period,peer_mentor_id,peer_mentor_handle,local_association,line,from_count,tier,rate_valid_from,count,rate,amount,currency,pay_code",
-            who + ",band,1,,2026-01-01,2,0.00,0.00,NOK,",
-            who + ",band,3,,2026-01-01,1,500.00,500.00,NOK,LA101",
-            who + ",tier_bonus,,3,2026-01-01,1,1000.00,1000.00,NOK,LA110",
-            who + ",total,,,,3,,1500.00,NOK,",
+            "organisation,period,peer_mentor_id,peer_mentor_handle,local_association,line,from_count,tier,rate_valid_from,count,rate,amount,currency,pay_code,corrects_period",
+            who + ",band,1,,2026-01-01,2,0.00,0.00,NOK,,",
+            who + ",band,3,,2026-01-01,1,500.00,500.00,NOK,LA101,",
+            who + ",tier_bonus,,3,2026-01-01,1,1000.00,1000.00,NOK,LA110,",
+            who + ",total,,,,3,,1500.00,NOK,,",
             "",
         ])
         #expect(try await report("2026-11").1.dropFirst().map { $0.replacingOccurrences(of: ",2026-11,", with: ",2026,") } == Array(lines.dropFirst()), "the month holds it all")
@@ -65,9 +65,9 @@ struct HonorariumReportTests {
         #expect(try await report("2026-10").1.count == 2, "another month: the header only")
         let (_, excel) = try await report("2026", .excel)
         #expect(excel[0].hasPrefix("\u{FEFF}organisation;period;"))
-        #expect(excel[3] == who.replacingOccurrences(of: ",", with: ";") + ";tier_bonus;;3;2026-01-01;1;1000,00;1000,00;NOK;LA110", "a decimal comma for Excel")
+        #expect(excel[3] == who.replacingOccurrences(of: ",", with: ";") + ";tier_bonus;;3;2026-01-01;1;1000,00;1000,00;NOK;LA110;", "a decimal comma for Excel")
         let (_, norwegian) = try await report("2026", .standard, .nb)
-        #expect(norwegian[0] == "organisasjon,periode,likeperson_id,likeperson_brukernavn,lokallag,linje,fra_antall,nivå,sats_gjelder_fra,antall,sats,beløp,valuta,lønnsart")
+        #expect(norwegian[0] == "organisasjon,periode,likeperson_id,likeperson_brukernavn,lokallag,linje,fra_antall,nivå,sats_gjelder_fra,antall,sats,beløp,valuta,lønnsart,korrigerer_periode")
         #expect(Array(norwegian.dropFirst()) == Array(lines.dropFirst()), "only the headings change")
         #expect(try await report("2025").0 == 0)
         await #expect(throws: HonorariumError.periodInvalid) { _ = try await report("26") }
@@ -99,7 +99,76 @@ struct HonorariumReportTests {
         }
         let raced = try await lines(racing: true)
         #expect(raced == (try await lines(racing: false)))
-        #expect(raced.contains("mentor,,total,,,,20,,\(HonorariumPayroll.text(ore: 2 * 10000 + 12 * 50000 + 6 * 80000 + 100000 + 200000)),NOK,"), "\(raced)")
+        #expect(raced.contains("mentor,,total,,,,20,,\(HonorariumPayroll.text(ore: 2 * 10000 + 12 * 50000 + 6 * 80000 + 100000 + 200000)),NOK,,"), "\(raced)")
+    }
+
+    /// An instant written out, such as `2026-03-02T10:00:00Z`.
+    func at(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    @Test("closing a month: a correction before it leaves the month, one after it keeps the closed file byte for byte and is paid back in the next open month")
+    func closingAndAdjustments() async throws {
+        let database = try await TestPostgres.database()
+        let world = try await TestOrganization.make(in: database, at: at("2026-02-01T10:00:00Z"))
+        let honorarium = HonorariumStore(database: database)
+        try await honorarium.setRates(
+            try HonorariumRateSet.parse("band:1:10000,band:3:50000:LA101,bonus:3:100000:LA110", validFrom: "2026-01-01"), of: world.id, at: at("2026-02-01T10:00:00Z"))
+        var march: [AssignmentID] = []
+        for day in 2...5 {
+            let time = at("2026-03-0\(day)T10:00:00Z")
+            let id = try await world.acknowledged(at: time)
+            _ = try await world.store.transition(id, to: .completed, by: world.mentor, at: time + 600)
+            march.append(id)
+        }
+        // Before closing: the fourth is voided, and March simply leaves it out.
+        _ = try await honorarium.void(march[3], reason: "Counted twice by mistake", by: world.admin, at: at("2026-03-06T10:00:00Z"))
+        let report = HonorariumReport(database: database)
+        func text(_ period: String) async throws -> String {
+            var text = ""
+            _ = try await report.write(organization: world.id, period: period, format: .standard) { text += $0 }
+            return text
+        }
+        let who = "Blindeforbundet,2026-03,\(world.mentor.userID),mentor,"
+        let marchBefore = try await text("2026-03")
+        #expect(marchBefore.contains(who + ",band,1,,2026-01-01,2,100.00,200.00,NOK,,\r\n"), "\(marchBefore)")
+        #expect(marchBefore.contains(who + ",total,,,,3,,1700.00,NOK,,\r\n"), "\(marchBefore)")
+
+        // Out of order, unfinished, not a month: refused, nothing recorded.
+        for (period, time, problem) in [
+            ("2026-04", at("2026-05-02T10:00:00Z"), "2026-03 is still open"), ("2026-03", at("2026-03-20T10:00:00Z"), "2026-03 is not over yet"),
+            ("2026-Q1", at("2026-05-02T10:00:00Z"), "only a month"),
+        ] {
+            let error = try await #require(throws: HonorariumError.self) {
+                _ = try await report.close(organization: world.id, period: period, format: .standard, at: time)
+            }
+            #expect(error.description.contains(problem), "\(period): \(error)")
+        }
+        #expect(try await report.store.closedMonths(of: world.id).isEmpty)
+
+        let closed = try await report.close(organization: world.id, period: "2026-03", format: .standard, at: at("2026-04-01T12:00:00Z"))
+        #expect(closed.file == marchBefore)
+        #expect(closed.sha256 == SHA256.hexHash(Array(marchBefore.utf8)))
+        #expect(try await world.count("SELECT count(*) AS n FROM audit_entries WHERE action = 'honorarium.period_closed' AND details->>'file_sha256' = '\(closed.sha256)'") == 1)
+        await #expect(throws: HonorariumError.closeRefused("2026-03 is closed already")) {
+            _ = try await report.close(organization: world.id, period: "2026-03", format: .standard, at: at("2026-04-02T12:00:00Z"))
+        }
+
+        // After closing: the first is voided, which also takes the count below tier 3.
+        _ = try await honorarium.void(march[0], reason: "Not eligible after all", by: world.admin, at: at("2026-04-03T10:00:00Z"))
+        #expect(try await text("2026-03") == closed.file, "the closed month's report never changes")
+        let april = try await text("2026-04")
+        let aprilWho = who.replacingOccurrences(of: ",2026-03,", with: ",2026-04,")
+        #expect(april.contains(aprilWho + ",adjustment,1,,2026-01-01,-1,100.00,-100.00,NOK,,2026-03\r\n"), "\(april)")
+        #expect(april.contains(aprilWho + ",adjustment,,3,2026-01-01,-1,1000.00,-1000.00,NOK,LA110,2026-03\r\n"), "\(april)")
+        #expect(april.contains(aprilWho + ",total,,,,-1,,-1100.00,NOK,,\r\n"), "\(april)")
+
+        // Rates cannot be changed for a paid month; from the next one they can.
+        await #expect(throws: HonorariumError.self) {
+            try await honorarium.setRates(try HonorariumRateSet.parse("band:1:20000", validFrom: "2026-03-15"), of: world.id, at: at("2026-04-04T10:00:00Z"))
+        }
+        try await honorarium.setRates(try HonorariumRateSet.parse("band:1:20000", validFrom: "2026-04-01"), of: world.id, at: at("2026-04-04T10:00:00Z"))
+        #expect(try await text("2026-03") == closed.file)
+        _ = try await report.close(organization: world.id, period: "2026-04", format: .standard, at: at("2026-05-02T10:00:00Z"))
+        #expect(try await report.store.closedMonths(of: world.id) == ["2026-03", "2026-04"])
     }
 
     @Test("a completion at 23:30 UTC on 31 December is January's in Oslo: the count starts again at 1 and is priced as the first of the new year")
@@ -117,10 +186,10 @@ struct HonorariumReportTests {
         _ = try await world.store.transition(late, to: .completed, by: world.mentor, at: newYearsEve)
         var december = ""
         _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2026-12", format: .standard) { december += $0 }
-        #expect(december.contains(",total,,,,3,,700.00,NOK,"), "1st and 2nd at 100.00, the 3rd at 500.00: \(december)")
+        #expect(december.contains(",total,,,,3,,700.00,NOK,,"), "1st and 2nd at 100.00, the 3rd at 500.00: \(december)")
         var january = ""
         _ = try await HonorariumReport(database: database).write(organization: world.id, period: "2027-01", format: .standard) { january += $0 }
-        #expect(january.contains(",band,1,,2026-01-01,1,100.00,100.00,NOK,"), "number 1 of 2027: \(january)")
+        #expect(january.contains(",band,1,,2026-01-01,1,100.00,100.00,NOK,,"), "number 1 of 2027: \(january)")
     }
 
     @Test("pages of any size give the same report, and a hostile association name is neutralised")

@@ -40,7 +40,7 @@ struct ReportsTests {
                 ).map { "\(try $0.decode("actor_role", as: String.self)) \(try $0.decode("period", as: String.self)) \(try $0.decode("via", as: String.self))" }
             }
             #expect(pulls == ["org_admin 2026 http"], "the pull is in the audit trail: \(pulls)")
-            #expect(text.contains(",mentor,,total,,,,1,,0.00,NOK,\r\n"), "no rates set: counted, nothing paid: \(text)")
+            #expect(text.contains(",mentor,,total,,,,1,,0.00,NOK,,\r\n"), "no rates set: counted, nothing paid: \(text)")
             let month = try await get("/v1/reports/honorarium?period=2026-11")
             #expect(month.status == .ok)
             #expect(month.headers[.contentDisposition] == "attachment; filename=\"honorarium-2026-11.csv\"")

@@ -14,13 +14,14 @@ struct RowLevelSecurityTests {
         "organizations", "local_associations", "users", "device_keys", "contacts", "assignments", "assignment_recipients",
         "assignment_events", "audit_entries", "notifications", "feed_tokens", "honorarium_counters", "honorarium_threshold_events",
         "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments", "honorarium_rate_sets",
-        "honorarium_rates",
+        "honorarium_rates", "honorarium_closed_periods",
     ]
 
     /// Besides the privileges and the policy (42501), the walls that refuse a foreign write before
-    /// the policy is checked: the immutable fields of an assignment, and the reference check of the
-    /// honorarium entries (an assignment of the row's own organisation).
-    static let earlierWall: [String: String] = ["assignments": "AD004", "honorarium_entries": "23503"]
+    /// the policy is checked: the immutable fields of an assignment, the reference check of the
+    /// honorarium entries (an assignment of the row's own organisation), and closed months, which
+    /// are append-only.
+    static let earlierWall: [String: String] = ["assignments": "AD004", "honorarium_entries": "23503", "honorarium_closed_periods": "AD003"]
 
     /// An INSERT of a copy of one of A's (`$1`) rows, relabelled as B's (`$2`), naming every column
     /// a client may write (not identity or generated ones).
@@ -81,6 +82,9 @@ struct RowLevelSecurityTests {
             try db.execute("INSERT INTO honorarium_rate_sets (organization_id, valid_from, created_at) VALUES ($1, '2026-01-01', $2)", [org.id, start])
             try db.execute(
                 "INSERT INTO honorarium_rates (organization_id, valid_from, kind, threshold, amount_ore) VALUES ($1, '2026-01-01', 'band', 3, 50000)", [org.id])
+            try db.execute(
+                "INSERT INTO honorarium_closed_periods (organization_id, period, closed_at, file_sha256) VALUES ($1, '2026-01', $2, $3)",
+                [org.id, start, [UInt8](repeating: 7, count: 32)])
         }
     }
 

@@ -15,6 +15,7 @@ public enum MigrationCatalog {
         ProvenScopes.migration,
         ErasureEpochs.migration,
         HonorariumRates.migration,
+        HonorariumClosedPeriods.migration,
     ]
 }
 
