@@ -34,6 +34,26 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(statement))))
     }
 
+    func honorariumRates(_ input: Operations.HonorariumRates.Input) async throws -> Operations.HonorariumRates.Output {
+        let user = try RequestScope.requireUser()
+        guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
+        let sets = try await honorarium.rateSets(of: user.organizationID)
+        return .ok(.init(body: .json(sets.map(Components.Schemas.HonorariumRateSet.init))))
+    }
+
+    func setHonorariumRates(_ input: Operations.SetHonorariumRates.Input) async throws -> Operations.SetHonorariumRates.Output {
+        let user = try RequestScope.requireUser()
+        guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
+        guard case .json(let body) = input.body else { throw RequestError.malformedBody }
+        let rates = HonorariumRateSet(
+            validFrom: input.path.validFrom, currency: body.currency ?? "NOK",
+            rates: body.rates.map {
+                HonorariumRate(kind: $0.kind == .band ? .band : .tierBonus, threshold: $0.threshold, amountOre: $0.amountOre, payCode: $0.payCode)
+            })
+        try await honorarium.setRates(rates, of: user.organizationID, by: .user(user.context), at: now())
+        return .ok(.init(body: .json(.init(rates))))
+    }
+
     func honorariumReport(_ input: Operations.HonorariumReport.Input) async throws -> Operations.HonorariumReport.Output {
         let user = try RequestScope.requireUser()
         guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }

@@ -95,6 +95,16 @@ extension Components.Schemas.OverviewEntry {
     }
 }
 
+extension Components.Schemas.HonorariumRateSet {
+    init(_ set: HonorariumRateSet) {
+        self.init(
+            validFrom: set.validFrom, currency: set.currency,
+            rates: set.rates.map {
+                .init(kind: $0.kind == .band ? .band : .tierBonus, threshold: $0.threshold, amountOre: $0.amountOre, payCode: $0.payCode)
+            })
+    }
+}
+
 extension Components.Schemas.HonorariumStatement {
     init(_ statement: HonorariumStatement) {
         self.init(

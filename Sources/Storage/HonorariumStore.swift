@@ -266,9 +266,9 @@ public struct HonorariumStore: Sendable {
 
     /// Sets the organisation's rates from `rates.validFrom` on, replacing a set that starts the
     /// same day (audited). Checked first (`honorarium_rates_invalid`).
-    public func setRates(_ rates: HonorariumRateSet, of organization: OrganizationID, at time: Date) async throws {
+    public func setRates(_ rates: HonorariumRateSet, of organization: OrganizationID, by actor: Principal = .system, at time: Date) async throws {
         try rates.validate()
-        try await database.transaction(.tenant(organization, actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: actor)) { db in
             try Self.lockPayroll(of: organization, on: db)
             if let closed = try Self.latestClosedMonth(of: organization, on: db), String(rates.validFrom.prefix(7)) <= closed {
                 throw HonorariumError.ratesInvalid("\(closed) is closed and paid, so rates can start from the month after it at the earliest")

@@ -157,6 +157,12 @@ struct AccessMatrixTests {
                 name: "GET /v1/reports/honorarium", prepare: { _ in (.get, "/v1/reports/honorarium?period=2026", nil, nil) },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
             Case(
+                name: "GET /v1/honorarium-rates", prepare: { _ in (.get, "/v1/honorarium-rates", nil, nil) },
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+            Case(
+                name: "PUT /v1/honorarium-rates/{valid_from}", prepare: { _ in (.put, "/v1/honorarium-rates/2026-12-01", #"{"rates":[{"kind":"band","threshold":3,"amount_ore":50000}]}"#, nil) },
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+            Case(
                 name: "GET /v1/audit/extract", prepare: { _ in (.get, "/v1/audit/extract?from=2026-01-01&to=2026-12-31", nil, nil) },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
             Case(name: "POST /v1/users/{user}/feed (me)", prepare: { _ in (.post, "/v1/users/me/feed", nil, nil) }, expected: everyone(.created)),

@@ -41,6 +41,32 @@ struct ReportsTests {
             }
             #expect(pulls == ["org_admin 2026 http"], "the pull is in the audit trail: \(pulls)")
             #expect(text.contains(",mentor,,total,,,,1,,0.00,NOK,,\r\n"), "no rates set: counted, nothing paid: \(text)")
+            #expect(String(buffer: try await get("/v1/honorarium-rates").body) == "[]")
+            // Rates over the API: set, read back, refused when wrong, and then the report pays.
+            func put(_ uri: String, _ body: String, token: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: uri, method: .put, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: ByteBuffer(string: body))
+            }
+            let rates = #"{"rates":[{"kind":"band","threshold":1,"amount_ore":25000,"pay_code":"LA101"},{"kind":"tier_bonus","threshold":3,"amount_ore":100000}]}"#
+            #expect(try await put("/v1/honorarium-rates/2026-11-01", rates, token: world.mentorToken).status == .forbidden)
+            let saved = try await put("/v1/honorarium-rates/2026-11-01", rates, token: adminToken)
+            #expect(saved.status == .ok)
+            #expect(String(buffer: saved.body).contains(#""valid_from":"2026-11-01""#))
+            let listed = String(buffer: try await get("/v1/honorarium-rates").body)
+            #expect(listed.contains(#""amount_ore":25000"#) && listed.contains(#""pay_code":"LA101""#), "\(listed)")
+            for (body, day, code) in [
+                (#"{"rates":[{"kind":"band","threshold":1,"amount_ore":-5}]}"#, "2026-11-01", "honorarium_rates_invalid"),
+                (#"{"rates":[{"kind":"band","threshold":1,"amount_ore":5},{"kind":"band","threshold":1,"amount_ore":6}]}"#, "2026-11-01", "honorarium_rates_invalid"),
+                (#"{"rates":[{"kind":"band","threshold":1,"amount_ore":5}]}"#, "2026-02-30", "honorarium_rates_invalid"),
+                (#"{"rates":[{"kind":"band","threshold":1,"amount_ore":5.5}]}"#, "2026-11-01", "malformed_request"),
+                (#"{"rates":[{"kind":"tip","threshold":1,"amount_ore":5}]}"#, "2026-11-01", "malformed_request"),
+            ] {
+                let refused = try await put("/v1/honorarium-rates/\(day)", body, token: adminToken)
+                #expect(refused.status.code / 100 == 4, "\(body)")
+                #expect(problemCode(refused) == code, "\(body): \(String(buffer: refused.body))")
+            }
+            #expect(String(buffer: try await get("/v1/honorarium-rates").body).contains(#""amount_ore":25000"#), "a refused set changes nothing")
+            #expect(String(buffer: try await get("/v1/reports/honorarium?period=2026").body).contains(",mentor,,band,1,,2026-11-01,1,250.00,250.00,NOK,LA101,"))
             let month = try await get("/v1/reports/honorarium?period=2026-11")
             #expect(month.status == .ok)
             #expect(month.headers[.contentDisposition] == "attachment; filename=\"honorarium-2026-11.csv\"")
