@@ -49,8 +49,10 @@ public struct IssuedToken: Sendable, Hashable, Codable {
 
 /// Organisations, local associations, users and bearer tokens.
 ///
-/// Admin commands act in the system scope (the operator on the server), and every change writes an
-/// audit entry in the same transaction, with ids only. Tokens are 32 random bytes, shown once as
+/// Admin commands act in the organisation's own scope with the actor `system` (the operator on the
+/// server); finding an organisation by name goes through the organisation directory, the one
+/// look-up that spans organisations. Every change writes an audit entry in the same transaction,
+/// with ids only. Tokens are 32 random bytes, shown once as
 /// `adt_` and base64url; only their SHA-256 is stored.
 public struct AccountStore: Sendable {
     public let database: Database
