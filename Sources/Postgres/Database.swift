@@ -128,17 +128,10 @@ public final class Database: Sendable {
         }
     }
 
-    /// Whether the owner's connection is a login of its own (the embedded default, or
-    /// `DATABASE_OWNER_URL`), rather than the application's.
-    public var hasSeparateOwner: Bool {
-        if case .external(_, nil) = configuration.location { return false }
-        return true
-    }
-
     /// Runs `body` in one transaction in the given scope, proven with the newest scope-proof key:
     /// everything it does commits together or not at all. See ``TransactionScope`` for what each
-    /// scope may see. Every statement in it is
-    /// bounded by the configuration's statement and lock timeouts.
+    /// scope may see. Every statement in it is bounded by the configuration's statement and lock
+    /// timeouts.
     public func transaction<Result: Sendable>(
         _ scope: TransactionScope,
         _ body: @escaping @Sendable (PostgresConnection) throws -> Result
