@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EnvelopeTests",
-            dependencies: ["Envelope", "AssignmentCore", "CSodium"],
+            dependencies: ["Envelope", "AssignmentCore", "CSodium", "DatabaseTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .target(

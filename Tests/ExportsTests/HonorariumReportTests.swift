@@ -1,6 +1,6 @@
 import AssignmentCore
-import DatabaseTestSupport
 import Envelope
+import DatabaseTestSupport
 import Exports
 import Foundation
 import Storage
@@ -221,5 +221,77 @@ struct HonorariumReportTests {
         let lines = reports[0].components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
         #expect(lines.map { $0.split(separator: ",")[3] } == ["ada", "bo", "cy", "di", "ed"])
         #expect(lines.allSatisfy { $0.contains(",\"'=cmd|' /C calc'!A0\",") || $0.contains(",'=cmd|' /C calc'!A0,") }, "\(lines.first ?? "")")
+    }
+}
+
+/// Random cells through the CSV writer: read back by an RFC 4180 reader, every field is what was
+/// written (with the apostrophe a formula-like cell gets), and no line breaks out of its record.
+@Suite("Fuzzing the CSV writer")
+struct CSVFuzzTests {
+    /// A strict RFC 4180 reader for one record (with its CRLF), over Unicode scalars (a CR LF
+    /// inside a quoted field is two of them, though one Swift `Character`).
+    static func read(_ line: String, separator: Character) -> [String]? {
+        let separator = separator.unicodeScalars.first!
+        let quote: Unicode.Scalar = "\"", cr: Unicode.Scalar = "\r", lf: Unicode.Scalar = "\n"
+        var scalars = Array(line.unicodeScalars)
+        guard scalars.suffix(2) == [cr, lf] else { return nil }
+        scalars.removeLast(2)
+        var fields: [String] = []
+        var field = String.UnicodeScalarView()
+        var index = 0
+        while index <= scalars.count {
+            if index < scalars.count, scalars[index] == quote {
+                index += 1
+                while true {
+                    guard index < scalars.count else { return nil }
+                    if scalars[index] == quote {
+                        if index + 1 < scalars.count, scalars[index + 1] == quote {
+                            field.append(quote)
+                            index += 2
+                            continue
+                        }
+                        index += 1
+                        break
+                    }
+                    field.append(scalars[index])
+                    index += 1
+                }
+                guard index == scalars.count || scalars[index] == separator else { return nil }
+            } else {
+                while index < scalars.count, scalars[index] != separator {
+                    if [quote, cr, lf].contains(scalars[index]) { return nil }
+                    field.append(scalars[index])
+                    index += 1
+                }
+            }
+            fields.append(String(field))
+            field = String.UnicodeScalarView()
+            index += 1
+        }
+        return fields
+    }
+
+    @Test("random cells survive the writer, formula-like ones neutralised, plain numbers kept")
+    func randomCells() {
+        var generator = SeededGenerator(seed: 4180)
+        let alphabet = Array("ab,;\"'\r\n\t=+-@ 0123456789.æøÅ")
+        for format in [CSVFormat.standard, .excel] {
+            for _ in 0..<FuzzIterations.value {
+                let fields = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
+                    String((0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+                }
+                let line = format.line(fields)
+                guard let back = Self.read(line, separator: format.separator) else {
+                    Issue.record("not one RFC 4180 record: \(line.debugDescription)")
+                    return
+                }
+                let expected = fields.map { field -> String in
+                    let number = field.range(of: "^-?[0-9]+([.,][0-9]+)?$", options: .regularExpression) != nil
+                    guard !number, let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return field }
+                    return "'" + field
+                }
+                #expect(back == expected, "\(fields) → \(line.debugDescription)")
+            }
+        }
     }
 }
