@@ -174,6 +174,30 @@ struct CalendarFeedTests {
         #expect(try parseFeed(text).events.map(\.summary).contains(long.trimmingCharacters(in: .whitespaces)))
     }
 
+    @Test("fuzzing the iCal writer: random event texts (separators, backslashes, non-ASCII, long) come back intact through libical, lines folded and CRLF")
+    func randomTexts() async throws {
+        let database = try await TestPostgres.database()
+        let world = try await TestOrganization.make(in: database, at: start)
+        _ = try await world.dispatch(at: start)
+        let feeds = FeedStore(database: database)
+        let issued = try await feeds.issue(for: "mentor", in: world.id, language: "nb", serverKeyVersion: 1, at: start)
+        let subject = try #require(try await feeds.resolve(token: issued.token))
+        let assignments = try await feeds.assignments(of: subject)
+        let serverKey = try ServerKey.generate()
+        let alphabet = Array("ab,;:\\ æøå€𝄞\"'<>&=+-@ 0123456789")
+        var generator = SeededGenerator(seed: 5545)
+        for _ in 0..<max(1, FuzzIterations.value / 10) {
+            let summary = String((0..<Int.random(in: 1...120, using: &generator)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+                .trimmingCharacters(in: .whitespaces)
+            guard !summary.isEmpty, !summary.contains("{{") else { continue }
+            let texts = try TextCatalog(sources: [.nb: "feed.event.contact_deadline = \(summary)\nfeed.calendar_name = Oppdrag"])
+            let text = try CalendarFeed(serverKey: serverKey, texts: texts).render(subject, assignments: assignments)
+            #expect(text.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 75 }, "folded at 75 octets")
+            #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "no bare line feeds")
+            #expect(try parseFeed(text).events.map(\.summary).contains(summary), "\(summary.debugDescription)")
+        }
+    }
+
     @Test("an organisation in a zone libical does not know gets UTC times, still valid")
     func unknownZone() async throws {
         let database = try await TestPostgres.database()
