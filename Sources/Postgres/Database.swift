@@ -111,6 +111,18 @@ public final class Database: Sendable {
         try await threadPool.shutdownGracefully()
     }
 
+    /// Starts the embedded cluster again when it is not running (it was killed, or crashed): what
+    /// `serve` checks every few seconds. Returns whether it had to; `false` with `DATABASE_URL`.
+    /// The pool notices broken connections by itself and replaces them.
+    public func restartEmbeddedIfStopped() async throws -> Bool {
+        guard let cluster = embedded?.cluster else { return false }
+        return try await threadPool.runIfActive {
+            if case .running = cluster.state() { return false }
+            _ = try cluster.acquire()
+            return true
+        }
+    }
+
     /// Borrows one of the application's connections outside any transaction (a health check).
     /// Row-level security hides every organisation's rows here.
     public func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> Result) async throws -> Result {

@@ -42,6 +42,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
         logger: logger)
     // Services stop in the reverse order: the job runner first, then the HTTP client, the database last.
     application.addServices(DatabaseService(database: database))
+    if let interval = configuration.embeddedDatabaseCheckInterval, database.embedded != nil {
+        application.addServices(EmbeddedDatabaseWatchdog(database: database, interval: interval, logger: logger))
+    }
     if configuration.jobInterval != nil || configuration.notificationInterval != nil {
         var delivery: NotificationDeliveryJob?
         if configuration.notificationInterval != nil {

@@ -28,15 +28,20 @@ public struct ServerConfiguration: Sendable {
     /// How many failed bearer tokens one client address may present per minute before further
     /// failures are answered 429 (a valid token always gets in).
     public var signInFailureLimit: Int
+    /// How often `serve` checks that the embedded PostgreSQL it runs on is still running, and
+    /// starts it again when it is not (it was killed); `nil`: never (with `DATABASE_URL` it does
+    /// nothing anyway).
+    public var embeddedDatabaseCheckInterval: Duration?
 
     public static let defaultSignInFailureLimit = 10
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
         serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60), publicURL: String? = nil,
-        signInFailureLimit: Int = Self.defaultSignInFailureLimit
+        signInFailureLimit: Int = Self.defaultSignInFailureLimit, embeddedDatabaseCheckInterval: Duration? = .seconds(2)
     ) {
         self.signInFailureLimit = signInFailureLimit
+        self.embeddedDatabaseCheckInterval = embeddedDatabaseCheckInterval
         self.publicURL = publicURL
         self.host = host
         self.port = port

@@ -25,7 +25,8 @@ struct DatabaseOutageTests {
             location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 4, connectionWait: .seconds(2))
         let clock = self.clock
         let application = try await buildApplication(
-            configuration: ServerConfiguration(port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
+            configuration: ServerConfiguration(
+                port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil, embeddedDatabaseCheckInterval: nil),
             logger: TestPostgres.logger)
         let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
         let token = try await Database.using(
@@ -71,6 +72,68 @@ struct DatabaseOutageTests {
             }
             #expect(recovered, "the server serves again by itself")
             #expect(try await get("/healthz").status == .ok)
+            for _ in 0..<10 { #expect(try await get("/v1/assignments").status == .ok, "no broken connection is handed out again") }
+        }
+    }
+
+    @Test("the embedded PostgreSQL killed with SIGKILL under load: requests get 503, and the server starts it again by itself and serves")
+    func killedPostmasterIsRestarted() async throws {
+        let folder = "/tmp/dispatch-killed-\(UUID().uuidString.prefix(8))"
+        defer {
+            if let cluster = try? ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let configuration = DatabaseConfiguration(
+            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys),
+            erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 4, connectionWait: .seconds(2))
+        let clock = self.clock
+        let application = try await buildApplication(
+            configuration: ServerConfiguration(
+                port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil,
+                embeddedDatabaseCheckInterval: .milliseconds(500)),
+            logger: TestPostgres.logger)
+        let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
+        let token = try await Database.using(
+            DatabaseConfiguration(
+                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
+                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 1),
+            logger: TestPostgres.logger
+        ) { database in
+            let accounts = AccountStore(database: database)
+            let organization = try await accounts.createOrganization(name: "Killed", at: clock.now)
+            _ = try await accounts.addUser(to: organization.id, handle: "kari", role: .coordinator, at: clock.now)
+            return try await accounts.issueToken(for: "kari", in: organization.id, lifetime: 86_400, at: clock.now).token
+        }
+
+        try await application.test(.live) { client in
+            func get(_ uri: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"])
+            }
+            #expect(try await get("/v1/me").status == .ok)
+            guard case .running(let pid) = cluster.state() else {
+                Issue.record("the embedded cluster is not running")
+                return
+            }
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<20 { group.addTask { try await get("/v1/assignments").status } }
+                #expect(kill(pid, SIGKILL) == 0)
+                for try await status in group { #expect(status == .ok || status == .serviceUnavailable, "\(status)") }
+            }
+            // Nobody runs `dispatch db start`: the server's watchdog starts it again.
+            var recovered = false
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !recovered && ContinuousClock.now < deadline {
+                let status = try await get("/v1/me").status
+                #expect(status == .ok || status == .serviceUnavailable, "\(status)")
+                recovered = status == .ok
+                if !recovered { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(recovered, "the server serves again by itself")
+            guard case .running(let restarted) = cluster.state() else {
+                Issue.record("not running after the restart")
+                return
+            }
+            #expect(restarted != pid, "a new postmaster")
             for _ in 0..<10 { #expect(try await get("/v1/assignments").status == .ok, "no broken connection is handed out again") }
         }
     }
