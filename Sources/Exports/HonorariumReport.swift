@@ -51,18 +51,20 @@ public struct HonorariumReport: Sendable {
     public func close(
         organization id: OrganizationID, period text: String, format: CSVFormat, language: Language = .en, at time: Date
     ) async throws -> (file: String, sha256: String) {
-        let period = try Self.validate(period: text)
-        let renderer = HonorariumReportRenderer(
-            organization: try await store.organization(id), rateSets: try await store.rateSets(of: id), period: period, format: format, language: language)
-        let file = try await store.close(period, of: id, at: time) { rows in renderer.heading() + renderer.lines(for: rows) }
+        let renderer = try await renderer(organization: id, period: text, format: format, language: language)
+        let file = try await store.close(renderer.period, of: id, at: time) { rows in renderer.heading() + renderer.lines(for: rows) }
         return (file, SHA256.hexHash(Array(file.utf8)))
     }
 
     private func cursor(organization id: OrganizationID, period text: String, format: CSVFormat, language: Language) async throws -> HonorariumReportCursor {
+        HonorariumReportCursor(store: store, renderer: try await renderer(organization: id, period: text, format: format, language: language), pageSize: pageSize)
+    }
+
+    /// Checks the period, then reads the organisation and its rates the report is made with.
+    private func renderer(organization id: OrganizationID, period text: String, format: CSVFormat, language: Language) async throws -> HonorariumReportRenderer {
         let period = try Self.validate(period: text)
-        let renderer = HonorariumReportRenderer(
+        return HonorariumReportRenderer(
             organization: try await store.organization(id), rateSets: try await store.rateSets(of: id), period: period, format: format, language: language)
-        return HonorariumReportCursor(store: store, renderer: renderer, pageSize: pageSize)
     }
 }
 

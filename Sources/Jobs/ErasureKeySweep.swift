@@ -37,10 +37,10 @@ public enum ErasureKeySweep {
     public static func run(database: Database, at time: Date, dryRun: Bool) async throws -> ErasureReport {
         let store = SweepStore(database: database)
         let keyring = database.erasureKeyring
-        let live = try await store.liveErasureEpochs()
+        let live = try await store.liveSealedKeys()
         let held = try keyring.epochs()
-        let doomed = ErasurePolicy.destroyable(held: held, live: Set(live.keys), at: time)
-        let missing = try await ErasureKeyringStatus.inspect(database).missing.map(\.epoch)
+        let doomed = ErasurePolicy.destroyable(held: held, live: Set(live.map(\.epoch)), at: time)
+        let missing = try ErasureKeyringStatus.missing(in: live, keyring: keyring).map(\.epoch)
         let destroyed = dryRun ? doomed : try keyring.destroy(doomed)
         let remaining = held.filter { !destroyed.contains($0) }
         let lifetime = try await store.longestAssignmentLifetime()

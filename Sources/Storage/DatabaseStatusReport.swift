@@ -109,21 +109,19 @@ public struct ErasureKeyringStatus: Sendable, Codable, Hashable {
         case epochsHeld = "epochs_held"
     }
 
-    /// Reads the live days as the owner (they span every organisation) and compares them with the file.
+    /// Reads the live wrapped sealed keys (``SweepStore/liveSealedKeys()``) and compares them
+    /// with the keyring file.
     public static func inspect(_ database: Database) async throws -> ErasureKeyringStatus {
         let keyring = database.erasureKeyring
-        let live = try await database.withOwnerConnection { db in
-            try db.query(
-                """
-                SELECT erasure_epoch, substring(sealed_key FROM 1 FOR $1) AS key_id, count(*) AS n FROM assignment_recipients
-                 WHERE sealed_key IS NOT NULL AND erasure_epoch IS NOT NULL GROUP BY 1, 2 ORDER BY 1
-                """, [ErasureKeyring.keyIDByteCount]
-            ).map { (try $0.decode("erasure_epoch", as: ErasureEpoch.self), try $0.decode("key_id", as: [UInt8].self), try $0.decode("n", as: Int.self)) }
-        }
-        var missing: [ErasureEpoch: Int] = [:]
-        for (epoch, keyID, count) in live where try !keyring.holds(epoch, keyID: keyID) { missing[epoch, default: 0] += count }
         return ErasureKeyringStatus(
             path: keyring.path, epochsHeld: try keyring.epochs().count,
-            missing: missing.keys.sorted().map { MissingEpoch(epoch: $0, sealedKeys: missing[$0]!) })
+            missing: try missing(in: try await SweepStore(database: database).liveSealedKeys(), keyring: keyring))
+    }
+
+    /// The days among `live` whose sealed keys were wrapped by a key the keyring does not hold.
+    public static func missing(in live: [LiveSealedKeys], keyring: ErasureKeyring) throws -> [MissingEpoch] {
+        var missing: [ErasureEpoch: Int] = [:]
+        for keys in live where try !keyring.holds(keys.epoch, keyID: keys.keyID) { missing[keys.epoch, default: 0] += keys.count }
+        return missing.keys.sorted().map { MissingEpoch(epoch: $0, sealedKeys: missing[$0]!) }
     }
 }

@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Foundation
 import Postgres
 
@@ -237,17 +238,16 @@ public struct SweepStore: Sendable {
         }
     }
 
-    /// The days whose erasure key still wraps a live sealed key, with how many (`nil`: stored bare,
-    /// from before migration 0010 and not wrapped yet).
-    public func liveErasureEpochs() async throws -> [ErasureEpoch: Int] {
+    /// The live wrapped sealed keys, counted by day and by the id of the erasure key that wrapped
+    /// them (rows from before migration 0010 that are not wrapped yet are left out).
+    public func liveSealedKeys() async throws -> [LiveSealedKeys] {
         try await database.transaction(.scheduler) { db in
-            var live: [ErasureEpoch: Int] = [:]
-            for row in try db.query(
-                "SELECT erasure_epoch, count(*) AS n FROM assignment_recipients WHERE sealed_key IS NOT NULL AND erasure_epoch IS NOT NULL GROUP BY 1")
-            {
-                live[try row.decode("erasure_epoch", as: ErasureEpoch.self)] = try row.decode("n")
-            }
-            return live
+            try db.query(
+                """
+                SELECT erasure_epoch, substring(sealed_key FROM 1 FOR $1) AS key_id, count(*) AS n FROM assignment_recipients
+                 WHERE sealed_key IS NOT NULL AND erasure_epoch IS NOT NULL GROUP BY 1, 2 ORDER BY 1
+                """, [ErasureKeyring.keyIDByteCount]
+            ).map { LiveSealedKeys(epoch: try $0.decode("erasure_epoch"), keyID: try $0.decode("key_id"), count: try $0.decode("n")) }
         }
     }
 
@@ -259,6 +259,13 @@ public struct SweepStore: Sendable {
                 ?? OrganizationSettings.defaultAssignmentLifetimeDays
         }
     }
+}
+
+/// Live wrapped sealed keys of one day, wrapped by one erasure key.
+public struct LiveSealedKeys: Sendable, Hashable {
+    public var epoch: ErasureEpoch
+    public var keyID: [UInt8]
+    public var count: Int
 }
 
 /// Dead row versions waiting for `VACUUM` in one table.

@@ -46,27 +46,29 @@ public enum PlaintextSearch {
     /// Every file at the given paths (files, or folders searched through) whose bytes contain any
     /// of `needles`, with the needle found.
     public static func files(containingAny needles: [String], at paths: [String]) -> [String] {
-        files(at: paths).flatMap { file, data in
-            needles.filter { data.range(of: Data($0.utf8)) != nil }.map { "\(file) (\($0.prefix(12))…)" }
-        }
+        hits(at: paths) { data in needles.filter { data.range(of: Data($0.utf8)) != nil }.map { "\($0.prefix(12))…" } }
     }
 
     /// Every file at the given paths (files, or folders searched through) whose bytes contain any
     /// of the byte strings `needles` (keys, which are not text).
     public static func files(containingBytes needles: [[UInt8]], at paths: [String]) -> [String] {
-        files(at: paths).flatMap { file, data in
-            needles.indices.filter { data.range(of: Data(needles[$0])) != nil }.map { "\(file) (needle \($0))" }
-        }
+        hits(at: paths) { data in needles.indices.filter { data.range(of: Data(needles[$0])) != nil }.map { "needle \($0)" } }
     }
 
-    /// Every readable file at the given paths (files, or folders searched through), with its bytes.
-    static func files(at paths: [String]) -> [(String, Data)] {
-        paths.flatMap { path -> [(String, Data)] in
+    /// Reads every file at the given paths (files, or folders searched through) one at a time, so
+    /// a large WAL folder never sits in memory whole, and names what `found` finds in each.
+    static func hits(at paths: [String], _ found: (Data) -> [String]) -> [String] {
+        var hits: [String] = []
+        for path in paths {
             var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return [] }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { continue }
             let files = isFolder.boolValue ? ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []).map { path + "/" + $0 } : [path]
-            return files.compactMap { file in FileManager.default.contents(atPath: file).map { (file, $0) } }
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                hits += found(data).map { "\(file) (\($0))" }
+            }
         }
+        return hits
     }
 
     /// Every regular file under `folder` whose bytes contain `marker`.

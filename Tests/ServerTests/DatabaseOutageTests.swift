@@ -14,31 +14,43 @@ import Testing
 struct DatabaseOutageTests {
     let clock = TestClock(Date(timeIntervalSince1970: 1_795_000_000))
 
-    @Test("while PostgreSQL is stopped every request is a prompt 503 database_unavailable with Retry-After; started again, the same server serves")
-    func stopAndStart() async throws {
-        let folder = "/tmp/dispatch-outage-\(UUID().uuidString.prefix(8))"
-        defer {
-            if let cluster = try? ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger) { _ = try? cluster.stop() }
-            try? FileManager.default.removeItem(atPath: folder)
-        }
+    /// The server on an embedded cluster of its own in `folder` (checked every `checkInterval`,
+    /// or never), and a coordinator's token on it.
+    func serverOnItsOwnCluster(in folder: String, checkInterval: Duration?) async throws -> (some ApplicationProtocol, ManagedCluster, String) {
         let configuration = DatabaseConfiguration(
-            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 4, connectionWait: .seconds(2))
+            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys),
+            erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 4, connectionWait: .seconds(2))
         let clock = self.clock
         let application = try await buildApplication(
             configuration: ServerConfiguration(
-                port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil, embeddedDatabaseCheckInterval: nil),
+                port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil, embeddedDatabaseCheckInterval: checkInterval),
             logger: TestPostgres.logger)
         let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
         let token = try await Database.using(
             DatabaseConfiguration(
                 location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
-                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 1), logger: TestPostgres.logger
+                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 1),
+            logger: TestPostgres.logger
         ) { database in
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "Outage", at: clock.now)
             _ = try await accounts.addUser(to: organization.id, handle: "kari", role: .coordinator, at: clock.now)
             return try await accounts.issueToken(for: "kari", in: organization.id, lifetime: 86_400, at: clock.now).token
         }
+        return (application, cluster, token)
+    }
+
+    /// Stops the cluster in `folder` if it runs, and deletes the folder.
+    static func remove(_ folder: String) {
+        if let cluster = try? ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger) { _ = try? cluster.stop() }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    @Test("while PostgreSQL is stopped every request is a prompt 503 database_unavailable with Retry-After; started again, the same server serves")
+    func stopAndStart() async throws {
+        let folder = "/tmp/dispatch-outage-\(UUID().uuidString.prefix(8))"
+        defer { Self.remove(folder) }
+        let (application, cluster, token) = try await serverOnItsOwnCluster(in: folder, checkInterval: nil)
 
         try await application.test(.live) { client in
             func get(_ uri: String) async throws -> TestResponse {
@@ -79,31 +91,8 @@ struct DatabaseOutageTests {
     @Test("the embedded PostgreSQL killed with SIGKILL under load: requests get 503, and the server starts it again by itself and serves")
     func killedPostmasterIsRestarted() async throws {
         let folder = "/tmp/dispatch-killed-\(UUID().uuidString.prefix(8))"
-        defer {
-            if let cluster = try? ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger) { _ = try? cluster.stop() }
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-        let configuration = DatabaseConfiguration(
-            location: .embedded(dataDirectory: folder, binDirectory: nil), scopeProofKeys: .keys(TestPostgres.scopeProofKeys),
-            erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 4, connectionWait: .seconds(2))
-        let clock = self.clock
-        let application = try await buildApplication(
-            configuration: ServerConfiguration(
-                port: 0, database: configuration, now: { clock.now }, notificationInterval: nil, jobInterval: nil,
-                embeddedDatabaseCheckInterval: .milliseconds(500)),
-            logger: TestPostgres.logger)
-        let cluster = try ManagedCluster(dataDirectory: folder, logger: TestPostgres.logger)
-        let token = try await Database.using(
-            DatabaseConfiguration(
-                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
-                scopeProofKeys: .keys(TestPostgres.scopeProofKeys), erasureKeyringPath: folder + "/erasure.keyring", maximumConnections: 1),
-            logger: TestPostgres.logger
-        ) { database in
-            let accounts = AccountStore(database: database)
-            let organization = try await accounts.createOrganization(name: "Killed", at: clock.now)
-            _ = try await accounts.addUser(to: organization.id, handle: "kari", role: .coordinator, at: clock.now)
-            return try await accounts.issueToken(for: "kari", in: organization.id, lifetime: 86_400, at: clock.now).token
-        }
+        defer { Self.remove(folder) }
+        let (application, cluster, token) = try await serverOnItsOwnCluster(in: folder, checkInterval: .milliseconds(500))
 
         try await application.test(.live) { client in
             func get(_ uri: String) async throws -> TestResponse {
