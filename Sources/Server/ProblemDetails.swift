@@ -86,6 +86,8 @@ public enum ProblemMapping {
             return databaseUnavailable
         case let error as PostgresError where error.kind == .connection || unavailableStates.contains(error.sqlState ?? ""):
             return databaseUnavailable
+        case let error as PostgresError where storageFullStates.contains(error.sqlState ?? ""):
+            return databaseStorageFull
         case let error as DomainError:
             return ProblemDetails(status: status(of: error), code: error.code, detail: error.message)
         case let error as RequestError:
@@ -166,6 +168,15 @@ public enum ProblemMapping {
     /// and connection failures (class 08).
     static let unavailableStates: Set<String> = ["57014", "55P03", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]
 
+    /// The database's disk is full: the statement failed, its transaction rolled back, so nothing
+    /// of the request was saved, and the same request succeeds once there is space again.
+    static let databaseStorageFull = ProblemDetails(
+        status: .serviceUnavailable, code: "database_storage_full",
+        detail: "The service's database has run out of disk space, so nothing of this request was saved. Try again later.")
+
+    /// SQLSTATE of a full disk (disk_full: "could not extend file … No space left on device").
+    static let storageFullStates: Set<String> = ["53100"]
+
     /// How long a client waits before trying again after a 503.
     static let retryAfterSeconds = 5
 
@@ -223,7 +234,9 @@ public enum ProblemMapping {
         }
         if problem.status == 503 {
             let error = (error as? ServerError)?.underlyingError ?? error
-            logger.warning("the database is unavailable", metadata: ["error_type": "\(String(reflecting: type(of: error)))", "sqlstate": "\((error as? PostgresError)?.sqlState ?? "-")"])
+            let message: Logger.Message = problem.code == databaseStorageFull.code
+                ? "the database is out of disk space: free space on its data folder" : "the database is unavailable"
+            logger.warning(message, metadata: ["error_type": "\(String(reflecting: type(of: error)))", "sqlstate": "\((error as? PostgresError)?.sqlState ?? "-")"])
         }
         var answer = response(for: problem)
         // Hummingbird's own errors carry headers that belong to the answer (`Allow` on a 405).
