@@ -5,6 +5,8 @@
 // The targets follow the layers of DESIGN.md §3; each imports only the layers below it:
 //
 //   DispatchCLI (the `dispatch` executable, thin)
+//   Benchmarks     `dispatch bench`: every figure of docs/performance.md, each against a baseline
+//                  doing the same work in the same run (libsodium, psql, pgbench, the cheapest endpoint)
 //   Server         Hummingbird application: the /v1 API, notification delivery, health, metrics
 //   Jobs           the scheduler and its jobs (reminders, sweeps, notification delivery), over Storage
 //   Exports        reports streamed from Storage: honorarium CSV, calendar feeds (libical), audit extracts
@@ -156,6 +158,26 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Benchmarks",
+            dependencies: [
+                "AssignmentCore",
+                "CSodium",
+                "Envelope",
+                "Postgres",
+                "Storage",
+                "Jobs",
+                "Exports",
+                "Server",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "DeviceClient",
             dependencies: [
                 "AssignmentCore",
@@ -179,6 +201,7 @@ let package = Package(
                 "Exports",
                 "Templates",
                 "Demo",
+                "Benchmarks",
                 "DeviceClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// `dispatch bench exports`: the export benchmarks of docs/performance.md.
+/// `dispatch bench all` and `dispatch bench exports`: the benchmarks of docs/performance.md.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks, measured against PostgreSQL's own tools side by side (docs/performance.md).",
-        subcommands: [BenchExportsCommand.self]
+        subcommands: [BenchAllCommand.self, BenchExportsCommand.self]
     )
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Demo
+import Benchmarks
 import Envelope
 import Foundation
 import Postgres

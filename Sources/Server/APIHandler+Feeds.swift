@@ -17,8 +17,7 @@ import Storage
 extension APIHandler {
     func calendarFeed(_ input: Operations.CalendarFeed.Input) async throws -> Operations.CalendarFeed.Output {
         let file = input.path.file
-        guard file.hasSuffix(".ics"), let subject = try await feeds.resolve(token: String(file.dropLast(4))) else { throw FeedError.noFeed }
-        let version = try await feeds.version(of: subject)
+        guard file.hasSuffix(".ics"), let (subject, version) = try await feeds.resolveWithVersion(token: String(file.dropLast(4))) else { throw FeedError.noFeed }
         let entityTag = calendar.entityTag(of: subject, version: version)
         let lastModified = HTTPDate.format(version.lastChange)
         if Self.isUnchanged(ifNoneMatch: input.headers.ifNoneMatch, ifModifiedSince: input.headers.ifModifiedSince, entityTag: entityTag, lastModified: version.lastChange) {

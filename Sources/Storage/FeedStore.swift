@@ -201,23 +201,16 @@ public struct FeedStore: Sendable {
         }
     }
 
-    /// What the feed's ETag and Last-Modified are made of.
-    public func version(of subject: FeedSubject) async throws -> FeedVersion {
-        let feed = subject.feed
-        return try await database.transaction(.tenant(feed.organizationID, actor: .system)) { db in
-            guard
-                let row = try db.query(
-                    """
-                    SELECT a.assignments, greatest(a.changed, o.updated_at, $3::timestamptz) AS last_change, o.time_zone
-                      FROM organizations o,
-                           LATERAL (SELECT count(*) AS assignments, max(updated_at) AS changed FROM assignments
-                                     WHERE organization_id = $1 AND (peer_mentor_id = $2 OR coordinator_id = $2)) a
-                     WHERE o.id = $1
-                    """, [feed.organizationID, feed.userID, feed.createdAt]
-                ).first
-            else { throw DomainError.notFound }
-            return FeedVersion(
-                assignmentCount: try row.decode("assignments"), lastChange: try row.decode("last_change"), timeZone: try row.decode("time_zone"))
+    /// ``resolve(token:)`` and ``version(of:)`` at once, in one statement outside a transaction
+    /// (migration 0013): what every poll of a calendar app costs, most of them answered `304`.
+    public func resolveWithVersion(token: String) async throws -> (FeedSubject, FeedVersion)? {
+        guard SecretToken.isWellFormed(token, prefix: Self.tokenPrefix) else { return nil }
+        let hash = SHA256.hash(Array(token.utf8))
+        return try await database.withConnection { db in
+            try db.query("SELECT * FROM dispatch_feed_version($1)", [hash]).first.map { row in
+                let subject = FeedSubject(feed: try Self.feedRecord(row), timeZone: try row.decode("time_zone"))
+                return (subject, FeedVersion(assignmentCount: try row.decode("assignments"), lastChange: try row.decode("last_change"), timeZone: subject.timeZone))
+            }
         }
     }
 

@@ -336,16 +336,22 @@ struct RowLevelSecurityTests {
             let subject = try db.query("SELECT * FROM dispatch_feed_subject($1)", [SHA256.hash(Array(feed.utf8))])
             #expect(try subject.map { try $0.decode("user_id", as: UUID.self) } == [a.peerMentor.userID.uuid])
             #expect(!subject.columns.contains("token_hash"))
+            // The poll's look-up (migration 0013): the same subject, with counts and times only.
+            let versioned = try db.query("SELECT * FROM dispatch_feed_version($1)", [SHA256.hash(Array(feed.utf8))])
+            #expect(versioned.columns == ["id", "organization_id", "user_id", "handle", "language", "created_at", "server_key_version", "time_zone", "assignments", "last_change"])
+            #expect(try versioned.map { try $0.decode("user_id", as: UUID.self) } == [a.peerMentor.userID.uuid])
         }
         let callers = try await database.withOwnerConnection { db in
             try db.query(
                 """
                 SELECT has_function_privilege('public', 'dispatch_token_principal(bytea, timestamptz)', 'EXECUTE') AS token_public,
-                       has_function_privilege('public', 'dispatch_feed_subject(bytea)', 'EXECUTE') AS feed_public
+                       has_function_privilege('public', 'dispatch_feed_subject(bytea)', 'EXECUTE') AS feed_public,
+                       has_function_privilege('public', 'dispatch_feed_version(bytea)', 'EXECUTE') AS version_public
                 """
             ).first!
         }
         #expect(try !callers.decode("token_public", as: Bool.self) && !callers.decode("feed_public", as: Bool.self), "only the tenant role may call them")
+        #expect(try !callers.decode("version_public", as: Bool.self))
         try await database.close()
     }
 

@@ -16,6 +16,7 @@ public enum MigrationCatalog {
         ErasureEpochs.migration,
         HonorariumRates.migration,
         HonorariumClosedPeriods.migration,
+        FeedVersionLookup.migration,
     ]
 }
 

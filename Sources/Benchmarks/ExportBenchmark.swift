@@ -103,8 +103,8 @@ public struct ExportBenchmark: Sendable {
         progress("Seeding \(assignments) assignments (with their events and audit entries)…")
         let seedStart = ContinuousClock.now
         let organization = try await BenchmarkSeed.seed(database: database, assignments: assignments, mentors: mentors, at: Date(timeIntervalSince1970: 1_767_225_600))
-        let seedSeconds = Self.seconds(since: seedStart)
-        let before = Self.residentMiB()
+        let seedSeconds = BenchmarkStatistics.seconds(since: seedStart)
+        let before = BenchmarkStatistics.residentMiB()
         var measurements: [Measurement] = []
 
         // The honorarium report: per peer mentor, every counted assignment and tier of the year, priced.
@@ -147,20 +147,20 @@ public struct ExportBenchmark: Sendable {
             let path = scratch + "/ours"
             let start = ContinuousClock.now
             rows = try await ours(path)
-            times.append(Self.seconds(since: start))
-            bytes = Self.size(of: path)
+            times.append(BenchmarkStatistics.seconds(since: start))
+            bytes = BenchmarkStatistics.size(of: path)
             try? FileManager.default.removeItem(atPath: path)
 
             let baselinePath = scratch + "/baseline.csv"
             let baselineStart = ContinuousClock.now
             try runPSQL("\\copy (\(baselineSQL)) TO '\(baselinePath)' WITH (FORMAT csv, HEADER)")
-            baselineTimes.append(Self.seconds(since: baselineStart))
-            baselineBytes = Self.size(of: baselinePath)
+            baselineTimes.append(BenchmarkStatistics.seconds(since: baselineStart))
+            baselineBytes = BenchmarkStatistics.size(of: baselinePath)
             try? FileManager.default.removeItem(atPath: baselinePath)
         }
         return Measurement(
-            name: name, rows: rows, seconds: Self.median(times), baselineSeconds: Self.median(baselineTimes), bytes: bytes, baselineBytes: baselineBytes,
-            residentMiB: Self.residentMiB(), peakResidentMiB: Self.peakResidentMiB())
+            name: name, rows: rows, seconds: BenchmarkStatistics.median(times), baselineSeconds: BenchmarkStatistics.median(baselineTimes), bytes: bytes, baselineBytes: baselineBytes,
+            residentMiB: BenchmarkStatistics.residentMiB(), peakResidentMiB: BenchmarkStatistics.peakResidentMiB())
     }
 
     private func runPSQL(_ command: String) throws {
@@ -179,47 +179,24 @@ public struct ExportBenchmark: Sendable {
         defer { try? handle.close() }
         return try await body { try handle.write(contentsOf: Data($0.utf8)) }
     }
-
-    static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
-
-    static func size(of path: String) -> Int {
-        var total = 0
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return 0 }
-        let files = isFolder.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
-        for file in files { total += ((try? FileManager.default.attributesOfItem(atPath: file)[.size]) as? Int) ?? 0 }
-        return total
-    }
-
-    /// VmRSS and VmHWM of this process (Linux /proc), in MiB.
-    static func residentMiB() -> Double { procStatus("VmRSS:") }
-    static func peakResidentMiB() -> Double { procStatus("VmHWM:") }
-
-    private static func procStatus(_ key: String) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
-            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
-        else { return 0 }
-        return kilobytes / 1024
-    }
 }
 
 public enum BenchmarkError: Error, CustomStringConvertible {
     case psqlFailed(status: Int32)
+    case pgbenchFailed(status: Int32, output: String)
     case unwritable(String)
+    case noFreePort
+    case serverDidNotStart
+    case unexpectedAnswer(String)
 
     public var description: String {
         switch self {
         case .psqlFailed(let status): "psql failed (exit status \(status))."
+        case .pgbenchFailed(let status, let output): "pgbench failed (exit status \(status)): \(output)"
         case .unwritable(let path): "Cannot write \(path)."
+        case .noFreePort: "No free port on 127.0.0.1 for the benchmark's server."
+        case .serverDidNotStart: "The benchmark's server did not answer /healthz within a minute."
+        case .unexpectedAnswer(let what): "The benchmark's server answered unexpectedly: \(what)."
         }
     }
 }

@@ -1,0 +1,68 @@
+import Envelope
+import Foundation
+import Logging
+import Postgres
+import Server
+import Storage
+
+/// Every benchmark of docs/performance.md in one run (`dispatch bench all`), on a throwaway
+/// PostgreSQL of its own that is deleted afterwards. Each figure is a ratio against a baseline
+/// doing the same work in the same run (or a time the issue sets a bound on), so that the figures
+/// of a shared, noisy machine still say something.
+public struct BenchmarkSuite: Sendable {
+    public enum Part: String, CaseIterable, Sendable {
+        case envelope, dispatch, feeds, queries, sweep, exports
+    }
+
+    public struct Options: Sendable {
+        public var parts: Set<Part> = Set(Part.allCases)
+        /// Assignments behind the status overview, the inbox and the exports.
+        public var assignments = 1_000_000
+        /// Assignments behind the reminder pass.
+        public var reminderAssignments = 10_000_000
+        public var expiredAssignments = 100_000
+        public var rounds = 3
+        public var seconds = 5
+
+        public init() {}
+    }
+
+    public let binDirectory: String?
+    public let logger: Logger
+
+    public init(binDirectory: String?, logger: Logger) {
+        self.binDirectory = binDirectory
+        self.logger = logger
+    }
+
+    public func run(_ options: Options, progress: @escaping @Sendable (String) -> Void) async throws -> BenchmarkReport {
+        let scratch = "/tmp/dispatch-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: scratch + "/out", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let cluster = try ManagedCluster(dataDirectory: scratch + "/db", binDirectory: binDirectory, logger: logger)
+        let lease = try cluster.acquire()
+        defer { try? cluster.release(lease) }
+        let serverKey = try ServerKey.generate()
+        let configuration = DatabaseConfiguration(
+            location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
+            scopeProofKeys: .keys(try serverKey.scopeProofKeys()), erasureKeyringPath: scratch + "/erasure.keyring", maximumConnections: 8)
+        let tools = BenchmarkTools(scratch: scratch + "/out", binDirectory: cluster.binDirectory, connectionString: cluster.ownerConnectionString())
+        var report = BenchmarkReport(machine: BenchmarkReport.Machine.current(postgres: try tools.psql("SHOW server_version")), options: options)
+
+        if options.parts.contains(.envelope) {
+            progress("Envelope: seal and open against bare libsodium…")
+            let benchmark = EnvelopeBenchmark(rounds: max(options.rounds, 5))
+            report.envelope = try [1, 3].map { try benchmark.run(recipients: $0) }
+        }
+        try await Database.using(configuration, logger: logger) { database in
+            try await database.prepareSchema(now: Date())
+            let server = ServerConfiguration(host: "127.0.0.1", port: 0, database: configuration, serverKey: serverKey)
+            if options.parts.contains(.dispatch) {
+                report.dispatch = try await DispatchBenchmark(
+                    database: database, server: server, tools: tools, duration: .seconds(options.seconds), rounds: options.rounds
+                ).run(logger: logger, progress: progress)
+            }
+        }
+        return report
+    }
+}
