@@ -43,6 +43,9 @@ public struct BenchmarkReport: Sendable, Encodable {
     public var command: String
     var envelope: [EnvelopeBenchmark.Result]?
     var dispatch: DispatchBenchmark.Result?
+    var feeds: FeedBenchmark.Result?
+    var queries: QueryBenchmark.Result?
+    var sweep: SweepBenchmark.Result?
 
     init(machine: Machine, options: BenchmarkSuite.Options) {
         self.machine = machine
@@ -59,7 +62,7 @@ public struct BenchmarkReport: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case machine, command, envelope, dispatch, checks
+        case machine, command, envelope, dispatch, feeds, queries, sweep, checks
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -68,6 +71,9 @@ public struct BenchmarkReport: Sendable, Encodable {
         try container.encode(command, forKey: .command)
         try container.encodeIfPresent(envelope, forKey: .envelope)
         try container.encodeIfPresent(dispatch, forKey: .dispatch)
+        try container.encodeIfPresent(feeds, forKey: .feeds)
+        try container.encodeIfPresent(queries, forKey: .queries)
+        try container.encodeIfPresent(sweep, forKey: .sweep)
         try container.encode(checks, forKey: .checks)
     }
 
@@ -85,6 +91,30 @@ public struct BenchmarkReport: Sendable, Encodable {
             checks.append(Check(
                 figure: "Dispatch p99 at half the highest rate", value: Self.milliseconds(dispatch.halfRate.p99Milliseconds), target: "under 25 ms",
                 met: dispatch.halfRate.p99Milliseconds < 25))
+        }
+        if let feeds {
+            let cheapest = max(feeds.metrics.perSecond, feeds.health.perSecond)
+            let ratio = cheapest > 0 ? feeds.notModified.perSecond / cheapest : 0
+            checks.append(Check(figure: "Calendar feed 304 against the cheapest endpoint", value: Self.times(ratio), target: "at least 0.5 times", met: ratio >= 0.5))
+        }
+        if let queries {
+            checks.append(Check(
+                figure: "Status overview, \(queries.overviewOpen) open of \(queries.assignments), p99 in the database", value: Self.milliseconds(queries.overview.p99Milliseconds),
+                target: "under 5 ms", met: queries.overview.p99Milliseconds < 5))
+            checks.append(Check(
+                figure: "Peer mentor's inbox, \(queries.inboxOpen) open of \(queries.assignments), p99 in the database", value: Self.milliseconds(queries.inbox.p99Milliseconds),
+                target: "under 5 ms", met: queries.inbox.p99Milliseconds < 5))
+            checks.append(Check(
+                figure: "Reminder pass over \(queries.reminderAssignments) with nothing due, p99", value: Self.milliseconds(queries.idlePass.p99Milliseconds),
+                target: "under 50 ms", met: queries.idlePass.p99Milliseconds < 50))
+            checks.append(Check(
+                figure: "Reminder pass's selection of the first 100 of \(queries.dueReminders) due, in the database",
+                value: Self.milliseconds(queries.reminderSelection.p99Milliseconds), target: "under 50 ms", met: queries.reminderSelection.p99Milliseconds < 50))
+        }
+        if let sweep {
+            checks.append(Check(
+                figure: "Expiry sweep of \(sweep.assignments) against one SQL statement (speed)", value: Self.times(sweep.ratio), target: "at least 0.5 times",
+                met: sweep.ratio >= 0.5))
         }
         return checks
     }
@@ -107,6 +137,21 @@ public struct BenchmarkReport: Sendable, Encodable {
                 "Dispatch over HTTP with \(dispatch.connections) clients: \(Self.rate(dispatch.maximum.perSecond)) (p50 \(Self.milliseconds(dispatch.maximum.p50Milliseconds)), p99 \(Self.milliseconds(dispatch.maximum.p99Milliseconds))), against pgbench's \(Self.rate(dispatch.pgbenchPerSecond)) with the same SQL.")
             lines.append(
                 "At half that rate, \(Self.rate(dispatch.halfRate.perSecond)): p50 \(Self.milliseconds(dispatch.halfRate.p50Milliseconds)), p99 \(Self.milliseconds(dispatch.halfRate.p99Milliseconds)); \(dispatch.maximum.unexpected + dispatch.halfRate.unexpected) unexpected answers.")
+        }
+        if let feeds {
+            lines.append(
+                "Calendar feed with \(feeds.openAssignments) open assignments, \(feeds.connections) clients: 304 at \(Self.rate(feeds.notModified.perSecond)) (p99 \(Self.milliseconds(feeds.notModified.p99Milliseconds))), 200 at \(Self.rate(feeds.full.perSecond)) (p99 \(Self.milliseconds(feeds.full.p99Milliseconds))); /metrics at \(Self.rate(feeds.metrics.perSecond)), /healthz at \(Self.rate(feeds.health.perSecond)).")
+        }
+        if let queries {
+            lines.append(
+                "Queries over \(queries.assignments) assignments (seeded with \(queries.reminderAssignments) in all in \(String(format: "%.0f", queries.seedSeconds)) s): status overview p50 \(Self.milliseconds(queries.overview.p50Milliseconds)), p99 \(Self.milliseconds(queries.overview.p99Milliseconds)); inbox p50 \(Self.milliseconds(queries.inbox.p50Milliseconds)), p99 \(Self.milliseconds(queries.inbox.p99Milliseconds)).")
+            lines.append(
+                "Reminder pass: \(queries.remindersSent) reminders sent in \(String(format: "%.2f", queries.reminderPassSeconds)) s; a pass with nothing due p50 \(Self.milliseconds(queries.idlePass.p50Milliseconds)), p99 \(Self.milliseconds(queries.idlePass.p99Milliseconds)).")
+        }
+        if let sweep {
+            lines.append(String(
+                format: "Expiry sweep of %d expired assignments: %.2f s, against %.2f s for one SQL statement doing the same, each with its VACUUM.",
+                sweep.assignments, sweep.seconds, sweep.baselineSeconds))
         }
         for check in checks {
             lines.append("\(check.met ? "Met" : "Missed"): \(check.figure): \(check.value), target \(check.target).")
@@ -141,6 +186,27 @@ public struct BenchmarkReport: Sendable, Encodable {
                 "| pgbench, the same SQL, \(dispatch.connections) connections | \(Self.rate(dispatch.pgbenchPerSecond)) | | | |",
                 "",
             ]
+        }
+        if let feeds {
+            lines += ["| same server, \(feeds.connections) clients | rate | p50 | p99 | unexpected answers |", "|---|---|---|---|---|"]
+            for (name, result) in [
+                ("calendar feed, 304 (If-None-Match)", feeds.notModified), ("calendar feed, 200, \(feeds.openAssignments) events", feeds.full),
+                ("`/metrics` (no database)", feeds.metrics), ("`/healthz` (`SELECT 1`)", feeds.health),
+            ] {
+                lines.append("| \(name) | \(Self.rate(result.perSecond)) | \(Self.milliseconds(result.p50Milliseconds)) | \(Self.milliseconds(result.p99Milliseconds)) | \(result.unexpected) |")
+            }
+            lines.append("")
+        }
+        if let queries {
+            lines += [
+                "Seeding \(queries.reminderAssignments) assignments for the queries took \(String(format: "%.0f", queries.seedSeconds)) s. The reminder pass sent \(queries.remindersSent) reminders in \(String(format: "%.2f", queries.reminderPassSeconds)) s (batches of 100, each one transaction with its notifications and audit entries).",
+                "",
+            ]
+            for (name, timing) in [("Status overview of a coordinator", queries.overview), ("Peer mentor's inbox", queries.inbox), ("Reminder pass, selection of due assignments", queries.reminderSelection)] {
+                lines += ["\(name) (counts, then the first page of 50, where two plans):", "", "```"]
+                lines += timing.plans.flatMap { [$0, ""] }.dropLast()
+                lines += ["```", ""]
+            }
         }
         return lines.joined(separator: "\n")
     }

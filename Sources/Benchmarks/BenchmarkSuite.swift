@@ -62,6 +62,22 @@ public struct BenchmarkSuite: Sendable {
                     database: database, server: server, tools: tools, duration: .seconds(options.seconds), rounds: options.rounds
                 ).run(logger: logger, progress: progress)
             }
+            if options.parts.contains(.queries) {
+                report.queries = try await QueryBenchmark(
+                    database: database, superuserConnectionString: cluster.connectionString(), assignments: options.assignments,
+                    reminderAssignments: options.reminderAssignments
+                ).run(progress: progress)
+            }
+            if options.parts.contains(.sweep) {
+                report.sweep = try await SweepBenchmark(
+                    database: database, superuserConnectionString: cluster.connectionString(), tools: tools, assignments: options.expiredAssignments,
+                    rounds: options.rounds
+                ).run(progress: progress)
+            }
+            if options.parts.contains(.feeds) {
+                report.feeds = try await FeedBenchmark(database: database, server: server, duration: .seconds(options.seconds), rounds: options.rounds)
+                    .run(logger: logger, progress: progress)
+            }
         }
         return report
     }

@@ -401,6 +401,35 @@ public struct AssignmentStore: Sendable {
     }
 
     /// Writes what the lifecycle may change; the database's trigger checks the rest.
+    /// ``write(_:on:)`` for many assignments in one statement (their changes as a JSON array, read
+    /// with `json_to_recordset`): the sweeps' batches.
+    static func write(_ assignments: [Assignment], on db: PostgresConnection) throws {
+        guard !assignments.isEmpty else { return }
+        let rows = assignments.map { assignment -> [String: String?] in
+            [
+                "id": assignment.id.description, "status": assignment.status.rawValue,
+                "delivered_at": assignment.deliveredAt.map(PostgresTimestamp.format), "read_at": assignment.readAt.map(PostgresTimestamp.format),
+                "acknowledged_at": assignment.acknowledgedAt.map(PostgresTimestamp.format),
+                "contact_made_at": assignment.contactMadeAt.map(PostgresTimestamp.format), "completed_at": assignment.completedAt.map(PostgresTimestamp.format),
+                "cancelled_at": assignment.cancelledAt.map(PostgresTimestamp.format), "cancellation_reason": assignment.cancellationReason,
+                "next_reminder_at": assignment.nextReminderAt.map(PostgresTimestamp.format), "updated_at": PostgresTimestamp.format(assignment.updatedAt),
+                "last_state_change_at": PostgresTimestamp.format(assignment.lastStateChangeAt),
+            ]
+        }
+        let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        try db.execute(
+            """
+            UPDATE assignments a SET status = x.status, delivered_at = x.delivered_at, read_at = x.read_at, acknowledged_at = x.acknowledged_at,
+                   contact_made_at = x.contact_made_at, completed_at = x.completed_at, cancelled_at = x.cancelled_at,
+                   cancellation_reason = x.cancellation_reason, next_reminder_at = x.next_reminder_at, updated_at = x.updated_at,
+                   last_state_change_at = x.last_state_change_at
+              FROM json_to_recordset($1::json) AS x (id uuid, status text, delivered_at timestamptz, read_at timestamptz, acknowledged_at timestamptz,
+                   contact_made_at timestamptz, completed_at timestamptz, cancelled_at timestamptz, cancellation_reason text,
+                   next_reminder_at timestamptz, updated_at timestamptz, last_state_change_at timestamptz)
+             WHERE a.id = x.id
+            """, [json])
+    }
+
     static func write(_ assignment: Assignment, on db: PostgresConnection) throws {
         try db.execute(
             """

@@ -52,6 +52,23 @@ public struct NotificationStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Queues `planned` about `assignment`, inside the caller's transaction.
+    /// ``enqueue(_:about:at:on:)`` for many at once, in one statement: the sweeps' batches.
+    static func enqueue(_ planned: [(planned: PlannedNotification, about: Assignment, at: Date)], on db: PostgresConnection) throws {
+        guard !planned.isEmpty else { return }
+        let rows = planned.map { item -> [String: String] in
+            [
+                "id": UUID().uuidString, "organization_id": item.about.organizationID.description, "recipient_user_id": item.planned.recipient.description,
+                "assignment_id": item.about.id.description, "kind": item.planned.kind.rawValue, "at": PostgresTimestamp.format(item.at),
+            ]
+        }
+        try db.execute(
+            """
+            INSERT INTO notifications (id, organization_id, recipient_user_id, assignment_id, kind, next_attempt_at, created_at)
+            SELECT x.id, x.organization_id, x.recipient_user_id, x.assignment_id, x.kind, x.at, x.at
+              FROM json_to_recordset($1::json) AS x (id uuid, organization_id uuid, recipient_user_id uuid, assignment_id uuid, kind text, at timestamptz)
+            """, [String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)])
+    }
+
     static func enqueue(_ planned: [PlannedNotification], about assignment: Assignment, at time: Date, on db: PostgresConnection) throws {
         for notification in planned {
             try db.execute(

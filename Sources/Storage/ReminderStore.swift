@@ -32,21 +32,30 @@ public struct ReminderStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
+    /// The assignments with a reminder step due at $1, at most $2, taken so that two runners
+    /// never take the same one.
+    static let dueSQL = """
+        SELECT \(AssignmentStore.columns(prefixedWith: "a.")),
+               o.time_zone, o.reminder_after_days, o.reminder_repeat_days, o.reminder_maximum_count
+          FROM assignments a JOIN organizations o ON o.id = a.organization_id
+         WHERE a.next_reminder_at <= $1 AND a.contact_made_at IS NULL
+           AND a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
+         ORDER BY a.next_reminder_at, a.id
+         LIMIT $2
+         FOR UPDATE OF a SKIP LOCKED
+        """
+
+    /// The plan of one pass's selection of due assignments, executed: for the benchmark
+    /// (docs/performance.md). Nothing is sent; the row locks it takes end with its transaction.
+    public func explainDue(at time: Date, limit: Int) async throws -> QueryPlan {
+        try await database.transaction(.scheduler) { db in try QueryPlan.explain(Self.dueSQL, [time, limit], timingOnly: false, on: db) }
+    }
+
     /// Sends the reminder steps due at `time` for up to `limit` assignments, across organisations.
     public func sendDue(at time: Date, limit: Int) async throws -> ReminderBatchReport {
         try await database.transaction(.scheduler) { db in
             var report = ReminderBatchReport()
-            let rows = try db.query(
-                """
-                SELECT \(AssignmentStore.columns(prefixedWith: "a.")),
-                       o.time_zone, o.reminder_after_days, o.reminder_repeat_days, o.reminder_maximum_count
-                  FROM assignments a JOIN organizations o ON o.id = a.organization_id
-                 WHERE a.next_reminder_at <= $1 AND a.contact_made_at IS NULL
-                   AND a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
-                 ORDER BY a.next_reminder_at, a.id
-                 LIMIT $2
-                 FOR UPDATE OF a SKIP LOCKED
-                """, [time, limit])
+            let rows = try db.query(Self.dueSQL, [time, limit])
             for row in rows {
                 let assignment = try AssignmentStore.assignment(from: row)
                 let policy = OrganizationSettings(

@@ -90,63 +90,18 @@ extension AssignmentStore {
     /// "Overdue" is ``ReminderPolicy/isOverdue(_:at:)``, computed here in SQL.
     public func overview(_ query: OverviewQuery, as user: UserContext, at time: Date) async throws -> StatusOverview {
         guard (1...200).contains(query.limit) else { throw DomainError.textInvalid(field: "limit", problem: "must be between 1 and 200") }
-        let asOf = query.cursor?.asOf ?? time
-        let ownOnly: UserID? = user.role == .peerMentor ? user.userID : nil
-        let association: LocalAssociationID? = user.role == .coordinator ? user.localAssociationID : nil
-        let region = query.region?.trimmingCharacters(in: .whitespaces)
+        let statements = Self.overviewStatements(query, as: user, at: time)
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             try Self.requireModule(on: db)
-            // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of.
-            let keyed = """
-                WITH scoped AS (
-                    SELECT a.*, u.handle AS peer_mentor_handle,
-                           coalesce(a.contact_deadline_at,
-                                    ((a.dispatched_at AT TIME ZONE o.time_zone) + make_interval(days => o.reminder_after_days)) AT TIME ZONE o.time_zone)
-                               AS effective_deadline
-                      FROM assignments a
-                      JOIN organizations o ON o.id = a.organization_id
-                      JOIN users u ON u.id = a.peer_mentor_id
-                     WHERE a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
-                       AND ($1::uuid IS NULL OR a.peer_mentor_id = $1)
-                       AND ($2::uuid IS NULL OR a.local_association_id = $2 OR a.coordinator_id = $3)
-                       AND ($4::text IS NULL OR a.peer_mentor_id::text = lower($4) OR u.handle = lower($4))
-                       AND ($5::text IS NULL OR lower(a.geographic_region) = lower($5))
-                ), keyed AS (
-                    SELECT s.*, (s.contact_made_at IS NULL AND s.effective_deadline <= $6) AS overdue FROM scoped s
-                )
-                """
-            let scopeParameters: [any PostgresEncodable] = [ownOnly, association, user.userID, query.peerMentor, region, asOf]
             var counts: [String: Int] = [:]
             var overdueCount = 0
-            for row in try db.query(
-                keyed + " SELECT status, count(*) AS n, count(*) FILTER (WHERE overdue) AS late FROM keyed WHERE ($7::boolean IS NULL OR overdue = $7) GROUP BY status",
-                scopeParameters + [query.overdue])
-            {
+            for row in try db.query(statements.counts.sql, statements.counts.parameters) {
                 counts[try row.decode("status")] = try row.decode("n")
                 overdueCount += try row.decode("late", as: Int.self)
             }
             for status in AssignmentStatus.allCases where status.isOpen { counts[status.rawValue, default: 0] += 0 }
-
-            let cursor = query.cursor
-            let rows = try db.query(
-                keyed + """
-                    , ranked AS (
-                        SELECT k.*, CASE WHEN k.overdue THEN 0 ELSE 1 END AS r1, CASE WHEN k.is_urgent THEN 0 ELSE 1 END AS r2,
-                               CASE k.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END AS r3
-                          FROM keyed k
-                    )
-                    SELECT *, (extract(epoch FROM effective_deadline) * 1000000)::bigint AS deadline_us FROM ranked
-                     WHERE ($7::boolean IS NULL OR overdue = $7)
-                       AND ($8::text IS NULL OR status = $8)
-                       AND ($9::integer IS NULL OR (r1, r2, r3, effective_deadline, id)
-                                                    > ($9, $10, $11, 'epoch'::timestamptz + $12::bigint * interval '1 microsecond', $13))
-                     ORDER BY r1, r2, r3, effective_deadline, id
-                     LIMIT $14
-                    """,
-                scopeParameters + [
-                    query.overdue, query.status?.rawValue, cursor?.ranks[0], cursor?.ranks[1], cursor?.ranks[2], cursor?.deadline, cursor?.id,
-                    query.limit + 1,
-                ])
+            let asOf = statements.asOf
+            let rows = try db.query(statements.page.sql, statements.page.parameters)
             var entries: [OverviewEntry] = []
             var last: OverviewCursor?
             for row in rows.prefix(query.limit) {
@@ -169,6 +124,69 @@ extension AssignmentStore {
             return StatusOverview(
                 asOf: asOf, counts: counts, overdueCount: overdueCount, assignments: entries,
                 nextCursor: rows.count > query.limit ? last : nil)
+        }
+    }
+
+    /// The overview's two statements (counts, then the page) with their parameters: one source
+    /// for ``overview(_:as:at:)`` and for the plans the benchmark shows (``explainOverview(_:as:at:)``).
+    static func overviewStatements(_ query: OverviewQuery, as user: UserContext, at time: Date) -> (
+        asOf: Date, counts: (sql: String, parameters: [any PostgresEncodable]), page: (sql: String, parameters: [any PostgresEncodable])
+    ) {
+        let asOf = query.cursor?.asOf ?? time
+        let ownOnly: UserID? = user.role == .peerMentor ? user.userID : nil
+        let association: LocalAssociationID? = user.role == .coordinator ? user.localAssociationID : nil
+        let region = query.region?.trimmingCharacters(in: .whitespaces)
+        // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of.
+        let keyed = """
+            WITH scoped AS (
+                SELECT a.*, u.handle AS peer_mentor_handle,
+                       coalesce(a.contact_deadline_at,
+                                ((a.dispatched_at AT TIME ZONE o.time_zone) + make_interval(days => o.reminder_after_days)) AT TIME ZONE o.time_zone)
+                           AS effective_deadline
+                  FROM assignments a
+                  JOIN organizations o ON o.id = a.organization_id
+                  JOIN users u ON u.id = a.peer_mentor_id
+                 WHERE a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
+                   AND ($1::uuid IS NULL OR a.peer_mentor_id = $1)
+                   AND ($2::uuid IS NULL OR a.local_association_id = $2 OR a.coordinator_id = $3)
+                   AND ($4::text IS NULL OR a.peer_mentor_id::text = lower($4) OR u.handle = lower($4))
+                   AND ($5::text IS NULL OR lower(a.geographic_region) = lower($5))
+            ), keyed AS (
+                SELECT s.*, (s.contact_made_at IS NULL AND s.effective_deadline <= $6) AS overdue FROM scoped s
+            )
+            """
+        let scopeParameters: [any PostgresEncodable] = [ownOnly, association, user.userID, query.peerMentor, region, asOf]
+        let counts = keyed + " SELECT status, count(*) AS n, count(*) FILTER (WHERE overdue) AS late FROM keyed WHERE ($7::boolean IS NULL OR overdue = $7) GROUP BY status"
+        let page = keyed + """
+            , ranked AS (
+                SELECT k.*, CASE WHEN k.overdue THEN 0 ELSE 1 END AS r1, CASE WHEN k.is_urgent THEN 0 ELSE 1 END AS r2,
+                       CASE k.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END AS r3
+                  FROM keyed k
+            )
+            SELECT *, (extract(epoch FROM effective_deadline) * 1000000)::bigint AS deadline_us FROM ranked
+             WHERE ($7::boolean IS NULL OR overdue = $7)
+               AND ($8::text IS NULL OR status = $8)
+               AND ($9::integer IS NULL OR (r1, r2, r3, effective_deadline, id)
+                                            > ($9, $10, $11, 'epoch'::timestamptz + $12::bigint * interval '1 microsecond', $13))
+             ORDER BY r1, r2, r3, effective_deadline, id
+             LIMIT $14
+            """
+        let cursor = query.cursor
+        return (
+            asOf, (counts, scopeParameters + [query.overdue]),
+            (page, scopeParameters + [
+                query.overdue, query.status?.rawValue, cursor?.ranks[0], cursor?.ranks[1], cursor?.ranks[2], cursor?.deadline, cursor?.id, query.limit + 1,
+            ])
+        )
+    }
+
+    /// The plans of the overview's two statements as `user` sees them (row-level security and
+    /// all), executed: for the benchmark (docs/performance.md). With `timingOnly`, just the time.
+    public func explainOverview(_ query: OverviewQuery, as user: UserContext, at time: Date, timingOnly: Bool = false) async throws -> [QueryPlan] {
+        let statements = Self.overviewStatements(query, as: user, at: time)
+        return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            [try QueryPlan.explain(statements.counts.sql, statements.counts.parameters, timingOnly: timingOnly, on: db),
+             try QueryPlan.explain(statements.page.sql, statements.page.parameters, timingOnly: timingOnly, on: db)]
         }
     }
 }

@@ -17,6 +17,7 @@ public enum MigrationCatalog {
         HonorariumRates.migration,
         HonorariumClosedPeriods.migration,
         FeedVersionLookup.migration,
+        SweepOrderIndexes.migration,
     ]
 }
 
