@@ -46,6 +46,7 @@ public struct BenchmarkReport: Sendable, Encodable {
     var feeds: FeedBenchmark.Result?
     var queries: QueryBenchmark.Result?
     var sweep: SweepBenchmark.Result?
+    var exports: ExportBenchmark.Report?
 
     init(machine: Machine, options: BenchmarkSuite.Options) {
         self.machine = machine
@@ -62,7 +63,7 @@ public struct BenchmarkReport: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case machine, command, envelope, dispatch, feeds, queries, sweep, checks
+        case machine, command, envelope, dispatch, feeds, queries, sweep, exports, checks
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +75,7 @@ public struct BenchmarkReport: Sendable, Encodable {
         try container.encodeIfPresent(feeds, forKey: .feeds)
         try container.encodeIfPresent(queries, forKey: .queries)
         try container.encodeIfPresent(sweep, forKey: .sweep)
+        try container.encodeIfPresent(exports, forKey: .exports)
         try container.encode(checks, forKey: .checks)
     }
 
@@ -116,6 +118,12 @@ public struct BenchmarkReport: Sendable, Encodable {
                 figure: "Expiry sweep of \(sweep.assignments) against one SQL statement (speed)", value: Self.times(sweep.ratio), target: "at least 0.5 times",
                 met: sweep.ratio >= 0.5))
         }
+        for export in exports?.measurements ?? [] {
+            let speed = export.seconds > 0 ? export.baselineSeconds / export.seconds : 0
+            checks.append(Check(
+                figure: "\(export.name) of \(exports!.assignments) assignments against psql (speed)", value: Self.times(speed), target: "at least 0.8 times",
+                met: speed >= 0.8))
+        }
         return checks
     }
 
@@ -153,6 +161,7 @@ public struct BenchmarkReport: Sendable, Encodable {
                 format: "Expiry sweep of %d expired assignments: %.2f s, against %.2f s for one SQL statement doing the same, each with its VACUUM.",
                 sweep.assignments, sweep.seconds, sweep.baselineSeconds))
         }
+        if let exports { lines.append(exports.plainText) }
         for check in checks {
             lines.append("\(check.met ? "Met" : "Missed"): \(check.figure): \(check.value), target \(check.target).")
         }
@@ -197,6 +206,18 @@ public struct BenchmarkReport: Sendable, Encodable {
             }
             lines.append("")
         }
+        if let exports {
+            lines += [
+                "| export of \(exports.assignments) assignments | rows | ours | psql | speed against psql | resident memory after (peak) |",
+                "|---|---|---|---|---|---|",
+            ]
+            for m in exports.measurements {
+                lines.append("| \(m.name) | " + String(
+                    format: "%d | %.2f s | %.2f s | %.2f times | %.1f MiB (%.1f) |", m.rows, m.seconds, m.baselineSeconds,
+                    m.seconds > 0 ? m.baselineSeconds / m.seconds : 0, m.residentMiB, m.peakResidentMiB))
+            }
+            lines += ["", String(format: "Seeding %d assignments through the triggers (events and audit chain) took %.0f s; resident memory before the exports %.1f MiB.", exports.assignments, exports.seedSeconds, exports.residentBeforeMiB), ""]
+        }
         if let queries {
             lines += [
                 "Seeding \(queries.reminderAssignments) assignments for the queries took \(String(format: "%.0f", queries.seedSeconds)) s. The reminder pass sent \(queries.remindersSent) reminders in \(String(format: "%.2f", queries.reminderPassSeconds)) s (batches of 100, each one transaction with its notifications and audit entries).",
@@ -209,6 +230,12 @@ public struct BenchmarkReport: Sendable, Encodable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Whether `document` has the markers ``updating(_:)`` writes between.
+    public static func hasMarkers(_ document: String) -> Bool {
+        guard let begin = document.range(of: "<!-- bench:begin -->"), let end = document.range(of: "<!-- bench:end -->") else { return false }
+        return begin.upperBound <= end.lowerBound
     }
 
     /// `document` with the text between its `<!-- bench:begin -->` and `<!-- bench:end -->`

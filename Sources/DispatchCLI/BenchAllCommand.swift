@@ -41,6 +41,14 @@ struct BenchAllCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The file to update is checked before a quarter of an hour of measuring, not after.
+        let document = try update.map { update in
+            let path = CommandEnvironment.absolute(update)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8), BenchmarkReport.hasMarkers(text) else {
+                throw ValidationError("\(path) has no '<!-- bench:begin -->' and '<!-- bench:end -->' markers to write between.")
+            }
+            return path
+        }
         let environment = try CommandEnvironment(options: options)
         var suiteOptions = BenchmarkSuite.Options()
         suiteOptions.parts = try parts()
@@ -50,12 +58,11 @@ struct BenchAllCommand: AsyncParsableCommand {
         suiteOptions.seconds = seconds
         let report = try await BenchmarkSuite(binDirectory: environment.postgresBinDirectory, logger: environment.logger)
             .run(suiteOptions) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        if let update {
-            let path = CommandEnvironment.absolute(update)
-            guard let document = try? String(contentsOfFile: path, encoding: .utf8), let updated = report.updating(document) else {
-                throw ValidationError("\(path) has no '<!-- bench:begin -->' and '<!-- bench:end -->' markers to write between.")
+        if let document {
+            guard let updated = report.updating(try String(contentsOfFile: document, encoding: .utf8)) else {
+                throw ValidationError("\(document) lost its '<!-- bench:begin -->' and '<!-- bench:end -->' markers while the benchmarks ran.")
             }
-            try updated.write(toFile: path, atomically: true, encoding: .utf8)
+            try updated.write(toFile: document, atomically: true, encoding: .utf8)
         }
         try Output.print(report, json: json) { $0.plainText }
     }

@@ -36,7 +36,7 @@ struct BenchExportsCommand: AsyncParsableCommand {
             DatabaseConfiguration(
                 location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
                 scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()), erasureKeyringPath: scratch + "/erasure.keyring",
-                maximumConnections: 2), logger: environment.logger
+                maximumConnections: 2, statementTimeout: .seconds(3_600)), logger: environment.logger
         ) { database in
             try await database.prepareSchema(now: Date())
             return try await ExportBenchmark(database: database, connectionString: cluster.connectionString(), psql: cluster.binDirectory + "/psql", scratch: scratch + "/out")

@@ -48,33 +48,28 @@ public enum EnvelopeOpener {
         guard let sealed = envelope.sealedKeys.first(where: { $0.fingerprint == recipient.fingerprint }) else {
             throw EnvelopeError.notARecipient
         }
-        let contentKey = try SecretBytes(count: AssignmentEnvelope.contentKeyByteCount) { key in
-            let status = sealed.sealedKey.withUnsafeBufferPointer { sealedBuffer in
-                recipient.publicKeys.encryptionKey.withUnsafeBufferPointer { publicKey in
-                    crypto_box_seal_open(
-                        key.baseAddress!.assumingMemoryBound(to: UInt8.self), sealedBuffer.baseAddress!, UInt64(sealedBuffer.count),
-                        publicKey.baseAddress!, recipient.encryptionSecretKey.unsafePointer)
-                }
-            }
-            guard status == 0 else { throw EnvelopeError.cannotOpen }
-        }
+        // The content key and the padded payload share one guarded region (one `sodium_malloc`,
+        // as in ``EnvelopeSealer``); only the unpadded payload leaves it, as the caller's bytes.
         let ciphertext = envelope.ciphertext
         let associatedData = envelope.associatedData
-        var paddedLength: UInt64 = 0
-        let padded = try SecretBytes(count: ciphertext.count - AssignmentEnvelope.tagByteCount) { output in
-            let status = ciphertext.withUnsafeBufferPointer { input in
-                associatedData.withUnsafeBufferPointer { ad in
-                    crypto_aead_xchacha20poly1305_ietf_decrypt(
-                        output.baseAddress!.assumingMemoryBound(to: UInt8.self), &paddedLength, nil,
-                        input.baseAddress!, UInt64(input.count), ad.baseAddress, UInt64(ad.count),
-                        envelope.nonce, contentKey.unsafePointer)
-                }
+        let keyCount = AssignmentEnvelope.contentKeyByteCount
+        let paddedCount = ciphertext.count - AssignmentEnvelope.tagByteCount
+        var payload: [UInt8] = []
+        _ = try SecretBytes(count: keyCount + paddedCount) { workspace in
+            let key = workspace.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let padded = key + keyCount
+            guard crypto_box_seal_open(key, sealed.sealedKey, UInt64(sealed.sealedKey.count), recipient.publicKeys.encryptionKey, recipient.encryptionSecretKey.unsafePointer) == 0
+            else { throw EnvelopeError.cannotOpen }
+            var paddedLength: UInt64 = 0
+            guard crypto_aead_xchacha20poly1305_ietf_decrypt(
+                padded, &paddedLength, nil, ciphertext, UInt64(ciphertext.count), associatedData, UInt64(associatedData.count), envelope.nonce, key) == 0
+            else { throw EnvelopeError.cannotOpen }
+            var unpaddedLength = 0
+            guard sodium_unpad(&unpaddedLength, padded, Int(paddedLength), AssignmentEnvelope.paddingBlockSize) == 0 else {
+                throw EnvelopeError.malformed("its payload padding is broken")
             }
-            guard status == 0 else { throw EnvelopeError.cannotOpen }
+            payload = Array(UnsafeBufferPointer(start: padded, count: unpaddedLength))
         }
-        var unpaddedLength = 0
-        let status = sodium_unpad(&unpaddedLength, padded.unsafePointer, Int(paddedLength), AssignmentEnvelope.paddingBlockSize)
-        guard status == 0 else { throw EnvelopeError.malformed("its payload padding is broken") }
-        return padded.withUnsafeBytes { Array($0.prefix(unpaddedLength)) }
+        return payload
     }
 }

@@ -34,19 +34,36 @@ public struct EnvelopeSealer: Sendable {
         let maximumPayload = AssignmentEnvelope.maximumPaddedPayload - 1
         guard payload.count <= maximumPayload else { throw EnvelopeError.payloadTooLarge(limit: maximumPayload) }
 
-        let contentKey = try SecretBytes(randomCount: AssignmentEnvelope.contentKeyByteCount, from: random)
+        // Every secret of this seal (the content key, each recipient's ephemeral seed and secret
+        // key, the padded payload) lives in one guarded region, made and wiped once: a
+        // `sodium_malloc` costs an mmap, two mprotects and an mlock, and one per secret was most of
+        // what sealing cost beyond the cryptography (docs/performance.md, "Envelope").
+        let block = AssignmentEnvelope.paddingBlockSize
+        let paddedCapacity = (payload.count / block + 1) * block
+        let keyCount = AssignmentEnvelope.contentKeyByteCount
+        let ephemeralCount = Int(crypto_box_SEEDBYTES) + Int(crypto_box_SECRETKEYBYTES)
         var nonce = [UInt8](repeating: 0, count: AssignmentEnvelope.nonceByteCount)
-        nonce.withUnsafeMutableBytes { random.fill($0) }
-
-        let sealedKeys = try recipients.map { recipient in
-            AssignmentEnvelope.SealedKey(
-                fingerprint: recipient.fingerprint, sealedKey: try sealContentKey(contentKey, to: recipient.encryptionKey))
-        }
+        var sealedKeys: [AssignmentEnvelope.SealedKey] = []
+        var ciphertext: [UInt8] = []
         let associatedData = AssignmentEnvelope.associatedData(
             version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1,
             assignmentID: assignmentID, organizationID: organizationID,
             senderFingerprint: sender.fingerprint, recipientFingerprints: recipients.map(\.fingerprint))
-        let ciphertext = try encrypt(payload, key: contentKey, nonce: nonce, associatedData: associatedData)
+        _ = try SecretBytes(count: keyCount + recipients.count * ephemeralCount + paddedCapacity) { workspace in
+            let base = workspace.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let contentKey = UnsafeMutableRawBufferPointer(start: base, count: keyCount)
+            random.fill(contentKey)
+            nonce.withUnsafeMutableBytes { random.fill($0) }
+            for (index, recipient) in recipients.enumerated() {
+                let ephemeral = base + keyCount + index * ephemeralCount
+                sealedKeys.append(AssignmentEnvelope.SealedKey(
+                    fingerprint: recipient.fingerprint,
+                    sealedKey: try sealContentKey(UnsafePointer(base), to: recipient.encryptionKey, seed: ephemeral, secret: ephemeral + Int(crypto_box_SEEDBYTES))))
+            }
+            ciphertext = try encrypt(
+                payload, key: UnsafePointer(base), nonce: nonce, associatedData: associatedData,
+                padded: UnsafeMutableBufferPointer(start: base + keyCount + recipients.count * ephemeralCount, count: paddedCapacity))
+        }
 
         var envelope = AssignmentEnvelope(
             version: AssignmentEnvelope.formatVersion,
@@ -66,56 +83,39 @@ public struct EnvelopeSealer: Sendable {
     /// `crypto_box_seal`, spelled out so that the ephemeral key comes from the injected random
     /// source: ephemeral key pair from a 32-byte seed, nonce = BLAKE2b-192(ephemeral pk ‖ recipient
     /// pk), output = ephemeral pk ‖ crypto_box_easy(content key). libsodium's
-    /// `crypto_box_seal_open` opens it (a test checks this).
-    private func sealContentKey(_ contentKey: SecretBytes, to recipientKey: [UInt8]) throws -> [UInt8] {
-        let seed = try SecretBytes(randomCount: Int(crypto_box_SEEDBYTES), from: random)
-        var ephemeralPublic = [UInt8](repeating: 0, count: Int(crypto_box_PUBLICKEYBYTES))
-        let ephemeralSecret = try SecretBytes(count: Int(crypto_box_SECRETKEYBYTES)) { secret in
-            let status = ephemeralPublic.withUnsafeMutableBufferPointer {
-                crypto_box_seed_keypair($0.baseAddress!, secret.baseAddress!.assumingMemoryBound(to: UInt8.self), seed.unsafePointer)
-            }
-            guard status == 0 else { throw EnvelopeError.cryptoUnavailable }
+    /// `crypto_box_seal_open` opens it (a test checks this). `seed` and `secret` are 32 bytes each
+    /// of the seal's guarded workspace.
+    private func sealContentKey(
+        _ contentKey: UnsafePointer<UInt8>, to recipientKey: [UInt8], seed: UnsafeMutablePointer<UInt8>, secret: UnsafeMutablePointer<UInt8>
+    ) throws -> [UInt8] {
+        random.fill(UnsafeMutableRawBufferPointer(start: seed, count: Int(crypto_box_SEEDBYTES)))
+        var sealed = [UInt8](repeating: 0, count: Int(crypto_box_PUBLICKEYBYTES) + AssignmentEnvelope.contentKeyByteCount + Int(crypto_box_MACBYTES))
+        let status = sealed.withUnsafeMutableBufferPointer { output -> Int32 in
+            let ephemeralPublic = output.baseAddress!
+            guard crypto_box_seed_keypair(ephemeralPublic, secret, seed) == 0 else { return -1 }
+            var boxNonce = [UInt8](repeating: 0, count: Int(crypto_box_NONCEBYTES))
+            let nonceInput = Array(UnsafeBufferPointer(start: ephemeralPublic, count: Int(crypto_box_PUBLICKEYBYTES))) + recipientKey
+            crypto_generichash(&boxNonce, boxNonce.count, nonceInput, UInt64(nonceInput.count), nil, 0)
+            // A low-order or otherwise unusable public key makes crypto_box refuse.
+            return crypto_box_easy(
+                ephemeralPublic + Int(crypto_box_PUBLICKEYBYTES), contentKey, UInt64(AssignmentEnvelope.contentKeyByteCount), boxNonce, recipientKey, secret)
         }
-        var boxNonce = [UInt8](repeating: 0, count: Int(crypto_box_NONCEBYTES))
-        let nonceInput = ephemeralPublic + recipientKey
-        _ = boxNonce.withUnsafeMutableBufferPointer { nonceBuffer in
-            nonceInput.withUnsafeBufferPointer { input in
-                crypto_generichash(nonceBuffer.baseAddress!, nonceBuffer.count, input.baseAddress!, UInt64(input.count), nil, 0)
-            }
-        }
-        var box = [UInt8](repeating: 0, count: contentKey.count + Int(crypto_box_MACBYTES))
-        let status = box.withUnsafeMutableBufferPointer { boxBuffer in
-            recipientKey.withUnsafeBufferPointer { recipient in
-                crypto_box_easy(
-                    boxBuffer.baseAddress!, contentKey.unsafePointer, UInt64(contentKey.count),
-                    boxNonce, recipient.baseAddress!, ephemeralSecret.unsafePointer)
-            }
-        }
-        // A low-order or otherwise unusable public key makes crypto_box refuse.
         guard status == 0 else { throw EnvelopeError.invalidPublicKey }
-        return ephemeralPublic + box
+        return sealed
     }
 
-    private func encrypt(_ payload: [UInt8], key: SecretBytes, nonce: [UInt8], associatedData: [UInt8]) throws -> [UInt8] {
-        let block = AssignmentEnvelope.paddingBlockSize
-        let paddedCapacity = (payload.count / block + 1) * block
+    private func encrypt(
+        _ payload: [UInt8], key: UnsafePointer<UInt8>, nonce: [UInt8], associatedData: [UInt8], padded: UnsafeMutableBufferPointer<UInt8>
+    ) throws -> [UInt8] {
+        _ = payload.withUnsafeBufferPointer { memcpy(padded.baseAddress!, $0.baseAddress!, $0.count) }
         var paddedLength = 0
-        let padded = try SecretBytes(count: paddedCapacity) { buffer in
-            buffer.copyBytes(from: payload)
-            let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            guard sodium_pad(&paddedLength, base, payload.count, block, paddedCapacity) == 0 else {
-                throw EnvelopeError.payloadTooLarge(limit: AssignmentEnvelope.maximumPaddedPayload - 1)
-            }
+        guard sodium_pad(&paddedLength, padded.baseAddress!, payload.count, AssignmentEnvelope.paddingBlockSize, padded.count) == 0 else {
+            throw EnvelopeError.payloadTooLarge(limit: AssignmentEnvelope.maximumPaddedPayload - 1)
         }
         var ciphertext = [UInt8](repeating: 0, count: paddedLength + AssignmentEnvelope.tagByteCount)
         var ciphertextLength: UInt64 = 0
-        _ = ciphertext.withUnsafeMutableBufferPointer { output in
-            associatedData.withUnsafeBufferPointer { ad in
-                crypto_aead_xchacha20poly1305_ietf_encrypt(
-                    output.baseAddress!, &ciphertextLength, padded.unsafePointer, UInt64(paddedLength),
-                    ad.baseAddress, UInt64(ad.count), nil, nonce, key.unsafePointer)
-            }
-        }
+        crypto_aead_xchacha20poly1305_ietf_encrypt(
+            &ciphertext, &ciphertextLength, padded.baseAddress!, UInt64(paddedLength), associatedData, UInt64(associatedData.count), nil, nonce, key)
         precondition(Int(ciphertextLength) == ciphertext.count)
         return ciphertext
     }

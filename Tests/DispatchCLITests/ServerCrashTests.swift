@@ -6,7 +6,7 @@ import Testing
 
 /// `dispatch serve` killed with SIGKILL in the middle of dispatching, as a crash or the OOM killer
 /// would: clients retry with their `Idempotency-Key` until the restarted server answers, and
-/// afterwards every dispatch exists exactly once (docs/testing.md, "What each promise rests on").
+/// afterwards every dispatch exists exactly once (docs/security.md, "Availability and faults").
 @Suite("dispatch serve killed mid-dispatch", .serialized)
 struct ServerCrashTests {
     /// What the clients saw, shared between them and the test that kills the server under them.

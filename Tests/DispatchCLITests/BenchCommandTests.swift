@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// `dispatch bench all` at its smallest: it runs, compares against its baselines, and writes its
+/// section into a document between the markers and nowhere else. (The figures themselves are not
+/// checked here: speed targets live in the benchmark, docs/performance.md.)
+@Suite("dispatch bench all")
+struct BenchCommandTests {
+    @Test("the envelope and feed benchmarks run against their baselines, print linear text with a verdict per target, and replace only the marked section of --update's file")
+    func smallRun() throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        let document = runner.sandbox.appendingPathComponent("performance.md").path
+        try "# Before\n\n<!-- bench:begin -->\nold figures\n<!-- bench:end -->\n\n# After\n".write(toFile: document, atomically: true, encoding: .utf8)
+
+        let result = try runner.run(["bench", "all", "--only", "envelope,feeds", "--seconds", "1", "--rounds", "1", "--update", document])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.isPlainText)
+        #expect(result.output.contains("Envelope, 3 recipient(s), 2048 byte case"), "\(result.output)")
+        #expect(result.output.contains("Calendar feed with 50 open assignments"))
+        let verdicts = result.output.split(separator: "\n").filter { $0.hasPrefix("Met: ") || $0.hasPrefix("Missed: ") }
+        #expect(verdicts.count == 5, "four envelope figures and the feed's: \(verdicts)")
+
+        let updated = try String(contentsOfFile: document, encoding: .utf8)
+        #expect(updated.hasPrefix("# Before\n\n<!-- bench:begin -->\n"))
+        #expect(updated.hasSuffix("<!-- bench:end -->\n\n# After\n"))
+        #expect(!updated.contains("old figures"))
+        #expect(updated.contains("| figure | value | target | met |"))
+        #expect(updated.contains("`dispatch bench all --only envelope,feeds --rounds 1 --seconds 1`"))
+
+        let unmarked = runner.sandbox.appendingPathComponent("plain.md").path
+        try "no markers\n".write(toFile: unmarked, atomically: true, encoding: .utf8)
+        let refused = try runner.run(["bench", "all", "--only", "envelope", "--rounds", "1", "--update", unmarked])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("bench:begin"), "\(refused.errors)")
+        #expect(try String(contentsOfFile: unmarked, encoding: .utf8) == "no markers\n", "a file without markers is left alone")
+        #expect(try runner.run(["bench", "all", "--only", "envelope,everything"]).errors.contains("'everything' is none of them"))
+    }
+}
