@@ -131,13 +131,13 @@ actor HonorariumReportCursor {
             return renderer.heading()
         }
         while !finished {
-            let rows = try await store.page(
+            let page = try await store.page(
                 of: renderer.organization.id, timeZone: renderer.organization.settings.timeZoneIdentifier, period: renderer.period, after: after,
                 limit: pageSize)
-            rowsWritten += rows.count
-            if rows.count < pageSize { finished = true }
-            after = rows.last?.handle
-            let chunk = renderer.lines(for: rows)
+            rowsWritten += page.rows.count
+            after = page.nextAfter
+            if after == nil { finished = true }
+            let chunk = renderer.lines(for: page.rows)
             if !chunk.isEmpty { return chunk }
         }
         return nil

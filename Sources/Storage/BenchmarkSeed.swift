@@ -87,7 +87,7 @@ public enum BenchmarkSeed {
         let organization = OrganizationID(UUID())
         let associations = 400, mentors = 10_000
         let open = assignments / 5
-        let step = max(1, open / max(dueReminders, 1))
+        let step = max(1, assignments / 35 / max(dueReminders, 1))
         try db.execute("SET session_replication_role = replica")
         defer { try? db.execute("SET session_replication_role = DEFAULT") }
         try db.transaction { db in
@@ -108,7 +108,9 @@ public enum BenchmarkSeed {
                   FROM generate_series(0, $4::integer - 1) AS m
                 """, [organization, time, associations, mentors])
             // Assignment i: association and coordinator i mod 400, peer mentor i mod 10,000; open when
-            // i is a multiple of 5, dispatched up to a year before `time` (older for larger i).
+            // i div 7 is a multiple of 5 (one in five, spread over every association and peer mentor
+            // alike), dispatched up to a year before `time`. Due: every 35th (always open) of a
+            // stride that gives `dueReminders` in all.
             try db.execute(
                 """
                 INSERT INTO assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, title, status,
@@ -116,14 +118,15 @@ public enum BenchmarkSeed {
                     next_reminder_at, created_at, updated_at, last_state_change_at)
                 SELECT md5($1::text || ':assignment:' || i)::uuid, $1::uuid, md5($1::text || ':association:' || (i % $3::integer))::uuid,
                        md5($1::text || ':coordinator:' || (i % $3::integer))::uuid, md5($1::text || ':mentor:' || (i % $4::integer))::uuid,
-                       'Oppdrag', CASE WHEN i % 5 = 0 THEN 'dispatched' ELSE 'completed' END,
-                       d, CASE WHEN i % 5 <> 0 THEN d + interval '1 hour' END, CASE WHEN i % 5 <> 0 THEN d + interval '2 hours' END,
-                       CASE WHEN i % 5 <> 0 THEN d + interval '3 hours' END, CASE WHEN i % 5 <> 0 THEN d + interval '1 day' END,
-                       CASE WHEN i % 5 <> 0 THEN d + interval '2 days' END, d,
-                       CASE WHEN due THEN $2::timestamptz - interval '1 hour' WHEN i % 5 = 0 THEN $2::timestamptz + interval '5 days' END,
+                       'Oppdrag', CASE WHEN open THEN 'dispatched' ELSE 'completed' END,
+                       d, CASE WHEN NOT open THEN d + interval '1 hour' END, CASE WHEN NOT open THEN d + interval '2 hours' END,
+                       CASE WHEN NOT open THEN d + interval '3 hours' END, CASE WHEN NOT open THEN d + interval '1 day' END,
+                       CASE WHEN NOT open THEN d + interval '2 days' END, d,
+                       CASE WHEN due THEN $2::timestamptz - interval '1 hour' WHEN open THEN $2::timestamptz + interval '5 days' END,
                        d, d, d
                   FROM generate_series(0, $5::integer - 1) AS i,
-                       LATERAL (SELECT i % 5 = 0 AND (i / 5) % $6::integer = 0 AND i / 5 / $6::integer < $7::integer AS due) AS r,
+                       LATERAL (SELECT (i / 7) % 5 = 0 AS open,
+                                       i % 35 = 0 AND (i / 35) % $6::integer = 0 AND i / 35 / $6::integer < $7::integer AS due) AS r,
                        LATERAL (SELECT $2::timestamptz - make_interval(secs => (i % 31536000)::double precision)
                                    - CASE WHEN due THEN interval '11 days' ELSE interval '1 minute' END AS d) AS t
                 """, [organization, time, associations, mentors, assignments, step, dueReminders])

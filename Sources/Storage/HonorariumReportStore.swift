@@ -92,25 +92,55 @@ public struct HonorariumReportStore: Sendable {
             + "\n ORDER BY u.handle"
     }
 
-    /// Up to `limit` rows after the handle `after`, ordered by handle.
+    /// One page of the report: its rows, and the handle the next page starts after (`nil` on the
+    /// last page).
+    public struct Page: Sendable {
+        public var rows: [HonorariumReportRow]
+        public var nextAfter: String?
+    }
+
+    /// The rows of the next `limit` peer mentors counted in the period's year (or the year
+    /// before) after the handle `after`, ordered by handle; those with nothing in the period's
+    /// months are left out, so a page can hold fewer rows than `limit` and still not be the last.
+    ///
+    /// The page's peer mentors are chosen first and only theirs are aggregated: choosing after
+    /// aggregating made every page aggregate every remaining peer mentor, which at a million
+    /// assignments made the report take twelve times as long as the query run once
+    /// (docs/performance.md, "Exports").
     public func page(
         of organization: OrganizationID, timeZone: String, period: HonorariumPeriod, after: String?, limit: Int
-    ) async throws -> [HonorariumReportRow] {
+    ) async throws -> Page {
         try await database.transaction(.tenant(organization, actor: .system)) { db in
-            try Self.rows(of: organization, timeZone: timeZone, period: period, after: after, limit: limit, on: db)
+            let handles = try db.query(
+                """
+                SELECT u.handle
+                  FROM (SELECT DISTINCT peer_mentor_id FROM honorarium_counters
+                         WHERE organization_id = $1 AND period IN ($2::text, ($2::text::integer - 1)::text)) c
+                  JOIN users u ON u.id = c.peer_mentor_id
+                 WHERE ($3::text IS NULL OR u.handle > $3)
+                 ORDER BY u.handle
+                 LIMIT $4
+                """, [organization, String(period.year), after, limit]
+            ).map { try $0.decode("handle", as: String.self) }
+            guard let last = handles.last else { return Page(rows: [], nextAfter: nil) }
+            return Page(
+                rows: try Self.rows(of: organization, timeZone: timeZone, period: period, after: after, through: last, on: db),
+                nextAfter: handles.count == limit ? last : nil)
         }
     }
 
+    /// The report's rows of the peer mentors whose handles are after `after` and up to `through`
+    /// (each bound left out when `nil`), ordered by handle.
     static func rows(
-        of organization: OrganizationID, timeZone: String, period: HonorariumPeriod, after: String?, limit: Int?, on db: PostgresConnection
+        of organization: OrganizationID, timeZone: String, period: HonorariumPeriod, after: String?, through: String?, on db: PostgresConnection
     ) throws -> [HonorariumReportRow] {
         try db.query(
             """
             \(Self.selection)
                AND ($5::text IS NULL OR u.handle > $5)
+               AND ($6::text IS NULL OR u.handle <= $6)
              ORDER BY u.handle
-             LIMIT $6
-            """, [organization, timeZone, String(period.year), period.months.joined(separator: ","), after, limit]
+            """, [organization, timeZone, String(period.year), period.months.joined(separator: ","), after, through]
         ).map { row in
             func corrections(_ column: String, _ subject: (Int) -> HonorariumPayroll.Adjustment.Subject) throws -> [HonorariumPayroll.Adjustment] {
                 try Self.pairs(row.decodeIfPresent(column)).map { HonorariumPayroll.Adjustment(subject($0), day: $1, correctsPeriod: String($1.prefix(7))) }
@@ -153,7 +183,7 @@ public struct HonorariumReportStore: Sendable {
             ).first?.decodeIfPresent("month", as: String.self) {
                 throw HonorariumError.closeRefused("\(open) is still open; close the months in order")
             }
-            let file = try render(try Self.rows(of: organization, timeZone: settings.timeZoneIdentifier, period: period, after: nil, limit: nil, on: db))
+            let file = try render(try Self.rows(of: organization, timeZone: settings.timeZoneIdentifier, period: period, after: nil, through: nil, on: db))
             let digest = SHA256.hash(Array(file.utf8))
             try db.execute(
                 "INSERT INTO honorarium_closed_periods (organization_id, period, closed_at, file_sha256) VALUES ($1, $2, $3, $4)",
