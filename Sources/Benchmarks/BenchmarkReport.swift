@@ -232,17 +232,33 @@ public struct BenchmarkReport: Sendable, Encodable {
         return lines.joined(separator: "\n")
     }
 
-    /// Whether `document` has the markers ``updating(_:)`` writes between.
-    public static func hasMarkers(_ document: String) -> Bool {
-        guard let begin = document.range(of: "<!-- bench:begin -->"), let end = document.range(of: "<!-- bench:end -->") else { return false }
-        return begin.upperBound <= end.lowerBound
+    static let beginMarker = "<!-- bench:begin -->"
+    static let endMarker = "<!-- bench:end -->"
+
+    /// Where the markers stand in `document`, each on a line of its own (a mention in the prose,
+    /// inside a sentence, does not count): the end of the begin line and the start of the end line.
+    private static func markedRange(in document: String) -> Range<String.Index>? {
+        func line(_ marker: String, from start: String.Index) -> Range<String.Index>? {
+            var search = start
+            while let found = document.range(of: marker, range: search..<document.endIndex) {
+                let atLineStart = found.lowerBound == document.startIndex || document[document.index(before: found.lowerBound)] == "\n"
+                let atLineEnd = found.upperBound == document.endIndex || document[found.upperBound] == "\n"
+                if atLineStart && atLineEnd { return found }
+                search = found.upperBound
+            }
+            return nil
+        }
+        guard let begin = line(beginMarker, from: document.startIndex), let end = line(endMarker, from: begin.upperBound) else { return nil }
+        return begin.upperBound..<end.lowerBound
     }
 
-    /// `document` with the text between its `<!-- bench:begin -->` and `<!-- bench:end -->`
-    /// markers replaced by ``markdown``; `nil` when it has no such markers.
+    /// Whether `document` has the markers ``updating(_:)`` writes between.
+    public static func hasMarkers(_ document: String) -> Bool { markedRange(in: document) != nil }
+
+    /// `document` with the text between its `<!-- bench:begin -->` and `<!-- bench:end -->` lines
+    /// replaced by ``markdown``; `nil` when it has no such lines.
     public func updating(_ document: String) -> String? {
-        guard let begin = document.range(of: "<!-- bench:begin -->"), let end = document.range(of: "<!-- bench:end -->"), begin.upperBound <= end.lowerBound
-        else { return nil }
-        return String(document[..<begin.upperBound]) + "\n" + markdown + "\n" + String(document[end.lowerBound...])
+        guard let range = Self.markedRange(in: document) else { return nil }
+        return String(document[..<range.lowerBound]) + "\n" + markdown + "\n" + String(document[range.upperBound...])
     }
 }
