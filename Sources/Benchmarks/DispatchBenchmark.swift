@@ -47,32 +47,24 @@ struct DispatchBenchmark {
 
     func run(logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         let time = Date()
-        let accounts = AccountStore(database: database)
-        let organization = try await accounts.createOrganization(name: "Dispatch benchmark", at: time)
-        let coordinator = try await accounts.addUser(to: organization.id, handle: "coordinator", role: .coordinator, at: time)
-        let mentor = try await accounts.addUser(to: organization.id, handle: "mentor", role: .peerMentor, at: time)
-        let token = try await accounts.issueToken(for: "coordinator", in: organization.id, lifetime: 86_400, at: time).token
-        let sender = try DeviceKeyPair.generate(), device = try DeviceKeyPair.generate()
-        let keys = DeviceKeyStore(database: database)
-        _ = try await keys.register(sender.publicKeys, label: nil, for: coordinator.context, at: time)
-        let mentorKey = try await keys.register(device.publicKeys, label: nil, for: mentor.context, at: time)
+        let world = try await BenchmarkOrganization.make(named: "Dispatch benchmark", database: database, at: time)
+        let token = try await AccountStore(database: database).issueToken(for: "coordinator", in: world.organization.id, lifetime: 86_400, at: time).token
 
         // Every request a distinct assignment, sealed beforehand as the coordinator's device would.
         let perRound = 2_000 * Int(BenchmarkStatistics.seconds(duration))
         progress("Dispatch: sealing \(perRound * (rounds + 1)) envelopes…")
         let payload = Array(#"{"contact_name":"Kari Nordmann","epikrise":"\#(String(repeating: "x", count: 2_000))","version":1}"#.utf8)
-        let sealer = EnvelopeSealer()
         let bodies: [ByteBuffer] = try (0..<(perRound * (rounds + 1))).map { index in
             let id = UUID()
-            let envelope = try sealer.seal(payload: payload, assignmentID: id, organizationID: organization.id.uuid, sender: sender, recipients: [device.publicKeys])
+            let envelope = try world.seal(payload, for: id)
             return ByteBuffer(
-                string: #"{"id":"\#(id)","recipient_id":"\#(mentor.id)","title":"Oppdrag \#(index)","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#)
+                string: #"{"id":"\#(id)","recipient_id":"\#(world.mentor.id)","title":"Oppdrag \#(index)","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#)
         }
         let script = tools.scratch + "/dispatch.pgbench"
         try DispatchBaseline.pgbenchScript(
             DispatchBaseline.Subject(
-                organization: organization.id, coordinator: coordinator.id, mentor: mentor.id, mentorKey: mentorKey.id,
-                mentorFingerprint: device.fingerprint, senderFingerprint: sender.fingerprint, token: token)
+                organization: world.organization.id, coordinator: world.coordinator.id, mentor: world.mentor.id, mentorKey: world.mentorKey.id,
+                mentorFingerprint: world.device.fingerprint, senderFingerprint: world.sender.fingerprint, token: token)
         ).write(toFile: script, atomically: true, encoding: .utf8)
 
         let connections = connections, duration = duration, rounds = rounds

@@ -37,24 +37,15 @@ struct FeedBenchmark {
 
     func run(logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         let time = Date()
-        let accounts = AccountStore(database: database)
-        let organization = try await accounts.createOrganization(name: "Feed benchmark", at: time)
-        let coordinator = try await accounts.addUser(to: organization.id, handle: "coordinator", role: .coordinator, at: time)
-        let mentor = try await accounts.addUser(to: organization.id, handle: "mentor", role: .peerMentor, at: time)
-        let sender = try DeviceKeyPair.generate(), device = try DeviceKeyPair.generate()
-        let keys = DeviceKeyStore(database: database)
-        _ = try await keys.register(sender.publicKeys, label: nil, for: coordinator.context, at: time)
-        _ = try await keys.register(device.publicKeys, label: nil, for: mentor.context, at: time)
+        let world = try await BenchmarkOrganization.make(named: "Feed benchmark", database: database, at: time)
         let store = AssignmentStore(database: database)
         for index in 0..<openAssignments {
             let id = AssignmentID(UUID())
-            let envelope = try EnvelopeSealer().seal(
-                payload: Array(#"{"contact_name":"Kari","version":1}"#.utf8), assignmentID: id.uuid, organizationID: organization.id.uuid, sender: sender,
-                recipients: [device.publicKeys])
+            let envelope = try world.seal(Array(#"{"contact_name":"Kari","version":1}"#.utf8), for: id.uuid)
             _ = try await store.dispatch(
-                DispatchSubmission(id: id, recipientID: mentor.id, title: "Oppdrag \(index)", envelope: envelope.serialized), by: coordinator.context, at: time)
+                DispatchSubmission(id: id, recipientID: world.mentor.id, title: "Oppdrag \(index)", envelope: envelope.serialized), by: world.coordinator.context, at: time)
         }
-        let feed = try await FeedStore(database: database).issue(for: "mentor", in: organization.id, language: nil, serverKeyVersion: 1, at: time)
+        let feed = try await FeedStore(database: database).issue(for: "mentor", in: world.organization.id, language: nil, serverKeyVersion: 1, at: time)
         let path = "/feeds/\(feed.token).ics"
 
         let connections = connections, duration = duration, rounds = rounds, openAssignments = openAssignments
