@@ -401,8 +401,9 @@ public struct AssignmentStore: Sendable {
     }
 
     /// Writes what the lifecycle may change; the database's trigger checks the rest.
-    /// ``write(_:on:)`` for many assignments in one statement (their changes as a JSON array, read
-    /// with `json_to_recordset`): the sweeps' batches.
+    /// Writes the lifecycle's changes (status, its timestamps, the next reminder) to many
+    /// assignments in one statement, their changes as a JSON array read with `json_to_recordset`:
+    /// one statement for a sweep's whole batch, and the one place these columns are written back.
     static func write(_ assignments: [Assignment], on db: PostgresConnection) throws {
         guard !assignments.isEmpty else { return }
         let rows = assignments.map { assignment -> [String: String?] in
@@ -430,16 +431,9 @@ public struct AssignmentStore: Sendable {
             """, [json])
     }
 
+    /// Writes the lifecycle's changes to one assignment (``write(_:on:)`` with one element).
     static func write(_ assignment: Assignment, on db: PostgresConnection) throws {
-        try db.execute(
-            """
-            UPDATE assignments SET status = $2, delivered_at = $3, read_at = $4, acknowledged_at = $5, contact_made_at = $6, completed_at = $7,
-                   cancelled_at = $8, cancellation_reason = $9, next_reminder_at = $10, updated_at = $11, last_state_change_at = $12
-             WHERE id = $1
-            """,
-            [assignment.id, assignment.status.rawValue, assignment.deliveredAt, assignment.readAt, assignment.acknowledgedAt, assignment.contactMadeAt,
-             assignment.completedAt, assignment.cancelledAt, assignment.cancellationReason, assignment.nextReminderAt, assignment.updatedAt,
-             assignment.lastStateChangeAt])
+        try write([assignment], on: db)
     }
 
     static func profile(_ id: UserID, on db: PostgresConnection) throws -> UserProfile {

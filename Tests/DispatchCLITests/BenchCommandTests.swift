@@ -7,14 +7,14 @@ import Testing
 @Suite("dispatch bench all")
 struct BenchCommandTests {
     @Test("the envelope and feed benchmarks run against their baselines, print linear text with a verdict per target, and replace only the marked section of --update's file")
-    func smallRun() throws {
+    func smallRun() async throws {
         let runner = try DispatchRunner()
         defer { runner.cleanUp() }
         let document = runner.sandbox.appendingPathComponent("performance.md").path
         let prose = "The results go between `<!-- bench:begin -->` and `<!-- bench:end -->` below.\n"
         try "# Before\n\n\(prose)\n<!-- bench:begin -->\nold figures\n<!-- bench:end -->\n\n# After\n".write(toFile: document, atomically: true, encoding: .utf8)
 
-        let result = try runner.run(["bench", "all", "--only", "envelope,feeds", "--seconds", "1", "--rounds", "1", "--update", document])
+        let result = try await runner.running(["bench", "all", "--only", "envelope,feeds", "--seconds", "1", "--rounds", "1", "--update", document])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.isPlainText)
         #expect(result.output.contains("Envelope, 3 recipient(s), 2048 byte case"), "\(result.output)")
@@ -31,10 +31,10 @@ struct BenchCommandTests {
 
         let unmarked = runner.sandbox.appendingPathComponent("plain.md").path
         try "no markers\n".write(toFile: unmarked, atomically: true, encoding: .utf8)
-        let refused = try runner.run(["bench", "all", "--only", "envelope", "--rounds", "1", "--update", unmarked])
+        let refused = try await runner.running(["bench", "all", "--only", "envelope", "--rounds", "1", "--update", unmarked])
         #expect(refused.status != 0)
         #expect(refused.errors.contains("bench:begin"), "\(refused.errors)")
         #expect(try String(contentsOfFile: unmarked, encoding: .utf8) == "no markers\n", "a file without markers is left alone")
-        #expect(try runner.run(["bench", "all", "--only", "envelope,everything"]).errors.contains("'everything' is none of them"))
+        #expect(try await runner.running(["bench", "all", "--only", "envelope,everything"]).errors.contains("'everything' is none of them"))
     }
 }

@@ -52,6 +52,15 @@ struct DispatchRunner {
             errors: try String(contentsOf: errors, encoding: .utf8))
     }
 
+    /// ``run(_:environment:input:)`` on a thread of its own, for a test that is async: waiting for a
+    /// process blocks its thread, and blocking one of the few threads Swift's concurrency pool has
+    /// for seconds (a benchmark, a server's start) starves every other test running beside it.
+    func running(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try self.run(arguments, environment: extra) }) }
+        }
+    }
+
     /// Stops a cluster a failed test may have left running, and removes the sandbox.
     func cleanUp() {
         _ = try? run(["db", "stop"])

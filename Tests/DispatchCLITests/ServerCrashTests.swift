@@ -43,16 +43,16 @@ struct ServerCrashTests {
         let total = Int(ProcessInfo.processInfo.environment["DISPATCH_CRASH_DISPATCHES"] ?? "") ?? 2_000
         let runner = try DispatchRunner()
         defer { runner.cleanUp() }
-        #expect(try runner.run(["org", "create", "--name", "Crash"]).status == 0)
+        #expect(try await runner.running(["org", "create", "--name", "Crash"]).status == 0)
         for (handle, role) in [("coord", "coordinator"), ("mentor", "peer_mentor")] {
-            #expect(try runner.run(["users", "add", "--org", "Crash", "--handle", handle, "--role", role]).status == 0)
+            #expect(try await runner.running(["users", "add", "--org", "Crash", "--handle", handle, "--role", role]).status == 0)
         }
-        func token(_ handle: String) throws -> String {
-            let issued = try runner.run(["tokens", "issue", "--org", "Crash", "--handle", handle])
+        func token(_ handle: String) async throws -> String {
+            let issued = try await runner.running(["tokens", "issue", "--org", "Crash", "--handle", handle])
             return try #require(issued.output.split(separator: "\n").first { $0.hasPrefix("adt_") }.map(String.init))
         }
-        let coordinatorToken = try token("coord")
-        let mentorToken = try token("mentor")
+        let coordinatorToken = try await token("coord")
+        let mentorToken = try await token("mentor")
         let first = try #require(await ServerProcess.start(in: runner), "dispatch serve did not come up")
 
         // The two devices register; the coordinator's seals every envelope up front.
@@ -113,7 +113,7 @@ struct ServerCrashTests {
                 while await ledger.succeeded.count < total / 3 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
                 let seen = await ledger.succeeded.count
                 first.killHard()
-                if try !runner.run(["db", "status"]).output.contains("State: running") {
+                if try await !runner.running(["db", "status"]).output.contains("State: running") {
                     await ledger.fail("the embedded PostgreSQL did not outlive the server's crash")
                 }
                 guard let second = try await ServerProcess.start(in: runner, port: first.port) else {
@@ -156,7 +156,7 @@ struct ServerCrashTests {
         #expect(try keys.decode("completed", as: Int.self) == total && keys.decode("n", as: Int.self) == total, "every key holds its one answer")
         counts.close()
 
-        let verified = try runner.run(["audit", "verify", "--live", "--org", "Crash"])
+        let verified = try await runner.running(["audit", "verify", "--live", "--org", "Crash"])
         #expect(verified.status == 0, "\(verified.output) \(verified.errors)")
     }
 }

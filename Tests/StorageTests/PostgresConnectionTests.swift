@@ -176,7 +176,8 @@ struct PostgresConnectionTests {
                     try db.transaction { db in
                         try db.execute("SELECT id FROM organizations WHERE id = $1 FOR UPDATE", [organization])
                         lockTaken.yield()
-                        try db.execute("SELECT pg_sleep(1)")
+                        // Long enough that the other transaction meets the lock on a busy machine too.
+                        try db.execute("SELECT pg_sleep(4)")
                     }
                 }
             }
