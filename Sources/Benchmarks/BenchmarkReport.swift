@@ -46,7 +46,7 @@ public struct BenchmarkReport: Sendable, Encodable {
     var feeds: FeedBenchmark.Result?
     var queries: QueryBenchmark.Result?
     var sweep: SweepBenchmark.Result?
-    var exports: ExportBenchmark.Report?
+    public var exports: ExportBenchmark.Report?
 
     init(machine: Machine, options: BenchmarkSuite.Options) {
         self.machine = machine

@@ -21,6 +21,8 @@ public struct BenchmarkSuite: Sendable {
         /// Assignments behind the reminder pass.
         public var reminderAssignments = 10_000_000
         public var expiredAssignments = 100_000
+        /// Peer mentors of the export seed; `nil`: one for every hundred assignments.
+        public var mentors: Int?
         public var rounds = 3
         public var seconds = 5
 
@@ -64,7 +66,7 @@ public struct BenchmarkSuite: Sendable {
             if options.parts.contains(.exports) {
                 report.exports = try await ExportBenchmark(
                     database: database, connectionString: cluster.connectionString(), psql: cluster.binDirectory + "/psql", scratch: scratch + "/out"
-                ).run(assignments: options.assignments, mentors: max(1, options.assignments / 100), rounds: options.rounds, progress: progress)
+                ).run(assignments: options.assignments, mentors: options.mentors ?? max(1, options.assignments / 100), rounds: options.rounds, progress: progress)
             }
             if options.parts.contains(.dispatch) {
                 report.dispatch = try await DispatchBenchmark(

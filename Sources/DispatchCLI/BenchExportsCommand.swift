@@ -1,9 +1,6 @@
 import ArgumentParser
 import Benchmarks
-import Envelope
 import Foundation
-import Postgres
-import Storage
 
 /// `dispatch bench exports [--assignments 1000000] [--mentors 10000] [--rounds 3] [--json]`
 struct BenchExportsCommand: AsyncParsableCommand {
@@ -26,22 +23,14 @@ struct BenchExportsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = try CommandEnvironment(options: options)
-        let scratch = "/tmp/dispatch-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: scratch + "/out", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let cluster = try ManagedCluster(dataDirectory: scratch + "/db", binDirectory: environment.postgresBinDirectory, logger: environment.logger)
-        let lease = try cluster.acquire()
-        defer { try? cluster.release(lease) }
-        let report = try await Database.using(
-            DatabaseConfiguration(
-                location: .external(connectionString: cluster.applicationConnectionString(), ownerConnectionString: cluster.ownerConnectionString()),
-                scopeProofKeys: .keys(try ServerKey.generate().scopeProofKeys()), erasureKeyringPath: scratch + "/erasure.keyring",
-                maximumConnections: 2, statementTimeout: .seconds(3_600)), logger: environment.logger
-        ) { database in
-            try await database.prepareSchema(now: Date())
-            return try await ExportBenchmark(database: database, connectionString: cluster.connectionString(), psql: cluster.binDirectory + "/psql", scratch: scratch + "/out")
-                .run(assignments: assignments, mentors: mentors, rounds: rounds) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        }
-        try Output.print(report, json: json) { $0.plainText }
+        var suiteOptions = BenchmarkSuite.Options()
+        suiteOptions.parts = [.exports]
+        suiteOptions.assignments = assignments
+        suiteOptions.mentors = mentors
+        suiteOptions.rounds = rounds
+        let report = try await BenchmarkSuite(binDirectory: environment.postgresBinDirectory, logger: environment.logger)
+            .run(suiteOptions) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        guard let exports = report.exports else { throw ValidationError("The export benchmark gave no figures.") }
+        try Output.print(exports, json: json) { $0.plainText }
     }
 }

@@ -26,7 +26,7 @@ struct DiskFullTests {
         return process.terminationStatus
     }
 
-    @Test("a dispatch that finds the data folder full gets 503 database_storage_full and leaves nothing behind; once space returns, the same requests succeed", .enabled(if: canMount))
+    @Test("a dispatch that finds the data folder full gets 503 database_storage_full and leaves nothing behind; once space returns, the same requests succeed", .enabled(if: canMount, "mounting a tmpfs needs root; CI (.ci/run sets CI) always runs it"))
     func dispatchOnAFullDisk() async throws {
         let mount = "/tmp/dispatch-disk-full-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
