@@ -64,27 +64,36 @@ public enum TestPostgres {
 
     public static func binDirectory() throws -> String { cluster.binDirectory }
 
+    /// The configuration of database `name` on the shared cluster. Waiting for a pooled connection
+    /// may take a minute here, not the service's 10 seconds: the whole suite runs at once on a few
+    /// cores (a server killed under load, two servers, benchmarks), and a test that is only slow
+    /// must not fail for it. The deadline itself is tested with its own short wait.
+    static func configuration(of name: String, maximumConnections: Int) -> DatabaseConfiguration {
+        var configuration = DatabaseConfiguration(
+            location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: maximumConnections)
+        configuration.connectionWait = .seconds(60)
+        return configuration
+    }
+
     private static let creation = DatabaseCreation()
 
     /// The configuration of a new, migrated database of its own, for code that opens it itself
     /// (the server's `buildApplication`).
     public static func databaseConfiguration(maximumConnections: Int = 4) async throws -> DatabaseConfiguration {
         let name = try await creation.createDatabase(from: "migrated_template")
-        return DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: maximumConnections)
+        return configuration(of: name, maximumConnections: maximumConnections)
     }
 
     /// A new, migrated database of its own, opened with a small pool.
     public static func database(maximumConnections: Int = 4) async throws -> Database {
         let name = try await creation.createDatabase(from: "migrated_template")
-        return try await Database.open(
-            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: maximumConnections), logger: logger)
+        return try await Database.open(configuration(of: name, maximumConnections: maximumConnections), logger: logger)
     }
 
     /// A new, empty database (nothing migrated), for the migration tests.
     public static func emptyDatabase() async throws -> Database {
         let name = try await creation.createDatabase(from: "template0")
-        return try await Database.open(
-            DatabaseConfiguration(location: location(of: name), scopeProofKeys: .keys(scopeProofKeys), erasureKeyringPath: keyringPath(of: name), maximumConnections: 2), logger: logger)
+        return try await Database.open(configuration(of: name, maximumConnections: 2), logger: logger)
     }
 
     /// A connection as the cluster's superuser to a database, for tests that play a hostile
