@@ -254,6 +254,7 @@ let package = Package(
             dependencies: [
                 "Jobs", "Postgres", "Storage", "AssignmentCore", "Envelope", "DatabaseTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

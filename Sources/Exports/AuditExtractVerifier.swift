@@ -12,6 +12,9 @@ public struct AuditVerification: Sendable, Hashable, Encodable {
     /// The Ed25519 key that signed the manifest (hex); `nil` for the live chain.
     public var signingKey: String?
     public var problems: [String]
+    /// The live chain only: entries written but not linked yet (migration 0015), which the check
+    /// cannot cover until they are, and when the oldest of them occurred.
+    public var unlinked: AuditLinkBacklog?
 
     enum CodingKeys: String, CodingKey {
         case intact, problems
@@ -19,6 +22,8 @@ public struct AuditVerification: Sendable, Hashable, Encodable {
         case firstSequence = "first_sequence"
         case lastSequence = "last_sequence"
         case signingKey = "signing_key"
+        case unlinkedCount = "unlinked_count"
+        case oldestUnlinkedAt = "oldest_unlinked_at"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -29,6 +34,10 @@ public struct AuditVerification: Sendable, Hashable, Encodable {
         try container.encode(firstSequence, forKey: .firstSequence)
         try container.encode(lastSequence, forKey: .lastSequence)
         try container.encode(signingKey, forKey: .signingKey)
+        if let unlinked {
+            try container.encode(unlinked.unlinked, forKey: .unlinkedCount)
+            try container.encode(unlinked.oldestOccurredAt.map { $0.formatted(.iso8601) }, forKey: .oldestUnlinkedAt)
+        }
     }
 
     /// Linear text for the terminal and screen readers.
@@ -37,10 +46,19 @@ public struct AuditVerification: Sendable, Hashable, Encodable {
         if intact {
             var lines = ["\(subject) is intact: \(entryCount) \(entryCount == 1 ? "entry" : "entries") (\(span)), the chain is unbroken."]
             if let signingKey { lines.append("Signed by the audit key \(signingKey).") }
+            if let note = unlinkedNote { lines.append(note) }
             return lines.joined(separator: "\n")
         }
-        return (["\(subject) is NOT intact. \(problems.count) \(problems.count == 1 ? "problem" : "problems"):"] + problems.map { "- \($0)" })
+        return (["\(subject) is NOT intact. \(problems.count) \(problems.count == 1 ? "problem" : "problems"):"] + problems.map { "- \($0)" }
+            + (unlinkedNote.map { [$0] } ?? []))
             .joined(separator: "\n")
+    }
+
+    private var unlinkedNote: String? {
+        guard let unlinked, unlinked.unlinked > 0 else { return nil }
+        let since = unlinked.oldestOccurredAt.map { ", the oldest from \($0.formatted(.iso8601))" } ?? ""
+        return "\(unlinked.unlinked) newer \(unlinked.unlinked == 1 ? "entry is" : "entries are") not linked into the chain yet\(since), "
+            + "so not covered by this check. 'dispatch serve' and 'dispatch jobs run' link them within a second; 'dispatch jobs run --once' links them now."
     }
 }
 
@@ -74,15 +92,17 @@ public enum AuditExtractVerifier {
 
     /// Checks the chain of an organisation in the database, from its first entry.
     public static func verifyLive(_ store: AuditExtractStore, organization: OrganizationID, pageSize: Int = 1_000) async throws -> AuditVerification {
+        let backlog = try await AuditChainStore(database: store.database).backlog(of: organization)
         guard let range = try await store.wholeChain(of: organization) else {
-            return AuditVerification(entryCount: 0, problems: [])
+            return AuditVerification(entryCount: 0, problems: [], unlinked: backlog)
         }
         var verifier = AuditChain.Verifier(startingAfter: AuditChain.genesisHash, firstSequence: 1)
         try await store.entries(of: organization, in: range, pageSize: pageSize) { page in
             for entry in page { verifier.check(entry) }
         }
         return AuditVerification(
-            entryCount: verifier.count, firstSequence: range.firstSequence, lastSequence: verifier.lastSequence, problems: verifier.breaks.map(\.description))
+            entryCount: verifier.count, firstSequence: range.firstSequence, lastSequence: verifier.lastSequence, problems: verifier.breaks.map(\.description),
+            unlinked: backlog)
     }
 
     // MARK: Forms

@@ -13,10 +13,13 @@ public struct JobRunReport: Sendable, Hashable, Codable {
     public var retention: SweepReport
     /// `nil` when this runner does not deliver notifications.
     public var notifications: NotificationDeliveryReport?
+    /// Audit entries linked into their chains at the end of the pass (``runOnce()`` only).
+    public var auditEntriesLinked = 0
     public var startedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case reminders, expiry, keys, retention, notifications
+        case auditEntriesLinked = "audit_entries_linked"
         case startedAt = "started_at"
     }
 }
@@ -64,10 +67,12 @@ public struct JobRunner: Service {
     }
 
     /// Runs every job once: the scheduled work, then delivery of what is due (including what the
-    /// work just queued).
+    /// work just queued), then links the audit entries written so far (for a runner started by
+    /// cron, where no ``AuditChainer`` runs).
     public func runOnce() async throws -> JobRunReport {
         var report = try await runWork()
         report.notifications = try await delivery?.deliverDue()
+        report.auditEntriesLinked = try await AuditChainStore(database: database).linkBacklog()
         return report
     }
 

@@ -31,17 +31,21 @@ public enum StandaloneJobRunner {
 
     public static func runUntilStopped(
         database configuration: DatabaseConfiguration, serverKey: ServerKey, now: @escaping @Sendable () -> Date, interval: Duration, batchSize: Int,
-        logger: Logger
+        auditLinkInterval: Duration = .milliseconds(250), logger: Logger
     ) async throws {
         let database = try await Database.openMigrated(configuration, logger: logger, now: now())
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let runner = JobRunner(
             database: database, delivery: .standard(database: database, serverKey: serverKey, httpClient: httpClient, now: now, logger: logger),
             now: now, schedule: .init(work: interval), batchSize: batchSize, logger: logger)
-        // Services stop in reverse order: the runner, then the HTTP client, the database last.
+        let chainer = AuditChainer(store: AuditChainStore(database: database), interval: auditLinkInterval, logger: logger)
+        // Services stop in reverse order: the runner, then the HTTP client, the chainer, the database last.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: DatabaseService(database: database)), .init(service: HTTPClientService(httpClient: httpClient)), .init(service: runner)],
+                services: [
+                    .init(service: DatabaseService(database: database)), .init(service: chainer), .init(service: HTTPClientService(httpClient: httpClient)),
+                    .init(service: runner),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -40,10 +40,14 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             logger.notice("serving on http://\(host):\(channel.localAddress?.port ?? 0) (GET /openapi.json describes the API); SIGTERM or Ctrl-C stops")
         },
         logger: logger)
-    // Services stop in the reverse order: the job runner first, then the HTTP client, the database last.
+    // Services stop in the reverse order (after the HTTP server): the job runner first, then the HTTP
+    // client, the audit chainer (its last pass links what the last requests wrote), the database last.
     application.addServices(DatabaseService(database: database))
     if let interval = configuration.embeddedDatabaseCheckInterval, database.embedded != nil {
         application.addServices(EmbeddedDatabaseWatchdog(database: database, interval: interval, logger: logger))
+    }
+    if let interval = configuration.auditLinkInterval {
+        application.addServices(AuditChainer(store: AuditChainStore(database: database), interval: interval, logger: logger))
     }
     if configuration.jobInterval != nil || configuration.notificationInterval != nil {
         var delivery: NotificationDeliveryJob?

@@ -32,14 +32,20 @@ public struct ServerConfiguration: Sendable {
     /// starts it again when it is not (it was killed); `nil`: never (with `DATABASE_URL` it does
     /// nothing anyway).
     public var embeddedDatabaseCheckInterval: Duration?
+    /// How often new audit entries are linked into their organisations' hash chains
+    /// (``AuditChainer``); `nil`: not by this server (another process, or the test itself, does it).
+    /// The default keeps the unlinked tail of the chain a quarter of a second long.
+    public var auditLinkInterval: Duration?
 
     public static let defaultSignInFailureLimit = 10
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
         serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60), publicURL: String? = nil,
-        signInFailureLimit: Int = Self.defaultSignInFailureLimit, embeddedDatabaseCheckInterval: Duration? = .seconds(2)
+        signInFailureLimit: Int = Self.defaultSignInFailureLimit, embeddedDatabaseCheckInterval: Duration? = .seconds(2),
+        auditLinkInterval: Duration? = .milliseconds(250)
     ) {
+        self.auditLinkInterval = auditLinkInterval
         self.signInFailureLimit = signInFailureLimit
         self.embeddedDatabaseCheckInterval = embeddedDatabaseCheckInterval
         self.publicURL = publicURL

@@ -25,21 +25,24 @@ public struct AuditExtractStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// The range of the extract, or `nil` when no entry falls in the time range.
+    /// The range of the extract, or `nil` when no entry falls in the time range. The organisation's
+    /// unlinked entries are linked first, so the extract ends with what was written before it
+    /// started (its own pull included); only linked entries are part of an extract.
     public func range(of organization: OrganizationID, from: Date, to: Date) async throws -> AuditExtractRange? {
-        try await database.transaction(.tenant(organization, actor: .system)) { db in
+        _ = try await AuditChainStore(database: database).linkAll(of: organization)
+        return try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard
                 let first = try db.query(
                     """
                     SELECT sequence, encode(previous_hash, 'hex') AS previous_hash FROM audit_entries
-                     WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3
+                     WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND sequence IS NOT NULL
                      ORDER BY occurred_at, sequence LIMIT 1
                     """, [organization, from, to]
                 ).first,
                 let last = try db.query(
                     """
                     SELECT sequence FROM audit_entries
-                     WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3
+                     WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND sequence IS NOT NULL
                      ORDER BY occurred_at DESC, sequence DESC LIMIT 1
                     """, [organization, from, to]
                 ).first
@@ -52,7 +55,8 @@ public struct AuditExtractStore: Sendable {
         }
     }
 
-    /// The whole chain of an organisation, as a range (for `audit verify --live`).
+    /// The whole linked chain of an organisation, as a range (for `audit verify --live`, which
+    /// reports the unlinked tail separately: ``AuditChainStore/backlog(of:)``).
     public func wholeChain(of organization: OrganizationID) async throws -> AuditExtractRange? {
         try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard let row = try db.query("SELECT min(sequence) AS first, max(sequence) AS last FROM audit_entries WHERE organization_id = $1", [organization]).first,

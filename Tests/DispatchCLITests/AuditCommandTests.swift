@@ -49,6 +49,20 @@ struct AuditCommandTests {
 
         let live = try runner.run(["audit", "verify", "--live", "--org", "Blindeforbundet"])
         #expect(live.status == 0 && live.output.contains("The audit chain of Blindeforbundet is intact"), "\(live.output)\(live.errors)")
+        #expect(!live.output.contains("not linked"), "the extract linked everything before it")
+
+        // No server runs here, so a new entry waits to be linked, and the live check says so.
+        #expect(try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "second", "--role", "peer_mentor"]).status == 0)
+        let waiting = try runner.run(["audit", "verify", "--live", "--org", "Blindeforbundet"])
+        #expect(waiting.status == 0 && waiting.output.contains("1 newer entry is not linked into the chain yet"), "\(waiting.output)")
+        #expect(waiting.output.isPlainText)
+        let waitingJSON = try runner.run(["audit", "verify", "--live", "--org", "Blindeforbundet", "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(waitingJSON.output.utf8)) as? [String: Any])?["unlinked_count"] as? Int == 1)
+        #expect(try runner.run(["jobs", "run", "--once"]).status == 0)
+        let linked = try runner.run(["audit", "verify", "--live", "--org", "Blindeforbundet", "--json"])
+        let linkedObject = try JSONSerialization.jsonObject(with: Data(linked.output.utf8)) as? [String: Any]
+        #expect(linkedObject?["unlinked_count"] as? Int == 0)
+        #expect(linkedObject?["intact"] as? Bool == true)
 
         let again = try runner.run(["audit", "extract", "--org", "Blindeforbundet", "--from", "2020-01-01", "--to", today, "--out", out])
         #expect(again.status == 1 && again.errors.contains("is not empty"))

@@ -171,13 +171,16 @@ struct AuditExtractTests {
     func live() async throws {
         let (world, database) = try await history()
         let store = AuditExtractStore(database: database)
+        let waiting = try await AuditExtractVerifier.verifyLive(store, organization: world.id, pageSize: 3)
+        #expect(waiting.intact && waiting.entryCount == 0 && (waiting.unlinked?.unlinked ?? 0) > 10, "nothing linked yet: no chainer ran")
+        _ = try await AuditChainStore(database: database).linkBacklog()
         let clean = try await AuditExtractVerifier.verifyLive(store, organization: world.id, pageSize: 3)
-        #expect(clean.intact && clean.entryCount > 10)
+        #expect(clean.intact && clean.entryCount > 10 && clean.unlinked?.unlinked == 0)
         try await database.withOwnerConnection { db in
-            try db.execute("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only")
+            try db.execute("ALTER TABLE audit_entries DISABLE TRIGGER USER")
             try db.execute("UPDATE audit_entries SET details = '{\"from\":\"read\",\"to\":\"cancelled\"}' WHERE organization_id = $1 AND sequence = 7", [world.id])
             try db.execute("DELETE FROM audit_entries WHERE organization_id = $1 AND sequence = 9", [world.id])
-            try db.execute("ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only")
+            try db.execute("ALTER TABLE audit_entries ENABLE TRIGGER USER")
         }
         let broken = try await AuditExtractVerifier.verifyLive(store, organization: world.id, pageSize: 3)
         #expect(broken.problems.contains("entry 7 was changed after it was written"), "\(broken.problems)")

@@ -53,6 +53,7 @@ struct RetentionTests {
         let statementAfter = try await HonorariumStore(database: database).statement(of: "mentor", in: world.id, period: "2026", at: start)
         #expect(statementAfter == statementBefore, "the honorarium history reads the same")
         #expect(try await world.count("SELECT count(*) AS n FROM audit_entries WHERE action = 'assignment.archived'") == 2)
+        _ = try await AuditChainStore(database: database).linkBacklog()
         let chain = try await database.withOwnerConnection { try AuditChain.entries(of: world.id, on: $0) }
         #expect(AuditChain.verify(chain).isEmpty, "the audit chain is whole")
         #expect(try await SweepJob.retention(database: database, clock: { start + 400 * day }).done == 0, "a second run does nothing more")

@@ -81,7 +81,7 @@ struct AuditExtractHTTPTests {
                     SELECT a.actor_id, a.actor_role, a.occurred_at, (a.details->>'device_key_id')::uuid = k.id AS right_device
                       FROM audit_entries a JOIN device_keys k ON k.fingerprint = $2
                      WHERE a.action = 'assignment.payload_downloaded' AND a.subject_id = $1
-                     ORDER BY a.sequence
+                     ORDER BY a.id
                     """, [id, world.mentorDevice.fingerprint.bytes]
                 ).map { (try $0.decode("actor_id", as: UserID.self), try $0.decode("actor_role", as: String.self), try $0.decode("occurred_at", as: Date.self), try $0.decode("right_device", as: Bool.self)) }
             }

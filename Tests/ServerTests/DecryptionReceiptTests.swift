@@ -30,7 +30,7 @@ struct DecryptionReceiptTests {
                 SELECT a.actor_id, a.occurred_at, a.details->>'opened_at' AS opened_at, (a.details->>'device_key_id')::uuid = k.id AS right_device
                   FROM audit_entries a JOIN device_keys k ON k.fingerprint = $2
                  WHERE a.action = 'assignment.payload_opened' AND a.subject_id = $1
-                 ORDER BY a.sequence
+                 ORDER BY a.id
                 """, [id, device.bytes]
             ).map {
                 Opening(

@@ -30,6 +30,7 @@ struct AccountStoreTests {
         await #expect(throws: AccountError.localAssociationNotFound("Bergen")) {
             try await store.addUser(to: org.id, handle: "ola", role: .peerMentor, localAssociation: "Bergen", at: now)
         }
+        _ = try await AuditChainStore(database: database).linkBacklog()
         let actions = try await database.transaction(.scheduler) { db in
             try AuditChain.entries(of: org.id, on: db).map(\.action)
         }

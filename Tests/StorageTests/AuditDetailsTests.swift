@@ -39,7 +39,7 @@ struct AuditDetailsTests {
         _ = try await accounts.addUser(to: created.id, handle: "kari", role: .coordinator, at: Date(timeIntervalSince1970: 1_795_000_100))
         let rows = try await database.transaction(.scheduler) { db in
             try db.query(
-                "SELECT action, jsonb_typeof(details) AS kind, details->>'role' AS role, legacy_details FROM audit_entries WHERE organization_id = $1 ORDER BY sequence",
+                "SELECT action, jsonb_typeof(details) AS kind, details->>'role' AS role, legacy_details FROM audit_entries WHERE organization_id = $1 ORDER BY id",
                 [created.id]
             ).map { (try $0.decode("action", as: String.self), try $0.decode("kind", as: String.self), try $0.decodeIfPresent("role", as: String.self),
                      try $0.decodeIfPresent("legacy_details", as: String.self)) }
@@ -47,6 +47,7 @@ struct AuditDetailsTests {
         #expect(rows.map(\.0) == ["organization.created", "user.created"])
         #expect(rows.allSatisfy { $0.1 == "object" && $0.3 == nil })
         #expect(rows.last?.2 == "coordinator")
+        #expect(try await AuditChainStore(database: database).linkBacklog() == 2)
         let chain = try await database.transaction(.scheduler) { try AuditChain.entries(of: created.id, on: $0) }
         #expect(chain.map(\.details) == [#"{}"#, #"{"role":"coordinator"}"#])
         #expect(AuditChain.verify(chain).isEmpty)
@@ -75,6 +76,7 @@ struct AuditDetailsTests {
         let organization = try await AuditMigrationHistory.writeBeforeMigration6(in: database)
         try await database.prepareSchema(now: Date())
         try await AuditMigrationHistory.appendAfterMigration6(in: database, organization: organization)
+        #expect(try await AuditChainStore(database: database).linkBacklog() == 1, "the entry written after migration 0015 wait to be linked")
 
         let chain = try await database.transaction(.scheduler) { try AuditChain.entries(of: organization, on: $0) }
         #expect(chain.count == 4)

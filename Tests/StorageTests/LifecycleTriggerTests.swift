@@ -52,7 +52,7 @@ struct LifecycleTriggerTests {
                 .map { row -> String in
                     "\(try row.decodeIfPresent("from_status", as: String.self) ?? "-")>\(try row.decode("to_status", as: String.self)) by \(try row.decode("actor_role", as: String.self)) at \(Int(try row.decode("occurred_at", as: Date.self).timeIntervalSince(StorageFixtures.start)))"
                 }
-            let audit: [String] = try db.query("SELECT action FROM audit_entries WHERE subject_id = $1 ORDER BY sequence", [id]).map { try $0.decode("action") }
+            let audit: [String] = try db.query("SELECT action FROM audit_entries WHERE subject_id = $1 ORDER BY id", [id]).map { try $0.decode("action") }
             return (events, audit)
         }
         #expect(events == [

@@ -18,6 +18,7 @@ public enum MigrationCatalog {
         HonorariumClosedPeriods.migration,
         FeedVersionLookup.migration,
         SweepOrderIndexes.migration,
+        BatchedAuditChain.migration,
     ]
 }
 
