@@ -195,12 +195,7 @@ public struct AuditExtract: Sendable {
         var chunk = ""
         switch format {
         case .jsonl:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            for entry in page {
-                chunk += String(decoding: try encoder.encode(try AuditLine(entry)), as: UTF8.self)
-                chunk += "\n"
-            }
+            for entry in page { try AuditLineEncoder.append(entry, to: &chunk) }
         case .csv:
             for entry in page {
                 chunk += CSVFormat.audit.line([

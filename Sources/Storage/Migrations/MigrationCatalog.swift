@@ -19,6 +19,7 @@ public enum MigrationCatalog {
         FeedVersionLookup.migration,
         SweepOrderIndexes.migration,
         BatchedAuditChain.migration,
+        OpenOverviewIndexes.migration,
     ]
 }
 
