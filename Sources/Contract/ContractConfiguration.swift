@@ -15,9 +15,7 @@ public struct RFC3339DateTranscoder: DateTranscoder {
     public init() {}
 
     public func encode(_ date: Date) throws -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        DateTimeText.rfc3339(date)
     }
 
     public func decode(_ text: String) throws -> Date {

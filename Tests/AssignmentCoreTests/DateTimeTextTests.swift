@@ -35,4 +35,19 @@ struct DateTimeTextTests {
         }
         #expect(DateTimeText.parse("2028-02-29 00:00:00+00", form: .postgres) != nil, "a leap day")
     }
+
+    @Test("written as RFC 3339 in whole seconds of UTC: the text ISO8601DateFormatter gives, across centuries, leap days and fractions")
+    func writesRFC3339() {
+        let reference = ISO8601DateFormatter()
+        reference.formatOptions = [.withInternetDateTime]
+        var generator = SystemRandomNumberGenerator()
+        var instants: [TimeInterval] = [0, -1, -0.25, 86_399.999, 951_782_400, 951_868_799.5, 4_107_542_399, -2_208_988_800, 253_402_300_799]
+        for _ in 0..<5_000 { instants.append(Double.random(in: -2_208_988_800...4_102_444_800, using: &generator)) }
+        for instant in instants {
+            let date = Date(timeIntervalSince1970: instant)
+            #expect(DateTimeText.rfc3339(date) == reference.string(from: date), "\(instant)")
+        }
+        #expect(DateTimeText.rfc3339(noon) == "2026-11-18T12:00:00Z")
+        #expect(DateTimeText.parse(DateTimeText.rfc3339(noon + 0.75), form: .rfc3339) == noon, "the fraction is dropped, and the text reads back")
+    }
 }

@@ -20,6 +20,7 @@ public enum MigrationCatalog {
         SweepOrderIndexes.migration,
         BatchedAuditChain.migration,
         OpenOverviewIndexes.migration,
+        FeedVersionPlanCache.migration,
     ]
 }
 
