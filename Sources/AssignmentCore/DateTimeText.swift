@@ -20,41 +20,112 @@ public enum DateTimeText {
     /// fraction dropped (the whole second at or before the instant, to the millisecond): what the
     /// HTTP contract writes for every date, as `ISO8601DateFormatter` wrote it before.
     ///
-    /// Written by arithmetic (days to a civil date, Howard Hinnant's `civil_from_days`), not by
-    /// `ISO8601DateFormatter`, which on Linux builds an ICU formatter for every call: a fifth of a
-    /// dispatch's processor time went there (docs/performance.md). Years 0 to 9999.
+    /// Written by arithmetic, not by `ISO8601DateFormatter`, which on Linux builds an ICU formatter
+    /// for every call: a fifth of a dispatch's processor time went there (docs/performance.md).
+    /// Years 0 to 9999.
     public static func rfc3339(_ date: Date) -> String {
-        // To the millisecond first, as ICU does, then the whole second before it.
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1_000).rounded())
-        let seconds = milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(20)
-        func digits(_ value: Int64, _ width: Int) {
+        let time = CivilTime(date)
+        var text = TextBuffer()
+        text.digits(time.year, 4); text.byte("-"); text.digits(time.month, 2); text.byte("-"); text.digits(time.day, 2)
+        text.byte("T"); text.clock(time.secondOfDay); text.byte("Z")
+        return text.string
+    }
+
+    /// The instant as HTTP writes dates (RFC 9110 §5.6.7, IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`),
+    /// for `Last-Modified`; by arithmetic like ``rfc3339(_:)``, where a `DateFormatter` per call cost
+    /// a calendar poll more than its database look-up.
+    public static func httpDate(_ date: Date) -> String {
+        let time = CivilTime(date)
+        var text = TextBuffer()
+        text.append(weekdays[time.weekday]); text.append(", "); text.digits(time.day, 2); text.byte(" ")
+        text.append(months[Int(time.month) - 1]); text.byte(" "); text.digits(time.year, 4); text.byte(" ")
+        text.clock(time.secondOfDay); text.append(" GMT")
+        return text.string
+    }
+
+    /// The instant an IMF-fixdate names (the one form HTTP senders must write), or `nil` when
+    /// `text` is not one: a day the month does not have, or a weekday that does not fit the date,
+    /// is refused.
+    public static func parseHTTPDate(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 29, bytes[3] == UInt8(ascii: ","), String(decoding: bytes[25...], as: UTF8.self) == " GMT" else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in bytes[range] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
+        }
+        guard let weekday = weekdays.firstIndex(of: String(decoding: bytes[0..<3], as: UTF8.self)),
+            let month = months.firstIndex(of: String(decoding: bytes[8..<11], as: UTF8.self)),
+            bytes[4] == 32, bytes[7] == 32, bytes[11] == 32, bytes[16] == 32, bytes[19] == 58, bytes[22] == 58,
+            let day = number(5..<7), let year = number(12..<16), let hour = number(17..<19), let minute = number(20..<22), let second = number(23..<25),
+            hour < 24, minute < 60, second < 60
+        else { return nil }
+        guard let text = Optional(String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month + 1, day, hour, minute, second)),
+            let date = parse(text, form: .rfc3339), CivilTime(date).weekday == weekday
+        else { return nil }
+        return date
+    }
+
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// A UTC instant as a calendar date and a second of the day (Howard Hinnant's
+    /// `civil_from_days`), in whole seconds at or before the instant, to the millisecond (as ICU
+    /// rounds).
+    private struct CivilTime {
+        var year: Int64
+        var month: Int64
+        var day: Int64
+        var secondOfDay: Int64
+        /// 0 for Sunday.
+        var weekday: Int
+
+        init(_ date: Date) {
+            let milliseconds = Int64((date.timeIntervalSince1970 * 1_000).rounded())
+            let seconds = milliseconds >= 0 ? milliseconds / 1_000 : (milliseconds - 999) / 1_000
+            let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+            secondOfDay = seconds - days * 86_400
+            weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday
+            let shifted = days + 719_468
+            let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+            let dayOfEra = shifted - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+            let monthIndex = (5 * dayOfYear + 2) / 153
+            day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+            month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+            year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        }
+    }
+
+    private struct TextBuffer {
+        var bytes: [UInt8] = []
+
+        init() { bytes.reserveCapacity(32) }
+
+        var string: String { String(decoding: bytes, as: UTF8.self) }
+
+        mutating func byte(_ character: Unicode.Scalar) { bytes.append(UInt8(ascii: character)) }
+
+        mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+        mutating func digits(_ value: Int64, _ width: Int) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
             var rest = value
             while divisor > 0 {
-                bytes.append(UInt8(48 + rest / divisor))
+                bytes.append(UInt8(48 + rest / divisor % 10))
                 rest %= divisor
                 divisor /= 10
             }
         }
-        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3_600, 2); bytes.append(UInt8(ascii: ":")); digits(secondOfDay / 60 % 60, 2); bytes.append(UInt8(ascii: ":"))
-        digits(secondOfDay % 60, 2); bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
+
+        mutating func clock(_ secondOfDay: Int64) {
+            digits(secondOfDay / 3_600, 2); byte(":"); digits(secondOfDay / 60 % 60, 2); byte(":"); digits(secondOfDay % 60, 2)
+        }
     }
 
     /// The instant `text` names, or `nil` when it is not a date-time of `form`.

@@ -32,12 +32,33 @@ public struct CSVFormat: Sendable, Hashable {
 
     public func cell(_ value: String) -> String {
         var text = value
-        // A plain number (a negative amount such as -500.00 or -500,00) is data, not a formula.
-        let isNumber = text.range(of: "^-?[0-9]+([.,][0-9]+)?$", options: .regularExpression) != nil
-        if neutralisesFormulas, !isNumber, let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+        if neutralisesFormulas, let first = text.utf8.first, Self.formulaStarts.contains(first), !Self.isPlainNumber(text) {
             text = "'" + text
         }
         let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
         return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    /// The characters a spreadsheet starts a formula with: `=`, `+`, `-`, `@`, tab, carriage return.
+    static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0d]
+
+    /// A plain number (`-500.00`, `-500,00`, `42`): data, not a formula. Checked byte by byte, since
+    /// every cell of a report of millions of lines passes here (a regular expression was most of the
+    /// report's time: docs/performance.md).
+    static func isPlainNumber(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        func digits() -> Int {
+            let count = bytes.prefix { (0x30...0x39).contains($0) }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        guard digits() > 0 else { return false }
+        if let separator = bytes.first {
+            guard separator == UInt8(ascii: ".") || separator == UInt8(ascii: ",") else { return false }
+            bytes = bytes.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
     }
 }

@@ -79,19 +79,7 @@ extension APIHandler {
 
 /// IMF-fixdate (RFC 9110 §5.6.7), the one date format HTTP headers use.
 enum HTTPDate {
-    static func format(_ date: Date) -> String {
-        formatter().string(from: date)
-    }
+    static func format(_ date: Date) -> String { DateTimeText.httpDate(date) }
 
-    static func parse(_ text: String) -> Date? {
-        formatter().date(from: text)
-    }
-
-    private static func formatter() -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter
-    }
+    static func parse(_ text: String) -> Date? { DateTimeText.parseHTTPDate(text) }
 }

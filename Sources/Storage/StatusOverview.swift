@@ -90,21 +90,28 @@ extension AssignmentStore {
     /// "Overdue" is ``ReminderPolicy/isOverdue(_:at:)``, computed here in SQL.
     public func overview(_ query: OverviewQuery, as user: UserContext, at time: Date) async throws -> StatusOverview {
         guard (1...200).contains(query.limit) else { throw DomainError.textInvalid(field: "limit", problem: "must be between 1 and 200") }
-        let statements = Self.overviewStatements(query, as: user, at: time)
+        let statement = Self.overviewStatement(query, as: user, at: time)
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             try Self.requireModule(on: db)
+            let rows = try db.query(statement.sql, statement.parameters)
             var counts: [String: Int] = [:]
             var overdueCount = 0
-            for row in try db.query(statements.counts.sql, statements.counts.parameters) {
-                counts[try row.decode("status")] = try row.decode("n")
-                overdueCount += try row.decode("late", as: Int.self)
+            // Every row carries the counts (`[[status, n, late], …]`); with an empty page there is
+            // one row, with the counts only.
+            if let first = rows.first, let text: String = try first.decodeIfPresent("counts"),
+                let groups = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[Any]] {
+                for group in groups {
+                    guard group.count == 3, let status = group[0] as? String, let n = group[1] as? Int, let late = group[2] as? Int else { continue }
+                    counts[status] = n
+                    overdueCount += late
+                }
             }
             for status in AssignmentStatus.allCases where status.isOpen { counts[status.rawValue, default: 0] += 0 }
-            let asOf = statements.asOf
-            let rows = try db.query(statements.page.sql, statements.page.parameters)
+            let asOf = statement.asOf
+            let pageRows = try rows.filter { try $0.decodeIfPresent("id", as: AssignmentID.self) != nil }
             var entries: [OverviewEntry] = []
             var last: OverviewCursor?
-            for row in rows.prefix(query.limit) {
+            for row in pageRows.prefix(query.limit) {
                 let deadline: Date = try row.decode("effective_deadline")
                 let id: AssignmentID = try row.decode("id")
                 entries.append(OverviewEntry(
@@ -123,21 +130,23 @@ extension AssignmentStore {
             }
             return StatusOverview(
                 asOf: asOf, counts: counts, overdueCount: overdueCount, assignments: entries,
-                nextCursor: rows.count > query.limit ? last : nil)
+                nextCursor: pageRows.count > query.limit ? last : nil)
         }
     }
 
-    /// The overview's two statements (counts, then the page) with their parameters: one source
-    /// for ``overview(_:as:at:)`` and for the plans the benchmark shows (``explainOverview(_:as:at:)``).
-    static func overviewStatements(_ query: OverviewQuery, as user: UserContext, at time: Date) -> (
-        asOf: Date, counts: (sql: String, parameters: [any PostgresEncodable]), page: (sql: String, parameters: [any PostgresEncodable])
+    /// The overview as one statement (the counts per status and the page, which read the same
+    /// rows once), with its parameters: one source for ``overview(_:as:at:)`` and for the plan the
+    /// benchmark shows (``explainOverview(_:as:at:timingOnly:)``).
+    static func overviewStatement(_ query: OverviewQuery, as user: UserContext, at time: Date) -> (
+        asOf: Date, sql: String, parameters: [any PostgresEncodable]
     ) {
         let asOf = query.cursor?.asOf ?? time
         let ownOnly: UserID? = user.role == .peerMentor ? user.userID : nil
         let association: LocalAssociationID? = user.role == .coordinator ? user.localAssociationID : nil
         let region = query.region?.trimmingCharacters(in: .whitespaces)
-        // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of.
-        let keyed = """
+        // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of,
+        // $7 overdue filter, $8 status filter, $9…$13 the cursor, $14 the page's length plus one.
+        let sql = """
             WITH scoped AS (
                 SELECT a.*, u.handle AS peer_mentor_handle,
                        coalesce(a.contact_deadline_at,
@@ -151,42 +160,41 @@ extension AssignmentStore {
                    AND ($2::uuid IS NULL OR a.local_association_id = $2 OR a.coordinator_id = $3)
                    AND ($4::text IS NULL OR a.peer_mentor_id::text = lower($4) OR u.handle = lower($4))
                    AND ($5::text IS NULL OR lower(a.geographic_region) = lower($5))
-            ), keyed AS (
-                SELECT s.*, (s.contact_made_at IS NULL AND s.effective_deadline <= $6) AS overdue FROM scoped s
-            )
-            """
-        let scopeParameters: [any PostgresEncodable] = [ownOnly, association, user.userID, query.peerMentor, region, asOf]
-        let counts = keyed + " SELECT status, count(*) AS n, count(*) FILTER (WHERE overdue) AS late FROM keyed WHERE ($7::boolean IS NULL OR overdue = $7) GROUP BY status"
-        let page = keyed + """
-            , ranked AS (
+            ), ranked AS MATERIALIZED (
                 SELECT k.*, CASE WHEN k.overdue THEN 0 ELSE 1 END AS r1, CASE WHEN k.is_urgent THEN 0 ELSE 1 END AS r2,
                        CASE k.priority WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END AS r3
-                  FROM keyed k
+                  FROM (SELECT s.*, (s.contact_made_at IS NULL AND s.effective_deadline <= $6) AS overdue FROM scoped s) k
+                 WHERE ($7::boolean IS NULL OR k.overdue = $7)
+            ), counts AS (
+                SELECT json_agg(json_build_array(g.status, g.n, g.late))::text AS counts
+                  FROM (SELECT status, count(*) AS n, count(*) FILTER (WHERE overdue) AS late FROM ranked GROUP BY status) g
+            ), page AS (
+                SELECT *, (extract(epoch FROM effective_deadline) * 1000000)::bigint AS deadline_us FROM ranked
+                 WHERE ($8::text IS NULL OR status = $8)
+                   AND ($9::integer IS NULL OR (r1, r2, r3, effective_deadline, id)
+                                                > ($9, $10, $11, 'epoch'::timestamptz + $12::bigint * interval '1 microsecond', $13))
+                 ORDER BY r1, r2, r3, effective_deadline, id
+                 LIMIT $14
             )
-            SELECT *, (extract(epoch FROM effective_deadline) * 1000000)::bigint AS deadline_us FROM ranked
-             WHERE ($7::boolean IS NULL OR overdue = $7)
-               AND ($8::text IS NULL OR status = $8)
-               AND ($9::integer IS NULL OR (r1, r2, r3, effective_deadline, id)
-                                            > ($9, $10, $11, 'epoch'::timestamptz + $12::bigint * interval '1 microsecond', $13))
-             ORDER BY r1, r2, r3, effective_deadline, id
-             LIMIT $14
+            SELECT c.counts, p.* FROM counts c LEFT JOIN page p ON true
+             ORDER BY p.r1, p.r2, p.r3, p.effective_deadline, p.id
             """
         let cursor = query.cursor
         return (
-            asOf, (counts, scopeParameters + [query.overdue]),
-            (page, scopeParameters + [
+            asOf, sql,
+            [
+                ownOnly, association, user.userID, query.peerMentor, region, asOf,
                 query.overdue, query.status?.rawValue, cursor?.ranks[0], cursor?.ranks[1], cursor?.ranks[2], cursor?.deadline, cursor?.id, query.limit + 1,
-            ])
+            ]
         )
     }
 
-    /// The plans of the overview's two statements as `user` sees them (row-level security and
-    /// all), executed: for the benchmark (docs/performance.md). With `timingOnly`, just the time.
-    public func explainOverview(_ query: OverviewQuery, as user: UserContext, at time: Date, timingOnly: Bool = false) async throws -> [QueryPlan] {
-        let statements = Self.overviewStatements(query, as: user, at: time)
+    /// The plan of the overview's statement as `user` sees it (row-level security and all),
+    /// executed: for the benchmark (docs/performance.md). With `timingOnly`, just the time.
+    public func explainOverview(_ query: OverviewQuery, as user: UserContext, at time: Date, timingOnly: Bool = false) async throws -> QueryPlan {
+        let statement = Self.overviewStatement(query, as: user, at: time)
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
-            [try QueryPlan.explain(statements.counts.sql, statements.counts.parameters, timingOnly: timingOnly, on: db),
-             try QueryPlan.explain(statements.page.sql, statements.page.parameters, timingOnly: timingOnly, on: db)]
+            try QueryPlan.explain(statement.sql, statement.parameters, timingOnly: timingOnly, on: db)
         }
     }
 }

@@ -50,4 +50,26 @@ struct DateTimeTextTests {
         #expect(DateTimeText.rfc3339(noon) == "2026-11-18T12:00:00Z")
         #expect(DateTimeText.parse(DateTimeText.rfc3339(noon + 0.75), form: .rfc3339) == noon, "the fraction is dropped, and the text reads back")
     }
+
+    @Test("HTTP dates (IMF-fixdate): the text DateFormatter gives, read back; a wrong weekday, a missing day or another form is refused")
+    func httpDates() {
+        let reference = DateFormatter()
+        reference.locale = Locale(identifier: "en_US_POSIX")
+        reference.timeZone = TimeZone(identifier: "GMT")
+        reference.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        var generator = SystemRandomNumberGenerator()
+        var instants: [TimeInterval] = [0, -1, 784_111_777, 951_782_400, 1_795_003_200.999]
+        for _ in 0..<3_000 { instants.append(Double.random(in: -2_208_988_800...4_102_444_800, using: &generator)) }
+        for instant in instants {
+            let date = Date(timeIntervalSince1970: instant)
+            let text = DateTimeText.httpDate(date)
+            #expect(text == reference.string(from: date), "\(instant)")
+            #expect(DateTimeText.parseHTTPDate(text) == reference.date(from: text), "\(text)")
+        }
+        #expect(DateTimeText.httpDate(Date(timeIntervalSince1970: 784_111_777)) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        for bad in ["Mon, 06 Nov 1994 08:49:37 GMT", "Thu, 30 Feb 2026 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+                    "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 24:00:00 GMT", "", "Sun, 06 Nov 1994 08:49:37 GMT "] {
+            #expect(DateTimeText.parseHTTPDate(bad) == nil, "\(bad)")
+        }
+    }
 }

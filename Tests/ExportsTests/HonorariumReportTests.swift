@@ -21,6 +21,9 @@ struct HonorariumReportTests {
         #expect(plain.cell("=HYPERLINK(\"http://x\",\"y\")") == "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")
         #expect(plain.cell("Oppdrag 42") == "Oppdrag 42")
         #expect(plain.cell("") == "")
+        // Plain numbers, negative amounts too, are data; anything more after a minus is not.
+        for number in ["-500.00", "-500,00", "-3", "1250.50", "42"] { #expect(CSVFormat.excel.cell(number) == number, "\(number)") }
+        for formula in ["-", "-.5", "-5.", "-5.0.1", "-1e3", "-5 ", "-١٢", "-77\r\n"] { #expect(plain.cell(formula).hasPrefix("'") || plain.cell(formula).hasPrefix("\"'"), "\(formula)") }
         let excel = CSVFormat.excel
         #expect(excel.line(["Bergen; Vest", "1,5"]) == "\"Bergen; Vest\";1,5\r\n")
         #expect(excel.byteOrderMark && !plain.byteOrderMark)
@@ -286,7 +289,8 @@ struct CSVFuzzTests {
                     return
                 }
                 let expected = fields.map { field -> String in
-                    let number = field.range(of: "^-?[0-9]+([.,][0-9]+)?$", options: .regularExpression) != nil
+                    // The whole cell, nothing after it (not even a line break): an independent spelling of the rule.
+                    let number = field.wholeMatch(of: /-?[0-9]+([.,][0-9]+)?/) != nil
                     guard !number, let first = field.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return field }
                     return "'" + field
                 }
