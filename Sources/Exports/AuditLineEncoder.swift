@@ -59,7 +59,20 @@ enum AuditLineEncoder {
     /// Printable ASCII without `"` or `\` outside of what JSON syntax needs: text that is the same
     /// bytes in every JSON writer's output.
     static func isPlain(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\\") }
+        allBytes(of: text) { $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\\") }
+    }
+
+    /// Whether every UTF-8 byte of `text` passes, read from the string's own storage (iterating
+    /// its `utf8` view byte by byte was a sixth of the extract's time).
+    @inline(__always)
+    static func allBytes(of text: String, _ test: (UInt8) -> Bool) -> Bool {
+        if let answer = text.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            for byte in bytes where !test(byte) { return false }
+            return true
+        }) {
+            return answer
+        }
+        return text.utf8.allSatisfy(test)
     }
 
     private static func appendOptional(_ value: String?, to line: inout String) {
@@ -70,7 +83,7 @@ enum AuditLineEncoder {
     /// `/` and everything beyond ASCII as itself).
     private static func appendString(_ value: String, to line: inout String) {
         line += "\""
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if allBytes(of: value, { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
             line += value
         } else {
             for scalar in value.unicodeScalars {
