@@ -40,7 +40,9 @@ struct EnvelopeBenchmark {
         let sender = try DeviceKeyPair.generate()
         let recipients = try (0..<count).map { _ in try DeviceKeyPair.generate() }
         let assignment = UUID(), organization = UUID()
+        // One sealer and one opening workspace for the whole run, as a device keeps them.
         let sealer = EnvelopeSealer()
+        let openingWorkspace = GuardedWorkspace()
         let sample = try sealer.seal(
             payload: payload, assignmentID: assignment, organizationID: organization, sender: sender, recipients: recipients.map(\.publicKeys))
         let delivered = sample.delivering(to: recipients[0].fingerprint)!.serialized
@@ -58,7 +60,7 @@ struct EnvelopeBenchmark {
             open.append(try time {
                 _ = try EnvelopeOpener.open(
                     try AssignmentEnvelope.parse(delivered), recipient: recipients[0], sender: sender.publicKeys, assignmentID: assignment,
-                    organizationID: organization)
+                    organizationID: organization, workspace: openingWorkspace)
             })
             openBaseline.append(try time { try baseline.open() })
         }

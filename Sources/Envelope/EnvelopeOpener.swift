@@ -34,13 +34,16 @@ public enum EnvelopeOpener {
     ///
     /// `sender` is the coordinator's registered public keys as this device knows them, and
     /// `assignmentID` / `organizationID` what the device asked the server for: an envelope moved
-    /// to another assignment, or re-signed by anyone else, is refused.
+    /// to another assignment, or re-signed by anyone else, is refused. A device that opens many
+    /// envelopes passes one ``GuardedWorkspace`` to all of them; without one, each open makes and
+    /// frees a guarded region of its own.
     public static func open(
         _ envelope: AssignmentEnvelope,
         recipient: DeviceKeyPair,
         sender: DevicePublicKeys,
         assignmentID: UUID,
-        organizationID: UUID
+        organizationID: UUID,
+        workspace: GuardedWorkspace? = nil
     ) throws -> [UInt8] {
         try Sodium.ready()
         try EnvelopeVerifier.verify(
@@ -48,15 +51,15 @@ public enum EnvelopeOpener {
         guard let sealed = envelope.sealedKeys.first(where: { $0.fingerprint == recipient.fingerprint }) else {
             throw EnvelopeError.notARecipient
         }
-        // The content key and the padded payload share one guarded region (one `sodium_malloc`,
-        // as in ``EnvelopeSealer``); only the unpadded payload leaves it, as the caller's bytes.
+        // The content key and the padded payload share one guarded region (the workspace's, as in
+        // ``EnvelopeSealer``); only the unpadded payload leaves it, as the caller's bytes.
         let ciphertext = envelope.ciphertext
         let associatedData = envelope.associatedData
         let keyCount = AssignmentEnvelope.contentKeyByteCount
         let paddedCount = ciphertext.count - AssignmentEnvelope.tagByteCount
         var payload: [UInt8] = []
-        _ = try SecretBytes(count: keyCount + paddedCount) { workspace in
-            let key = workspace.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        try (workspace ?? GuardedWorkspace()).withRegion(count: keyCount + paddedCount) { region in
+            let key = region.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let padded = key + keyCount
             guard crypto_box_seal_open(key, sealed.sealedKey, UInt64(sealed.sealedKey.count), recipient.publicKeys.encryptionKey, recipient.encryptionSecretKey.unsafePointer) == 0
             else { throw EnvelopeError.cannotOpen }

@@ -11,9 +11,12 @@ import Foundation
 /// drawn from the injected random source); sign the header with the sender's Ed25519 key.
 public struct EnvelopeSealer: Sendable {
     private let random: any RandomSource
+    /// Where each seal's secrets live; kept for the sealer's life and wiped after every seal.
+    private let workspace: GuardedWorkspace
 
-    public init(random: some RandomSource = SystemRandomSource()) {
+    public init(random: some RandomSource = SystemRandomSource(), workspace: GuardedWorkspace = GuardedWorkspace()) {
         self.random = random
+        self.workspace = workspace
     }
 
     public func seal(
@@ -35,9 +38,9 @@ public struct EnvelopeSealer: Sendable {
         guard payload.count <= maximumPayload else { throw EnvelopeError.payloadTooLarge(limit: maximumPayload) }
 
         // Every secret of this seal (the content key, each recipient's ephemeral seed and secret
-        // key, the padded payload) lives in one guarded region, made and wiped once: a
-        // `sodium_malloc` costs an mmap, two mprotects and an mlock, and one per secret was most of
-        // what sealing cost beyond the cryptography (docs/performance.md, "Envelope").
+        // key, the padded payload) lives in the sealer's guarded workspace, wiped when the seal is
+        // done: a `sodium_malloc` per secret, and then one per seal, was most of what sealing cost
+        // beyond the cryptography (docs/performance.md, "Envelope").
         let block = AssignmentEnvelope.paddingBlockSize
         let paddedCapacity = (payload.count / block + 1) * block
         let keyCount = AssignmentEnvelope.contentKeyByteCount
@@ -49,8 +52,8 @@ public struct EnvelopeSealer: Sendable {
             version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1,
             assignmentID: assignmentID, organizationID: organizationID,
             senderFingerprint: sender.fingerprint, recipientFingerprints: recipients.map(\.fingerprint))
-        _ = try SecretBytes(count: keyCount + recipients.count * ephemeralCount + paddedCapacity) { workspace in
-            let base = workspace.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        try workspace.withRegion(count: keyCount + recipients.count * ephemeralCount + paddedCapacity) { region in
+            let base = region.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let contentKey = UnsafeMutableRawBufferPointer(start: base, count: keyCount)
             random.fill(contentKey)
             nonce.withUnsafeMutableBytes { random.fill($0) }
