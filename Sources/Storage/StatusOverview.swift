@@ -135,7 +135,7 @@ extension AssignmentStore {
     }
 
     /// The overview as one statement (the counts per status and the page, which read the same
-    /// rows once), with its parameters: one source for ``overview(_:as:at:)`` and for the plan the
+    /// rows once; peer mentors' handles are looked up for the page's rows only), with its parameters: one source for ``overview(_:as:at:)`` and for the plan the
     /// benchmark shows (``explainOverview(_:as:at:timingOnly:)``).
     static func overviewStatement(_ query: OverviewQuery, as user: UserContext, at time: Date) -> (
         asOf: Date, sql: String, parameters: [any PostgresEncodable]
@@ -148,17 +148,17 @@ extension AssignmentStore {
         // $7 overdue filter, $8 status filter, $9…$13 the cursor, $14 the page's length plus one.
         let sql = """
             WITH scoped AS (
-                SELECT a.*, u.handle AS peer_mentor_handle,
+                SELECT a.*,
                        coalesce(a.contact_deadline_at,
                                 ((a.dispatched_at AT TIME ZONE o.time_zone) + make_interval(days => o.reminder_after_days)) AT TIME ZONE o.time_zone)
                            AS effective_deadline
                   FROM assignments a
                   JOIN organizations o ON o.id = a.organization_id
-                  JOIN users u ON u.id = a.peer_mentor_id
                  WHERE a.status IN ('dispatched', 'delivered', 'read', 'acknowledged')
                    AND ($1::uuid IS NULL OR a.peer_mentor_id = $1)
                    AND ($2::uuid IS NULL OR a.local_association_id = $2 OR a.coordinator_id = $3)
-                   AND ($4::text IS NULL OR a.peer_mentor_id::text = lower($4) OR u.handle = lower($4))
+                   AND ($4::text IS NULL OR a.peer_mentor_id::text = lower($4)
+                        OR EXISTS (SELECT 1 FROM users f WHERE f.id = a.peer_mentor_id AND f.handle = lower($4)))
                    AND ($5::text IS NULL OR lower(a.geographic_region) = lower($5))
             ), ranked AS MATERIALIZED (
                 SELECT k.*, CASE WHEN k.overdue THEN 0 ELSE 1 END AS r1, CASE WHEN k.is_urgent THEN 0 ELSE 1 END AS r2,
@@ -176,7 +176,8 @@ extension AssignmentStore {
                  ORDER BY r1, r2, r3, effective_deadline, id
                  LIMIT $14
             )
-            SELECT c.counts, p.* FROM counts c LEFT JOIN page p ON true
+            SELECT c.counts, p.*, u.handle AS peer_mentor_handle
+              FROM counts c LEFT JOIN page p ON true LEFT JOIN users u ON u.id = p.peer_mentor_id
              ORDER BY p.r1, p.r2, p.r3, p.effective_deadline, p.id
             """
         let cursor = query.cursor
