@@ -8,13 +8,17 @@ import Server
 import Storage
 
 
-/// The application as `dispatch serve` builds it (but without the delivery service: tests deliver
-/// notifications themselves), on a database of its own and a clock the test
-/// moves, plus an account store on the same database for the test's own set-up.
+/// The application as `dispatch serve` builds it (but without the delivery service and the audit
+/// chainer: tests deliver notifications and link the chain themselves, where they look at it), on a
+/// database of its own and a clock the test moves, plus an account store on the same database for
+/// the test's own set-up. A chainer in each of the suite's many applications kept a connection of
+/// the shared test cluster busy for every one of them; `AuditChainerTests`, `TwoServersTests` and
+/// `ServerCrashTests` run it.
 func makeApplication(clock: TestClock, logger: Logger = TestPostgres.logger) async throws -> (application: some ApplicationProtocol, accounts: AccountStore) {
     let databaseConfiguration = try await TestPostgres.databaseConfiguration()
     let application = try await buildApplication(
-        configuration: ServerConfiguration(port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: nil),
+        configuration: ServerConfiguration(
+            port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: nil, auditLinkInterval: nil),
         logger: logger)
     let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
     return (application, AccountStore(database: database))
