@@ -288,6 +288,7 @@ public enum HonorariumPayroll {
     public static func text(ore: Int, decimalSeparator: String = ".") -> String {
         let sign = ore < 0 ? "-" : ""
         let magnitude = ore.magnitude
-        return sign + String(magnitude / 100) + decimalSeparator + String(format: "%02d", Int(magnitude % 100))
+        let cents = magnitude % 100
+        return sign + String(magnitude / 100) + decimalSeparator + (cents < 10 ? "0" : "") + String(cents)
     }
 }

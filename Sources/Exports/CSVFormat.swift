@@ -27,20 +27,43 @@ public struct CSVFormat: Sendable, Hashable {
 
     /// One record, with its CRLF.
     public func line(_ fields: [String]) -> String {
-        fields.map(cell).joined(separator: String(separator)) + "\r\n"
+        var line = ""
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line.append(separator) }
+            line += cell(field)
+        }
+        line += "\r\n"
+        return line
     }
 
     public func cell(_ value: String) -> String {
         var text = value
-        if neutralisesFormulas, let first = text.utf8.first, Self.formulaStarts.contains(first), !Self.isPlainNumber(text) {
+        if neutralisesFormulas, let first = text.utf8.first, Self.startsFormula(first), !Self.isPlainNumber(text) {
             text = "'" + text
         }
-        let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
-        return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        return needsQuotes(text) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     /// The characters a spreadsheet starts a formula with: `=`, `+`, `-`, `@`, tab, carriage return.
-    static let formulaStarts: Set<UInt8> = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0d]
+    static func startsFormula(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, 0x0d: true
+        default: false
+        }
+    }
+
+    /// Whether the cell holds the separator, a quote or a line break. Checked on the UTF-8 bytes in
+    /// one pass: searching the string for each as a `Character` (grapheme by grapheme, four times a
+    /// cell) was most of what writing an extract of a million entries as CSV cost
+    /// (docs/performance.md). The separators are ASCII, and no byte of a multi-byte UTF-8 sequence
+    /// is ASCII, so a byte match is a character match.
+    private func needsQuotes(_ text: String) -> Bool {
+        guard let separatorByte = separator.asciiValue else {
+            return text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
+        }
+        func test(_ byte: UInt8) -> Bool { byte == separatorByte || byte == UInt8(ascii: "\"") || byte == 0x0a || byte == 0x0d }
+        return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: test) } ?? text.utf8.contains(where: test)
+    }
 
     /// A plain number (`-500.00`, `-500,00`, `42`): data, not a formula. Checked byte by byte, since
     /// every cell of a report of millions of lines passes here (a regular expression was most of the
