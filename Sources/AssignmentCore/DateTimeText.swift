@@ -20,9 +20,9 @@ public enum DateTimeText {
     /// fraction dropped (the whole second at or before the instant, to the millisecond): what the
     /// HTTP contract writes for every date, as `ISO8601DateFormatter` wrote it before.
     ///
-    /// Written by arithmetic, not by `ISO8601DateFormatter`, which on Linux builds an ICU formatter
-    /// for every call: a fifth of a dispatch's processor time went there (docs/performance.md).
-    /// Years 0 to 9999.
+    /// Written by arithmetic (``civil(fromDays:)``), not by `ISO8601DateFormatter`, which on Linux
+    /// builds an ICU formatter for every call: a fifth of a dispatch's processor time went there
+    /// (docs/performance.md). Years 0 to 9999.
     public static func rfc3339(_ date: Date) -> String {
         let time = CivilTime(date)
         var text = TextBuffer()
@@ -63,18 +63,18 @@ public enum DateTimeText {
             let day = number(5..<7), let year = number(12..<16), let hour = number(17..<19), let minute = number(20..<22), let second = number(23..<25),
             hour < 24, minute < 60, second < 60
         else { return nil }
-        guard let text = Optional(String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month + 1, day, hour, minute, second)),
-            let date = parse(text, form: .rfc3339), CivilTime(date).weekday == weekday
-        else { return nil }
+        let days = daysFromCivil(year: year, month: Int64(month + 1), day: day)
+        guard civil(fromDays: days) == (year, Int64(month + 1), day) else { return nil }
+        let date = Date(timeIntervalSince1970: Double(days * 86_400 + hour * 3_600 + minute * 60 + second))
+        guard CivilTime(date).weekday == weekday else { return nil }
         return date
     }
 
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// A UTC instant as a calendar date and a second of the day (Howard Hinnant's
-    /// `civil_from_days`), in whole seconds at or before the instant, to the millisecond (as ICU
-    /// rounds).
+    /// A UTC instant as a calendar date (``civil(fromDays:)``) and a second of the day, in whole
+    /// seconds at or before the instant, to the millisecond (as ICU rounds).
     private struct CivilTime {
         var year: Int64
         var month: Int64
@@ -89,15 +89,7 @@ public enum DateTimeText {
             let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
             secondOfDay = seconds - days * 86_400
             weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday
-            let shifted = days + 719_468
-            let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-            let dayOfEra = shifted - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthIndex = (5 * dayOfYear + 2) / 153
-            day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-            month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-            year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+            (year, month, day) = DateTimeText.civil(fromDays: days)
         }
     }
 

@@ -79,29 +79,8 @@ enum AuditLineEncoder {
         if let value { appendString(value, to: &line) } else { line += "null" }
     }
 
-    /// A JSON string as `JSONEncoder` writes it (quotes, backslashes and control characters escaped,
-    /// `/` and everything beyond ASCII as itself).
+    /// The canonical details' string escaping, which is `JSONEncoder`'s as well.
     private static func appendString(_ value: String, to line: inout String) {
-        line += "\""
-        if allBytes(of: value, { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            line += value
-        } else {
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": line += "\\\""
-                case "\\": line += "\\\\"
-                case "\n": line += "\\n"
-                case "\r": line += "\\r"
-                case "\t": line += "\\t"
-                case "\u{08}": line += "\\b"
-                case "\u{0C}": line += "\\f"
-                case let control where control.value < 0x20:
-                    let hex = String(control.value, radix: 16)
-                    line += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: line.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        line += "\""
+        AuditDetailsJSON.writeString(value, to: &line)
     }
 }
