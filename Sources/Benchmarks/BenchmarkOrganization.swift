@@ -14,6 +14,8 @@ struct BenchmarkOrganization: Sendable {
     let sender: DeviceKeyPair
     let device: DeviceKeyPair
     let mentorKey: RegisteredDeviceKey
+    /// One sealer for every envelope of the run, as a device keeps one (its guarded workspace is reused).
+    let sealer = EnvelopeSealer()
 
     static func make(named name: String, database: Database, at time: Date) async throws -> BenchmarkOrganization {
         let accounts = AccountStore(database: database)
@@ -30,6 +32,6 @@ struct BenchmarkOrganization: Sendable {
 
     /// A sealed envelope of `payload` for the peer mentor's device, as the coordinator's device makes it.
     func seal(_ payload: [UInt8], for assignment: UUID) throws -> AssignmentEnvelope {
-        try EnvelopeSealer().seal(payload: payload, assignmentID: assignment, organizationID: organization.id.uuid, sender: sender, recipients: [device.publicKeys])
+        try sealer.seal(payload: payload, assignmentID: assignment, organizationID: organization.id.uuid, sender: sender, recipients: [device.publicKeys])
     }
 }

@@ -35,26 +35,14 @@ public struct AuditChainStore: Sendable {
         try await database.transaction(.scheduler) { db in try Self.linkPending(batchSize: batchSize, on: db) }
     }
 
-    /// Links passes until one finds less than a full batch: everything committed before it started.
-    /// Returns how many it linked.
-    public func linkBacklog(batchSize: Int = 5_000) async throws -> Int {
+    /// Links passes until one finds less than a full batch: everything committed before the first
+    /// started, of one organisation or (without one) of all. Returns how many it linked; stops
+    /// early where another process is linking the same organisation (that process links the rest).
+    public func linkBacklog(of organization: OrganizationID? = nil, batchSize: Int = 5_000) async throws -> Int {
+        let scope: TransactionScope = organization.map { .tenant($0, actor: .system) } ?? .scheduler
         var total = 0
         while true {
-            let linked = try await linkPending(batchSize: batchSize)
-            total += linked
-            if linked < batchSize { return total }
-        }
-    }
-
-    /// Links every unlinked entry of one organisation that is committed when it starts, batch by
-    /// batch. Returns how many it linked; stops early when another process is linking the same
-    /// organisation (that process links the rest).
-    public func linkAll(of organization: OrganizationID, batchSize: Int = 5_000) async throws -> Int {
-        var total = 0
-        while true {
-            let linked = try await database.transaction(.tenant(organization, actor: .system)) { db in
-                try Self.linkPending(batchSize: batchSize, on: db)
-            }
+            let linked = try await database.transaction(scope) { db in try Self.linkPending(batchSize: batchSize, on: db) }
             total += linked
             if linked < batchSize { return total }
         }

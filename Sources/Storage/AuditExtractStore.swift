@@ -29,7 +29,7 @@ public struct AuditExtractStore: Sendable {
     /// unlinked entries are linked first, so the extract ends with what was written before it
     /// started (its own pull included); only linked entries are part of an extract.
     public func range(of organization: OrganizationID, from: Date, to: Date) async throws -> AuditExtractRange? {
-        _ = try await AuditChainStore(database: database).linkAll(of: organization)
+        _ = try await AuditChainStore(database: database).linkBacklog(of: organization)
         return try await database.transaction(.tenant(organization, actor: .system)) { db in
             guard
                 let first = try db.query(

@@ -58,7 +58,7 @@ public enum BenchmarkSeed {
                 """, [organization])
         }
         // The chain as a running server's chainer leaves it: every entry linked (migration 0015).
-        _ = try await AuditChainStore(database: database).linkAll(of: organization, batchSize: 100_000)
+        _ = try await AuditChainStore(database: database).linkBacklog(of: organization, batchSize: 100_000)
         try await database.withOwnerConnection { try $0.execute("VACUUM ANALYZE") }
         return organization
     }
