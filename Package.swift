@@ -125,7 +125,13 @@ let package = Package(
             exclude: ["README.md"],
             sources: ["Swift"],
             // Compiled into the binary: an installed `dispatch` has no resource bundle beside it.
-            resources: [.embedInCode("nb.texts"), .embedInCode("en.texts")]
+            resources: [
+                .embedInCode("nb.texts"), .embedInCode("en.texts"),
+                .embedInCode("Pages/layout.mustache"), .embedInCode("Pages/sign-in.mustache"), .embedInCode("Pages/sign-in-link.mustache"),
+                .embedInCode("Pages/message.mustache"), .embedInCode("Pages/overview.mustache"), .embedInCode("Pages/assignment.mustache"),
+                .embedInCode("Pages/admin.mustache"), .embedInCode("Pages/compliance.mustache"),
+                .embedInCode("Pages/app.css"), .embedInCode("Pages/app.js"),
+            ]
         ),
         .target(
             name: "Exports",

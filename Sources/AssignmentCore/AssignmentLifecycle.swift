@@ -23,8 +23,8 @@ public enum LifecycleParty: String, Sendable, Hashable, CaseIterable {
             guard user.organizationID == assignment.organizationID else { return nil }
             var parties: Set<LifecycleParty> = []
             if user.userID == assignment.peerMentorID { parties.insert(.recipient) }
-            if user.userID == assignment.coordinatorID, user.role >= .coordinator { parties.insert(.dispatchingCoordinator) }
-            if user.role >= .organizationAdmin { parties.insert(.organizationAdmin) }
+            if user.userID == assignment.coordinatorID, user.role.dispatches { parties.insert(.dispatchingCoordinator) }
+            if user.role.administersOrganization { parties.insert(.organizationAdmin) }
             return parties
         }
     }

@@ -8,7 +8,7 @@ public enum DispatchRules {
     /// to a local association dispatches only within it.
     public static func checkSender(_ sender: UserProfile, organizationID: OrganizationID, localAssociationID: LocalAssociationID?) throws {
         guard sender.organizationID == organizationID else { throw DomainError.notFound }
-        guard sender.role >= .coordinator else { throw DomainError.coordinatorRoleRequired }
+        guard sender.role.dispatches else { throw DomainError.coordinatorRoleRequired }
         guard sender.status == .active else { throw DomainError.senderNotActive(sender.status) }
         if sender.role == .coordinator, let own = sender.localAssociationID, own != localAssociationID {
             throw DomainError.outsideCoordinatorScope

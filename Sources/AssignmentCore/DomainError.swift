@@ -8,6 +8,8 @@ public enum DomainError: Error, Sendable, Hashable {
     /// Another organisation's object, or one that does not exist: the two are indistinguishable.
     case notFound
     case coordinatorRoleRequired
+    /// A compliance officer asked for assignments: the role sees none (only their ids in the audit).
+    case assignmentsNotInRole
     case outsideCoordinatorScope
     case senderNotActive(UserStatus)
     case moduleDisabled
@@ -58,6 +60,7 @@ public enum DomainError: Error, Sendable, Hashable {
         switch self {
         case .notFound: "not_found"
         case .coordinatorRoleRequired: "coordinator_role_required"
+        case .assignmentsNotInRole: "assignments_not_in_role"
         case .outsideCoordinatorScope: "outside_coordinator_scope"
         case .senderNotActive: "sender_not_active"
         case .moduleDisabled: "module_disabled"
@@ -98,6 +101,8 @@ public enum DomainError: Error, Sendable, Hashable {
             "No such object in your organisation."
         case .coordinatorRoleRequired:
             "Only coordinators and organisation admins can dispatch assignments."
+        case .assignmentsNotInRole:
+            "Compliance officers see the audit, sweeps and reports, not the assignments themselves."
         case .outsideCoordinatorScope:
             "You coordinate another local association: you can only dispatch within your own."
         case .senderNotActive(let status):

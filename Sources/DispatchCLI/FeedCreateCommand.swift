@@ -1,3 +1,4 @@
+import AssignmentCore
 import ArgumentParser
 import DeviceClient
 import Foundation

@@ -1,3 +1,4 @@
+import AssignmentCore
 import ArgumentParser
 
 /// `dispatch feed rotate [--org NAME --handle HANDLE | --handle HANDLE] [--language nb|en] [--json]`

@@ -10,7 +10,7 @@ struct UsersAddCommand: AsyncParsableCommand {
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var user: UserOptions
-    @Option(help: "peer_mentor, coordinator, org_admin or global_admin.") var role: Role
+    @Option(help: "peer_mentor, coordinator, org_admin, global_admin or compliance_officer.") var role: Role
     @Option(help: "The local association the user belongs to, if any.") var localAssociation: String?
     @Flag(help: "Print JSON instead of text.") var json = false
 

@@ -4,8 +4,8 @@ import ArgumentParser
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
-        abstract: "Add users and pause, deactivate or reactivate them.",
-        subcommands: [UsersAddCommand.self, UsersPauseCommand.self, UsersDeactivateCommand.self, UsersReactivateCommand.self]
+        abstract: "Add users, pause, deactivate or reactivate them, and make sign-in links for the web pages.",
+        subcommands: [UsersAddCommand.self, UsersPauseCommand.self, UsersDeactivateCommand.self, UsersReactivateCommand.self, UsersSignInLinkCommand.self]
     )
 }
 

@@ -36,6 +36,47 @@ public struct CSVFormat: Sendable, Hashable {
         return line
     }
 
+    /// The records of a file this format wrote, each a list of its cells as written (an
+    /// apostrophe that neutralised a formula stays): what the honorarium page shows as a table.
+    public func rows(of text: String) -> [[String]] {
+        var rows: [[String]] = []
+        var row: [String] = []
+        var cell = ""
+        var quoted = false
+        var characters = text.drop(while: { $0 == "\u{FEFF}" })[...]
+        while let character = characters.popFirst() {
+            if quoted {
+                if character == "\"" {
+                    if characters.first == "\"" {
+                        cell.append("\"")
+                        characters.removeFirst()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    cell.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == separator {
+                row.append(cell)
+                cell = ""
+            } else if character == "\r\n" || character == "\n" {
+                row.append(cell)
+                rows.append(row)
+                row = []
+                cell = ""
+            } else {
+                cell.append(character)
+            }
+        }
+        if !cell.isEmpty || !row.isEmpty {
+            row.append(cell)
+            rows.append(row)
+        }
+        return rows
+    }
+
     public func cell(_ value: String) -> String {
         var text = value
         if neutralisesFormulas, let first = text.utf8.first, Self.startsFormula(first), !Self.isPlainNumber(text) {

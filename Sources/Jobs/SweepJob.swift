@@ -27,6 +27,9 @@ public struct SweepReport: Sendable, Hashable, Codable {
     public var complete = false
     /// The key sweep's erasure keys: destroyed, held, missing, the bound, and the VACUUM backlog.
     public var erasure: ErasureReport?
+    /// What the sweep did (or would do) in each organisation; not part of the report's JSON, which
+    /// is the operator's and spans organisations, but each organisation's `sweep.ran` entry.
+    public var byOrganization: [OrganizationID: SweepTally] = [:]
 
     public var done: Int {
         switch sweep {
@@ -132,13 +135,53 @@ public enum SweepJob {
             }
             report.batches += 1
             record(&report, batch)
+            report.byOrganization.merge(batch.byOrganization, uniquingKeysWith: +)
             report.sealedKeysDestroyed += batch.sealedKeysDestroyed
             position = batch.last
             progress(report.done, report.due)
         }
         if !dryRun && report.done > 0 { try await store.vacuum() }
         report.finishedAt = clock()
+        if !dryRun {
+            try await store.recordRun(
+                sweep.rawValue, dryRun: false, tallies: report.byOrganization, startedAt: report.startedAt, finishedAt: report.finishedAt)
+        }
         return report
+    }
+
+    /// A dry run of all three sweeps for one organisation, asked for by one of its people (the
+    /// compliance page): in that organisation's scope, so row-level security keeps every other
+    /// organisation out; nothing changes but one `sweep.dry_run` entry per sweep in its audit.
+    public static func dryRun(
+        of organization: OrganizationID, by actor: UserContext, database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100
+    ) async throws -> [SweepReport] {
+        let store = SweepStore(database: database, scope: .tenant(organization, actor: .user(actor)))
+        let now = clock()
+        var reports: [SweepReport] = []
+        reports.append(
+            try await run(
+                .expiry, store: store, now: now, clock: clock, dryRun: true, progress: { _, _ in }, shouldStop: { false },
+                due: { try await store.expiryDue(at: now) }, batch: { try await store.expireBatch(at: now, limit: batchSize, dryRun: true, after: $0) },
+                record: { report, batch in
+                    report.expired += batch.expired
+                    report.payloadsDestroyed += batch.payloadsDestroyed
+                }))
+        reports.append(
+            try await run(
+                .keys, store: store, now: now, clock: clock, dryRun: true, progress: { _, _ in }, shouldStop: { false }, due: { try await store.keysDue() },
+                batch: { try await store.keysBatch(at: now, limit: batchSize, dryRun: true, after: $0) },
+                record: { report, batch in report.keysDestroyedFor += batch.examined }))
+        reports.append(
+            try await run(
+                .retention, store: store, now: now, clock: clock, dryRun: true, progress: { _, _ in }, shouldStop: { false },
+                due: { try await store.retentionDue(at: now) }, batch: { try await store.archiveBatch(at: now, limit: batchSize, dryRun: true, after: $0) },
+                record: { report, batch in report.archived += batch.archived }))
+        for report in reports {
+            try await store.recordRun(
+                report.sweep.rawValue, dryRun: true, tallies: [organization: report.byOrganization[organization] ?? .init()], startedAt: report.startedAt,
+                finishedAt: report.finishedAt)
+        }
+        return reports
     }
 }
 

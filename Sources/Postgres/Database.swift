@@ -16,6 +16,8 @@ public final class Database: Sendable {
     /// How to reach the database as the schema's owner, for migrations and maintenance only; the
     /// pool logs in as the application role.
     private let ownerConnectionString: String
+    /// How the pool logs in, for a listener's connection of its own (``listen(to:)``).
+    private let applicationConnectionString: String
     /// This process's scope-proof keys, oldest first; the last proves its transactions.
     public let scopeProofKeys: [ScopeProofKey]
     /// The erasure keys that wrap every stored sealed key; they never enter the database.
@@ -24,10 +26,12 @@ public final class Database: Sendable {
     private let logger: Logger
 
     private init(
-        configuration: DatabaseConfiguration, pool: PostgresConnectionPool, ownerConnectionString: String, scopeProofKeys: [ScopeProofKey],
-        erasureKeyring: ErasureKeyring, embedded: (ManagedCluster, ManagedCluster.Lease)?, threadPool: NIOThreadPool, logger: Logger
+        configuration: DatabaseConfiguration, pool: PostgresConnectionPool, connectionString: String, ownerConnectionString: String,
+        scopeProofKeys: [ScopeProofKey], erasureKeyring: ErasureKeyring, embedded: (ManagedCluster, ManagedCluster.Lease)?, threadPool: NIOThreadPool,
+        logger: Logger
     ) {
         self.configuration = configuration
+        self.applicationConnectionString = connectionString
         self.scopeProofKeys = scopeProofKeys
         self.erasureKeyring = erasureKeyring
         self.ownerConnectionString = ownerConnectionString
@@ -74,7 +78,8 @@ public final class Database: Sendable {
                 throw error
             }
             let database = Database(
-                configuration: configuration, pool: pool, ownerConnectionString: ownerConnectionString, scopeProofKeys: scopeProofKeys,
+                configuration: configuration, pool: pool, connectionString: connectionString, ownerConnectionString: ownerConnectionString,
+                scopeProofKeys: scopeProofKeys,
                 erasureKeyring: erasureKeyring, embedded: embedded, threadPool: threadPool, logger: logger)
             return database
         } catch {
@@ -138,6 +143,19 @@ public final class Database: Sendable {
             let connection = try PostgresConnection(connectionString: connectionString)
             return try body(connection)
         }
+    }
+
+    /// A connection of its own, outside the pool, that listens on `channel` (LISTEN/NOTIFY):
+    /// notifications arrive when the transactions that sent them commit, from any process on the
+    /// database. Polled with ``PostgresListener/poll()``; closed by the caller.
+    public func listen(to channel: String) async throws -> PostgresListener {
+        let connectionString = applicationConnectionString
+        let connection = try await threadPool.runIfActive {
+            let connection = try PostgresConnection(connectionString: connectionString)
+            try connection.listen(channel)
+            return connection
+        }
+        return PostgresListener(connection: connection, threadPool: threadPool)
     }
 
     /// Runs `body` in one transaction in the given scope, proven with the newest scope-proof key:

@@ -55,6 +55,21 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Whether no transaction is open: a connection goes back into the pool only in this state.
     public var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
 
+    /// Reads what has arrived on the socket without blocking and returns the notifications in it
+    /// (a listening connection, ``PostgresListener``); throws when the connection is broken.
+    func pendingNotifications() throws -> [PostgresNotification] {
+        guard !isClosed else { throw PostgresError(kind: .connection, message: "the listening connection is closed") }
+        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: "the listening connection was lost: \(Self.trimmed(PQerrorMessage(handle)))")
+        }
+        var notifications: [PostgresNotification] = []
+        while let notify = PQnotifies(handle) {
+            notifications.append(PostgresNotification(channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra)))
+            PQfreemem(notify)
+        }
+        return notifications
+    }
+
     /// The server's version, e.g. 150018 for 15.18.
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
 

@@ -36,14 +36,14 @@ extension APIHandler {
 
     func honorariumRates(_ input: Operations.HonorariumRates.Input) async throws -> Operations.HonorariumRates.Output {
         let user = try RequestScope.requireUser()
-        guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
+        guard user.role.readsComplianceRecords else { throw HonorariumError.adminRequired }
         let sets = try await honorarium.rateSets(of: user.organizationID)
         return .ok(.init(body: .json(sets.map(Components.Schemas.HonorariumRateSet.init))))
     }
 
     func setHonorariumRates(_ input: Operations.SetHonorariumRates.Input) async throws -> Operations.SetHonorariumRates.Output {
         let user = try RequestScope.requireUser()
-        guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
+        guard user.role.administersOrganization else { throw HonorariumError.adminRequired }
         guard case .json(let body) = input.body else { throw RequestError.malformedBody }
         let rates = HonorariumRateSet(
             validFrom: input.path.validFrom, currency: body.currency ?? "NOK",
@@ -56,16 +56,11 @@ extension APIHandler {
 
     func honorariumReport(_ input: Operations.HonorariumReport.Input) async throws -> Operations.HonorariumReport.Output {
         let user = try RequestScope.requireUser()
-        guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
+        guard user.role.readsComplianceRecords else { throw HonorariumError.adminRequired }
         let period = input.query.period
-        let format: CSVFormat = input.query.format == .excel ? .excel : .standard
-        let language = Language(rawValue: input.query.language?.rawValue ?? "en") ?? .en
-        let report = HonorariumReport(database: database)
-        try HonorariumReport.validate(period: period)
-        try await report.store.recordPull(
-            of: user.organizationID, period: period, format: input.query.format?.rawValue ?? "csv", language: language.rawValue, via: "http",
-            by: .user(user.context), at: now())
-        let chunks = try await report.chunks(organization: user.organizationID, period: period, format: format, language: language)
+        let chunks = try await ComplianceDownloads.honorariumCSV(
+            database: database, user: user, period: period, format: input.query.format == .excel ? CSVFormat.excel : CSVFormat.standard,
+            language: Language(rawValue: input.query.language?.rawValue ?? "en") ?? .en, via: "http", at: now())
         return .ok(
             .init(
                 headers: .init(contentDisposition: "attachment; filename=\"honorarium-\(period).csv\"", cacheControl: "no-store"),
@@ -74,18 +69,9 @@ extension APIHandler {
 
     func auditExtract(_ input: Operations.AuditExtract.Input) async throws -> Operations.AuditExtract.Output {
         let user = try RequestScope.requireUser()
-        guard user.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
-        let organization = try await accounts.organization(user.organizationID.description)
-        let range: (from: Date, to: Date)
-        do {
-            range = try AuditExtract.range(from: input.query.from, to: input.query.to, timeZone: organization.settings.calendar.timeZone)
-        } catch let error as AuditExtractError {
-            throw RequestError.invalidValue(member: "from", problem: error.description)
-        }
-        let extract = AuditExtract(database: database, signingKey: try serverKey.auditSigningKey())
-        let generatedAt = now()
-        try await extract.store.recordPull(of: organization.id, from: range.from, to: range.to, format: "jsonl", via: "http", by: .user(user.context), at: generatedAt)
-        let chunks = extract.bundle(organization: organization.id, from: range.from, to: range.to, generatedAt: generatedAt)
+        guard user.role.readsComplianceRecords else { throw HonorariumError.adminRequired }
+        let chunks = try await ComplianceDownloads.auditExtract(
+            database: database, serverKey: serverKey, user: user, from: input.query.from, to: input.query.to, via: "http", at: now())
         return .ok(
             .init(
                 headers: .init(contentDisposition: "attachment; filename=\"audit-extract.jsonl\"", cacheControl: "no-store"),

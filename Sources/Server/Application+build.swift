@@ -31,7 +31,8 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
             metadata: ["day": "\(missing.epoch)", "sealed_keys": "\(missing.sealedKeys)"])
     }
     let serverKey = try configuration.serverKey ?? ServerKey.generate()
-    let router = try buildRouter(database: database, configuration: configuration, serverKey: serverKey)
+    let updates = LiveUpdates()
+    let router = try buildRouter(database: database, configuration: configuration, serverKey: serverKey, updates: updates)
     let host = configuration.host
     var application = Application(
         router: router,
@@ -45,6 +46,9 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
     application.addServices(DatabaseService(database: database))
     if let interval = configuration.embeddedDatabaseCheckInterval, database.embedded != nil {
         application.addServices(EmbeddedDatabaseWatchdog(database: database, interval: interval, logger: logger))
+    }
+    if let interval = configuration.liveUpdateInterval {
+        application.addServices(AssignmentChangeListener(database: database, updates: updates, interval: interval, logger: logger))
     }
     if let interval = configuration.auditLinkInterval {
         application.addServices(AuditChainer(store: AuditChainStore(database: database), interval: interval, logger: logger))
@@ -71,8 +75,10 @@ public func buildApplication(configuration: ServerConfiguration, logger: Logger)
 /// generated code and implemented by ``APIHandler``. Around them, outermost first: the request
 /// log and metrics (by route template), problem+json for every error, 405 for a method an address
 /// does not take, the whole body read within its limit, bearer authentication on `/v1`, unknown query parameters refused, and
-/// `Idempotency-Key` on dispatch.
-public func buildRouter(database: Database, configuration: ServerConfiguration, serverKey: ServerKey) throws -> Router<DispatchRequestContext> {
+/// `Idempotency-Key` on dispatch. Beside them, the web pages (``WebPages``, docs/web.md).
+public func buildRouter(
+    database: Database, configuration: ServerConfiguration, serverKey: ServerKey, updates: LiveUpdates = LiveUpdates()
+) throws -> Router<DispatchRequestContext> {
     let registry = PrometheusCollectorRegistry()
     let router = Router(context: DispatchRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
@@ -80,11 +86,16 @@ public func buildRouter(database: Database, configuration: ServerConfiguration, 
     router.add(middleware: ProblemResponseMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware())
     router.add(middleware: RequestBodyMiddleware())
-    router.add(
-        middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: AuthenticationFailureLimiter(limit: configuration.signInFailureLimit), now: configuration.now))
+    let limiter = AuthenticationFailureLimiter(limit: configuration.signInFailureLimit)
+    router.add(middleware: BearerAuthenticationMiddleware(accounts: AccountStore(database: database), limiter: limiter, now: configuration.now))
     router.add(middleware: StrictRequestMiddleware())
     router.add(middleware: IdempotencyMiddleware(idempotency: IdempotencyStore(database: database), now: configuration.now))
     let handler = APIHandler(database: database, serverKey: serverKey, registry: registry, publicURL: configuration.publicURL, now: configuration.now)
     try handler.registerHandlers(on: router, configuration: .contract, middlewares: [EmptyBodyMiddleware(), LiteralHeaderMiddleware()])
+    WebPages(
+        database: database, serverKey: serverKey, sessions: WebSessionStore(database: database), updates: updates, limiter: limiter,
+        cookies: WebCookies(secure: configuration.publicURL?.lowercased().hasPrefix("https://") == true), texts: .bundled, templates: .bundled,
+        now: configuration.now
+    ).register(on: router)
     return router
 }

@@ -54,7 +54,7 @@ public enum ProblemMapping {
         switch error {
         case .notFound:
             .notFound
-        case .coordinatorRoleRequired, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted:
+        case .coordinatorRoleRequired, .assignmentsNotInRole, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted:
             .forbidden
         case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired,
             .consentNotApplicable:

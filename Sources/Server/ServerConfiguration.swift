@@ -37,14 +37,20 @@ public struct ServerConfiguration: Sendable {
     /// The default keeps the unlinked tail of the chain a quarter of a second long.
     public var auditLinkInterval: Duration?
 
+    /// How often the web pages' live updates look for assignment changes the database announced
+    /// (LISTEN/NOTIFY, ``AssignmentChangeListener``); `nil`: no live updates (the event stream stays
+    /// open but quiet; most tests).
+    public var liveUpdateInterval: Duration?
+
     public static let defaultSignInFailureLimit = 10
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseConfiguration, now: @escaping @Sendable () -> Date = { Date() },
         serverKey: ServerKey? = nil, notificationInterval: Duration? = .seconds(5), jobInterval: Duration? = .seconds(60), publicURL: String? = nil,
         signInFailureLimit: Int = Self.defaultSignInFailureLimit, embeddedDatabaseCheckInterval: Duration? = .seconds(2),
-        auditLinkInterval: Duration? = .milliseconds(250)
+        auditLinkInterval: Duration? = .milliseconds(250), liveUpdateInterval: Duration? = .milliseconds(200)
     ) {
+        self.liveUpdateInterval = liveUpdateInterval
         self.auditLinkInterval = auditLinkInterval
         self.signInFailureLimit = signInFailureLimit
         self.embeddedDatabaseCheckInterval = embeddedDatabaseCheckInterval

@@ -54,7 +54,7 @@ extension Components.Schemas.Assignment {
         self.init(
             id: assignment.id.description, organizationId: assignment.organizationID.description, coordinatorId: assignment.coordinatorID.description,
             peerMentorId: assignment.peerMentorID.description, title: assignment.title,
-            coordinatorNotes: viewer.role >= .coordinator ? assignment.coordinatorNotes : nil, status: .init(assignment.status),
+            coordinatorNotes: viewer.role.dispatches ? assignment.coordinatorNotes : nil, status: .init(assignment.status),
             priority: .init(assignment.priority), isUrgent: assignment.isUrgent, requiresConsent: assignment.requiresConsent,
             consentGivenAt: assignment.consentGivenAt, dispatchedAt: assignment.dispatchedAt, deliveredAt: assignment.deliveredAt,
             readAt: assignment.readAt, acknowledgedAt: assignment.acknowledgedAt, contactMadeAt: assignment.contactMadeAt,

@@ -32,6 +32,12 @@ public struct UserRecord: Sendable, Hashable, Codable {
 }
 
 /// Where an organisation's notifications go, and which version of its signing secret is current.
+/// A user of an organisation and the fingerprints of their active device keys.
+public struct OrganizationMember: Sendable, Hashable {
+    public var user: UserRecord
+    public var fingerprints: [KeyFingerprint]
+}
+
 public struct WebhookSetting: Sendable, Hashable, Codable {
     public var url: String?
     public var secretVersion: Int
@@ -116,9 +122,11 @@ public struct AccountStore: Sendable {
     }
 
     /// Replaces an organisation's settings after checking them (`setting_invalid` names the first bad one).
-    public func updateSettings(of organization: OrganizationID, to settings: OrganizationSettings, at time: Date) async throws -> OrganizationRecord {
+    public func updateSettings(
+        of organization: OrganizationID, to settings: OrganizationSettings, by actor: Principal = .system, at time: Date
+    ) async throws -> OrganizationRecord {
         try settings.validate()
-        try await database.transaction(.tenant(organization, actor: .system)) { db in
+        try await database.transaction(.tenant(organization, actor: actor)) { db in
             try db.execute(
                 """
                 UPDATE organizations SET encrypted_assignments_enabled = $2, time_zone = $3, reminder_after_days = $4, reminder_repeat_days = $5,
@@ -288,6 +296,26 @@ public struct AccountStore: Sendable {
         let hash = SHA256.hash(Array(token.utf8))
         return try await database.transaction(.lookup) { db in
             try db.query("SELECT * FROM dispatch_token_principal($1, $2)", [hash, time]).first.map(Self.userRecord)
+        }
+    }
+
+    /// Everyone in the organisation with their active device keys' fingerprints, by handle: the
+    /// admin page's list of users.
+    public func members(of organization: OrganizationID, as actor: UserContext) async throws -> [OrganizationMember] {
+        try await database.transaction(.tenant(organization, actor: .user(actor))) { db in
+            try db.query(
+                """
+                SELECT u.id, u.organization_id, u.local_association_id, u.handle, u.role, u.status,
+                       coalesce(string_agg(encode(k.fingerprint, 'hex'), ',' ORDER BY k.created_at), '') AS fingerprints
+                  FROM users u LEFT JOIN device_keys k ON k.user_id = u.id AND k.status = 'active'
+                 WHERE u.organization_id = $1
+                 GROUP BY u.id ORDER BY u.handle
+                """, [organization]
+            ).map { row -> OrganizationMember in
+                let hexes = try row.decode("fingerprints", as: String.self).split(separator: ",")
+                let fingerprints = hexes.compactMap { KeyFingerprint(hex: String($0)) }
+                return OrganizationMember(user: try Self.userRecord(row), fingerprints: fingerprints)
+            }
         }
     }
 

@@ -206,7 +206,7 @@ public struct AssignmentStore: Sendable {
             try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
             guard user.userID == assignment.peerMentorID else {
-                throw user.role >= .coordinator ? DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) : DomainError.notFound
+                throw user.role.dispatches ? DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) : DomainError.notFound
             }
             try PayloadAccess.check(assignment, at: time)
             guard let key = try db.query("SELECT id, status FROM device_keys WHERE fingerprint = $1 AND user_id = $2", [fingerprint.bytes, user.userID]).first else {
@@ -350,6 +350,28 @@ public struct AssignmentStore: Sendable {
         """
 
     /// ``load(_:on:forUpdate:)``, or `not_found` when ``AssignmentVisibility`` hides it from `user`.
+    /// An assignment's timeline: every audit entry about it, oldest first, with who made it (a
+    /// handle, or the system) and its details (ids, statuses, counts, device fingerprints, never
+    /// personal data). Only for whoever may see the assignment.
+    public func timeline(_ id: AssignmentID, as user: UserContext) async throws -> (assignment: Assignment, events: [TimelineEvent]) {
+        try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
+            let assignment = try Self.loadVisible(id, to: user, on: db)
+            let events = try db.query(
+                """
+                SELECT e.occurred_at, e.action, e.actor_role, u.handle, e.details::text AS details
+                  FROM audit_entries e LEFT JOIN users u ON u.id = e.actor_id
+                 WHERE e.organization_id = $1 AND e.subject_type = 'assignment' AND e.subject_id = $2
+                 ORDER BY e.occurred_at, e.id
+                """, [user.organizationID, id]
+            ).map { row in
+                TimelineEvent(
+                    at: try row.decode("occurred_at"), action: try row.decode("action"), actorRole: try row.decode("actor_role"),
+                    actorHandle: try row.decodeIfPresent("handle"), details: try row.decode("details"))
+            }
+            return (assignment, events)
+        }
+    }
+
     static func loadVisible(_ id: AssignmentID, to user: UserContext, on db: PostgresConnection, forUpdate: Bool = false) throws -> Assignment {
         let assignment = try load(id, on: db, forUpdate: forUpdate)
         guard AssignmentVisibility.isVisible(assignment, to: user) else { throw DomainError.notFound }
@@ -444,4 +466,16 @@ public struct AssignmentStore: Sendable {
             role: try row.decode("role", as: Role.self), status: try row.decode("status", as: UserStatus.self),
             certificationExpiresAt: try row.decodeIfPresent("certification_expires_at"))
     }
+}
+
+/// One entry of an assignment's timeline (``AssignmentStore/timeline(_:as:)``).
+public struct TimelineEvent: Sendable, Hashable {
+    public var at: Date
+    /// The audit action (`assignment.status_changed`, `assignment.payload_downloaded`, …).
+    public var action: String
+    public var actorRole: String
+    /// The actor's handle; `nil` for the system.
+    public var actorHandle: String?
+    /// The entry's details as JSON.
+    public var details: String
 }

@@ -85,6 +85,16 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case auditExtractPulled = "audit.extract_pulled"
     /// Someone pulled a honorarium report (HTTP or command line).
     case honorariumReportPulled = "honorarium.report_pulled"
+    /// A browser signed in to the web pages (with a token or a one-time link).
+    case sessionStarted = "session.started"
+    /// A browser signed out.
+    case sessionEnded = "session.ended"
+    /// `dispatch users sign-in-link` made a one-time sign-in link.
+    case signInLinkCreated = "sign_in_link.created"
+    /// A sweep ran and changed something in this organisation (one entry per organisation).
+    case sweepRan = "sweep.ran"
+    /// A person ran a dry run of the sweeps for their organisation (nothing changed).
+    case sweepDryRun = "sweep.dry_run"
 }
 
 /// What an audit entry is about: a kind of thing and its id.
@@ -100,6 +110,7 @@ public struct AuditSubject: Sendable, Hashable {
     public static func assignment(_ id: AssignmentID) -> Self { Self(type: "assignment", id: id.uuid) }
     public static func honorariumTier(_ id: UUID) -> Self { Self(type: "honorarium_tier", id: id) }
     public static func notification(_ id: UUID) -> Self { Self(type: "notification", id: id) }
+    public static func session(_ id: UUID) -> Self { Self(type: "session", id: id) }
 }
 
 /// The details each action records (keys are written in snake_case). `docs/audit.md` lists them.
@@ -305,6 +316,31 @@ public enum AuditDetails {
             self.format = format
             self.language = language
             self.via = via
+        }
+    }
+
+    public struct SessionStarted: Encodable, Sendable {
+        /// `token` or `link`.
+        public var method: String
+
+        public init(method: String) { self.method = method }
+    }
+
+    public struct SweepRan: Encodable, Sendable {
+        /// `expiry`, `keys` or `retention`.
+        public var sweep: String
+        /// The assignments of this organisation the sweep changed (or in a dry run, would).
+        public var assignments: Int
+        public var sealedKeysDestroyed: Int
+        public var startedAt: String
+        public var finishedAt: String
+
+        public init(sweep: String, assignments: Int, sealedKeysDestroyed: Int, startedAt: String, finishedAt: String) {
+            self.sweep = sweep
+            self.assignments = assignments
+            self.sealedKeysDestroyed = sealedKeysDestroyed
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
         }
     }
 

@@ -78,7 +78,7 @@ public struct DeviceKeyStore: Sendable {
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             guard let row = try db.query("SELECT user_id, status FROM device_keys WHERE id = $1", [key]).first else { throw DomainError.notFound }
             let owner: UserID = try row.decode("user_id")
-            guard owner == user.userID || user.role >= .organizationAdmin else { throw DeviceKeyError.notYours }
+            guard owner == user.userID || user.role.administersOrganization else { throw DeviceKeyError.notYours }
             let current = try row.decode("status", as: DeviceKeyStatus.self)
             guard current != .revoked, !(current == .retired && status == .retired) else { throw DeviceKeyError.alreadyInactive(current) }
             let column = status == .retired ? "retired_at" : "revoked_at"

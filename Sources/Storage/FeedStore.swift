@@ -251,7 +251,7 @@ public struct FeedStore: Sendable {
                 [organization, reference]
             ).first.map(AccountStore.userRecord)
         else { throw AccountError.userNotFound(reference) }
-        if let actor, actor.userID != user.id, actor.role < .organizationAdmin { throw FeedError.adminRequired }
+        if let actor, actor.userID != user.id, !actor.role.administersOrganization { throw FeedError.adminRequired }
         return user
     }
 

@@ -124,7 +124,7 @@ public struct HonorariumStore: Sendable {
     public func statement(of mentor: String, period: String?, as viewer: UserContext, at time: Date) async throws -> HonorariumStatement {
         try await database.transaction(.tenant(viewer.organizationID, actor: .user(viewer))) { db in
             let statement = try Self.statement(of: mentor, in: viewer.organizationID, period: period, at: time, on: db)
-            guard viewer.role >= .coordinator || statement.userID == viewer.userID else { throw DomainError.notFound }
+            guard viewer.role.dispatches || viewer.role.readsComplianceRecords || statement.userID == viewer.userID else { throw DomainError.notFound }
             return statement
         }
     }
@@ -177,7 +177,7 @@ public struct HonorariumStore: Sendable {
     /// An organisation admin voids a counted assignment: the count goes down by one, tiers no longer
     /// reached are marked reversed (with the reason), and the correction is audited.
     public func void(_ assignment: AssignmentID, reason: String, by admin: UserContext, at time: Date) async throws -> HonorariumStatement {
-        guard admin.role >= .organizationAdmin else { throw HonorariumError.adminRequired }
+        guard admin.role.administersOrganization else { throw HonorariumError.adminRequired }
         return try await database.transaction(.tenant(admin.organizationID, actor: .user(admin))) { db in
             try Self.void(assignment, in: admin.organizationID, reason: reason, at: time, on: db)
         }

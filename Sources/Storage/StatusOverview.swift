@@ -89,6 +89,7 @@ extension AssignmentStore {
     /// association's and those they dispatched; other coordinators and admins see the organisation's.
     /// "Overdue" is ``ReminderPolicy/isOverdue(_:at:)``, computed here in SQL.
     public func overview(_ query: OverviewQuery, as user: UserContext, at time: Date) async throws -> StatusOverview {
+        guard user.role.seesAssignments else { throw DomainError.assignmentsNotInRole }
         guard (1...200).contains(query.limit) else { throw DomainError.textInvalid(field: "limit", problem: "must be between 1 and 200") }
         let statement = Self.overviewStatement(query, as: user, at: time)
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in

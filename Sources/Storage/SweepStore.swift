@@ -17,8 +17,26 @@ public struct SweepBatch: Sendable, Hashable {
     public var examined: [AssignmentID] = []
     /// The sort key of the last assignment examined (dry-run paging).
     public var last: SweepPosition?
+    /// Per organisation: the assignments the batch changed (or would) and the sealed keys it
+    /// destroyed (or would), for the `sweep.ran` entries in each organisation's audit.
+    public var byOrganization: [OrganizationID: SweepTally] = [:]
 
     public init() {}
+}
+
+/// What a sweep did in one organisation.
+public struct SweepTally: Sendable, Hashable {
+    public var assignments = 0
+    public var sealedKeysDestroyed = 0
+
+    public init(assignments: Int = 0, sealedKeysDestroyed: Int = 0) {
+        self.assignments = assignments
+        self.sealedKeysDestroyed = sealedKeysDestroyed
+    }
+
+    public static func + (lhs: Self, rhs: Self) -> Self {
+        Self(assignments: lhs.assignments + rhs.assignments, sealedKeysDestroyed: lhs.sealedKeysDestroyed + rhs.sealedKeysDestroyed)
+    }
 }
 
 /// Where a dry run continues: after this (time, id).
@@ -33,16 +51,24 @@ public struct SweepPosition: Sendable, Hashable {
 /// do each row once, an interrupted sweep has committed whole batches only and simply continues,
 /// and a row done leaves the set of due rows, so running again is a no-op. A dry run reads the same
 /// rows page by page without locking or writing anything.
+///
+/// The scheduler sweeps every organisation (``TransactionScope/scheduler``); a dry run asked for by
+/// a person runs in their organisation's scope (``TransactionScope/tenant(_:actor:)``), where
+/// row-level security, not a filter of these statements, keeps the other organisations out.
 public struct SweepStore: Sendable {
     public let database: Database
+    public let scope: TransactionScope
 
-    public init(database: Database) { self.database = database }
+    public init(database: Database, scope: TransactionScope = .scheduler) {
+        self.database = database
+        self.scope = scope
+    }
 
     // MARK: Expiry
 
     /// How many assignments are past `expires_at` with their payload still present.
     public func expiryDue(at time: Date) async throws -> Int {
-        try await database.transaction(.scheduler) { db in
+        try await database.transaction(scope) { db in
             try db.query("SELECT count(*) AS n FROM assignments WHERE expires_at <= $1 AND payload_destroyed_at IS NULL", [time])
                 .first!.decode("n", as: Int.self)
         }
@@ -51,7 +77,7 @@ public struct SweepStore: Sendable {
     /// Expires (open) or destroys the payload of (closed) up to `limit` assignments past their
     /// `expires_at`; in a dry run, only says which it would, starting after `position`.
     public func expireBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
-        try await database.transaction(.scheduler) { db in
+        try await database.transaction(scope) { db in
             var batch = SweepBatch()
             let rows = try db.query(
                 """
@@ -69,6 +95,7 @@ public struct SweepStore: Sendable {
                 let assignment = try AssignmentStore.assignment(from: row)
                 batch.examined.append(assignment.id)
                 batch.last = SweepPosition(time: assignment.expiresAt ?? time, id: assignment.id.uuid)
+                batch.byOrganization[assignment.organizationID, default: .init()].assignments += 1
                 if assignment.status.isOpen {
                     batch.expired.append(assignment.id)
                     guard !dryRun else { continue }
@@ -84,6 +111,7 @@ public struct SweepStore: Sendable {
                         "UPDATE assignment_recipients SET sealed_key = NULL, destroyed_at = $2 WHERE assignment_id = $1 AND sealed_key IS NOT NULL RETURNING 1 AS k",
                         [assignment.id, time]).count
                     batch.sealedKeysDestroyed += keys
+                    batch.byOrganization[assignment.organizationID, default: .init()].sealedKeysDestroyed += keys
                     try AuditLog.append(
                         AuditEntry(.assignmentPayloadDestroyed, .assignment(assignment.id), details: AuditDetails.PayloadDestroyed(reason: "expired", sealedKeys: keys)),
                         organization: assignment.organizationID, at: time, on: db)
@@ -114,14 +142,14 @@ public struct SweepStore: Sendable {
     /// How many assignments hold sealed keys that must go: for revoked devices, or left over from
     /// closed or destroyed assignments.
     public func keysDue() async throws -> Int {
-        try await database.transaction(.scheduler) { db in
+        try await database.transaction(scope) { db in
             try db.query("SELECT count(DISTINCT assignment_id) AS n FROM assignment_recipients WHERE \(Self.keysDue)").first!.decode("n", as: Int.self)
         }
     }
 
     /// Destroys those sealed keys, for up to `limit` assignments (audited per assignment).
     public func keysBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
-        try await database.transaction(.scheduler) { db in
+        try await database.transaction(scope) { db in
             var batch = SweepBatch()
             let rows = try db.query(
                 """
@@ -143,6 +171,7 @@ public struct SweepStore: Sendable {
                 batch.last = SweepPosition(time: time, id: id.uuid)
                 let count: Int = try row.decode("keys")
                 batch.sealedKeysDestroyed += count
+                batch.byOrganization[organization, default: .init()] = batch.byOrganization[organization, default: .init()] + .init(assignments: 1, sealedKeysDestroyed: count)
                 guard !dryRun else { continue }
                 try db.execute(
                     "UPDATE assignment_recipients SET sealed_key = NULL, destroyed_at = $2 WHERE assignment_id = $1 AND \(Self.keysDue)", [id, time])
@@ -164,7 +193,7 @@ public struct SweepStore: Sendable {
         """
 
     public func retentionDue(at time: Date) async throws -> Int {
-        try await database.transaction(.scheduler) { db in
+        try await database.transaction(scope) { db in
             try db.query("SELECT count(*) AS n FROM assignments a WHERE \(Self.retentionDue)", [time]).first!.decode("n", as: Int.self)
         }
     }
@@ -174,7 +203,7 @@ public struct SweepStore: Sendable {
     /// notifications and reminders are deleted, and an `assignment.archived` audit entry is written.
     /// Events, honorarium entries and tier events stay. In a dry run, only says which it would.
     public func archiveBatch(at time: Date, limit: Int, dryRun: Bool, after position: SweepPosition? = nil) async throws -> SweepBatch {
-        try await database.transaction(.scheduler) { db in
+        try await database.transaction(scope) { db in
             var batch = SweepBatch()
             let rows = try db.query(
                 """
@@ -190,8 +219,9 @@ public struct SweepStore: Sendable {
                 batch.examined.append(id)
                 batch.archived.append(id)
                 batch.last = SweepPosition(time: try row.decode("last_state_change_at"), id: id.uuid)
-                guard !dryRun else { continue }
                 let organization: OrganizationID = try row.decode("organization_id")
+                batch.byOrganization[organization, default: .init()].assignments += 1
+                guard !dryRun else { continue }
                 try db.execute(
                     """
                     INSERT INTO archived_assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
@@ -202,8 +232,10 @@ public struct SweepStore: Sendable {
                         honorarium_eligible, counted_for_honorarium, created_at, $2
                       FROM assignments WHERE id = $1
                     """, [id, time])
-                batch.sealedKeysDestroyed += try db.query(
+                let keys = try db.query(
                     "DELETE FROM assignment_recipients WHERE assignment_id = $1 AND sealed_key IS NOT NULL RETURNING 1", [id]).count
+                batch.sealedKeysDestroyed += keys
+                batch.byOrganization[organization, default: .init()].sealedKeysDestroyed += keys
                 try db.execute("DELETE FROM assignment_recipients WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM notifications WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM assignment_reminders WHERE assignment_id = $1", [id])
@@ -213,6 +245,48 @@ public struct SweepStore: Sendable {
                     organization: organization, at: time, on: db)
             }
             return batch
+        }
+    }
+
+    // MARK: History
+
+    /// Writes one `sweep.ran` entry (a dry run: `sweep.dry_run`) into the audit of every
+    /// organisation in `tallies`: the sweep's history as each organisation's compliance officer
+    /// sees it. A run that changed nothing in an organisation writes nothing there.
+    public func recordRun(
+        _ sweep: String, dryRun: Bool, tallies: [OrganizationID: SweepTally], startedAt: Date, finishedAt: Date
+    ) async throws {
+        guard !tallies.isEmpty else { return }
+        try await database.transaction(scope) { db in
+            for (organization, tally) in tallies.sorted(by: { $0.key.description < $1.key.description }) {
+                try AuditLog.append(
+                    AuditEntry(
+                        dryRun ? .sweepDryRun : .sweepRan, .organization(organization),
+                        details: AuditDetails.SweepRan(
+                            sweep: sweep, assignments: tally.assignments, sealedKeysDestroyed: tally.sealedKeysDestroyed,
+                            startedAt: DateTimeText.rfc3339(startedAt), finishedAt: DateTimeText.rfc3339(finishedAt))),
+                    organization: organization, at: finishedAt, on: db)
+            }
+        }
+    }
+
+    /// The organisation's sweep history, newest first: what each `sweep.ran` and `sweep.dry_run`
+    /// entry of its audit says.
+    public func history(of organization: OrganizationID, limit: Int = 50) async throws -> [SweepHistoryEntry] {
+        try await database.transaction(scope) { db in
+            try db.query(
+                """
+                SELECT e.occurred_at, e.action, e.details ->> 'sweep' AS sweep, (e.details ->> 'assignments')::integer AS assignments,
+                       (e.details ->> 'sealed_keys_destroyed')::integer AS sealed_keys, u.handle
+                  FROM audit_entries e LEFT JOIN users u ON u.id = e.actor_id
+                 WHERE e.organization_id = $1 AND e.action IN ('sweep.ran', 'sweep.dry_run')
+                 ORDER BY e.id DESC LIMIT $2
+                """, [organization, limit]
+            ).map { row in
+                SweepHistoryEntry(
+                    at: try row.decode("occurred_at"), sweep: try row.decode("sweep"), dryRun: try row.decode("action", as: String.self) == "sweep.dry_run",
+                    assignments: try row.decode("assignments"), sealedKeysDestroyed: try row.decode("sealed_keys"), by: try row.decodeIfPresent("handle"))
+            }
         }
     }
 
@@ -265,6 +339,17 @@ public struct SweepStore: Sendable {
                 ?? OrganizationSettings.defaultAssignmentLifetimeDays
         }
     }
+}
+
+/// One run of a sweep in an organisation's history.
+public struct SweepHistoryEntry: Sendable, Hashable {
+    public var at: Date
+    public var sweep: String
+    public var dryRun: Bool
+    public var assignments: Int
+    public var sealedKeysDestroyed: Int
+    /// Who ran it: a user's handle, or `nil` for the scheduler or the operator's command line.
+    public var by: String?
 }
 
 /// Live wrapped sealed keys of one day, wrapped by one erasure key.

@@ -1,3 +1,4 @@
+import AssignmentCore
 import Mustache
 
 /// Every human-facing text of the program, in each ``Language``, read from `Templates/nb.texts` and
@@ -18,6 +19,8 @@ public struct TextCatalog: Sendable {
     }
 
     private let templates: [Language: [String: MustacheTemplate]]
+    /// Each text as written, before rendering (``source(_:_:)``).
+    private let sources: [Language: [String: String]]
     /// Changes whenever any text changes (FNV-1a over the sources): part of the calendar feeds'
     /// ETag, so a new wording reaches calendars that already hold the feed.
     public let fingerprint: String
@@ -38,14 +41,18 @@ public struct TextCatalog: Sendable {
     /// Parses texts files given as strings, one per language.
     public init(sources: [Language: String]) throws {
         var templates: [Language: [String: MustacheTemplate]] = [:]
+        var texts: [Language: [String: String]] = [:]
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for (language, source) in sources.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            templates[language] = try Self.parse(source, language: language)
+            let parsed = try Self.parse(source, language: language)
+            templates[language] = parsed.mapValues(\.template)
+            texts[language] = parsed.mapValues(\.text)
             for byte in (language.rawValue + "\u{0}" + source).utf8 {
                 hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
             }
         }
         self.templates = templates
+        self.sources = texts
         self.fingerprint = String(hash, radix: 16)
     }
 
@@ -61,8 +68,14 @@ public struct TextCatalog: Sendable {
         return template.render(values)
     }
 
-    static func parse(_ source: String, language: Language) throws -> [String: MustacheTemplate] {
-        var result: [String: MustacheTemplate] = [:]
+    /// The text for `key` in `language` as written, placeholders and all (the same fallbacks as
+    /// ``text(_:_:values:)``).
+    public func source(_ key: TextKey, _ language: Language) -> String {
+        sources[language]?[key.rawValue] ?? Language.allCases.lazy.compactMap { sources[$0]?[key.rawValue] }.first ?? key.rawValue
+    }
+
+    static func parse(_ source: String, language: Language) throws -> [String: (template: MustacheTemplate, text: String)] {
+        var result: [String: (template: MustacheTemplate, text: String)] = [:]
         for (index, rawLine) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -77,7 +90,7 @@ public struct TextCatalog: Sendable {
             guard !text.isEmpty else { throw FormatError(language: language, line: index + 1, problem: "\(key) has no text") }
             guard result[key] == nil else { throw FormatError(language: language, line: index + 1, problem: "\(key) is defined twice") }
             do {
-                result[key] = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text)
+                result[key] = (try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + text), text)
             } catch {
                 throw FormatError(language: language, line: index + 1, problem: "\(key) is not a valid Mustache template")
             }

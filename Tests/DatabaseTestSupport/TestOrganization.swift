@@ -29,10 +29,12 @@ public struct TestOrganization: Sendable {
     public let coordinatorDevice: DeviceKeyPair
     public let mentorDevice: DeviceKeyPair
 
-    public static func make(in database: Database, at time: Date, settings: ((inout OrganizationSettings) -> Void)? = nil) async throws -> TestOrganization {
+    public static func make(
+        in database: Database, at time: Date, name: String = "Blindeforbundet", settings: ((inout OrganizationSettings) -> Void)? = nil
+    ) async throws -> TestOrganization {
         let accounts = AccountStore(database: database)
         let keys = DeviceKeyStore(database: database)
-        let org = try await accounts.createOrganization(name: "Blindeforbundet", at: time)
+        let org = try await accounts.createOrganization(name: name, at: time)
         if let settings {
             var changed = org.settings
             settings(&changed)

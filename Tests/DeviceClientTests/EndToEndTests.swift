@@ -166,6 +166,25 @@ struct EndToEndTests {
                 "audit.jsonl": try await fetch("/v1/audit/extract?from=2026-01-01&to=2026-12-31", token: adminToken),
             ]
             #expect(exports["feed.ics"]!.contains("BEGIN:VCALENDAR") && exports["honorarium.csv"]!.contains(",mentor,"))
+            // The web pages, as the coordinator and the admin see them: the overview, each
+            // assignment's timeline, the organisation and compliance pages, the honorarium table.
+            let sessions = WebSessionStore(database: setup.accounts.database)
+            func page(_ path: String, token: String) async throws -> String {
+                let session = try #require(try await sessions.signIn(token: token, language: .en, at: clock.now))
+                var request = HTTPClientRequest(url: server + path)
+                request.headers.add(name: "Cookie", value: "dispatch_session=\(session.secret)")
+                let response = try await httpClient.execute(request, timeout: .seconds(30))
+                #expect(response.status == .ok, "\(path): \(response.status)")
+                return String(buffer: try await response.body.collect(upTo: 10 << 20))
+            }
+            exports["page-overview.html"] = try await page("/overview", token: setup.coordinatorToken)
+            for assignment in [id, cancelled, expiring] {
+                exports["page-assignment-\(assignment).html"] = try await page("/assignments/\(assignment)", token: setup.coordinatorToken)
+            }
+            exports["page-admin.html"] = try await page("/admin", token: adminToken)
+            exports["page-honorarium.html"] = try await page("/admin/honorarium?period=2026", token: adminToken)
+            exports["page-compliance.html"] = try await page("/compliance", token: adminToken)
+            #expect(exports["page-assignment-\(id).html"]!.contains("assignment.payload_opened"), "the timeline shows the decryption receipt")
             for (name, report) in [
                 ("expiry", try await SweepJob.expiry(database: setup.accounts.database, clock: { clock.now + 400 * 86_400 })),
                 ("keys", try await SweepJob.keys(database: setup.accounts.database, clock: { clock.now + 400 * 86_400 })),

@@ -18,8 +18,9 @@ struct AccessMatrixTests {
 
     /// The people: in organisation A the recipient peer mentor, another peer mentor, the dispatching
     /// coordinator, another coordinator, an organisation admin and a global admin; in B a coordinator,
-    /// a peer mentor and an organisation admin.
-    static let actors = ["mentor", "mentor2", "coord", "coord2", "admin", "global", "b-coord", "b-mentor", "b-admin"]
+    /// a peer mentor and an organisation admin; and A's compliance officer, who reads audit, sweeps and
+    /// reports but sees no assignment.
+    static let actors = ["mentor", "mentor2", "coord", "coord2", "admin", "global", "compliance", "b-coord", "b-mentor", "b-admin"]
 
     struct Cast {
         var users: [String: UserRecord] = [:]
@@ -34,7 +35,7 @@ struct AccessMatrixTests {
         var cast = Cast(organization: a.id)
         let roles: [String: (OrganizationID, Role)] = [
             "mentor": (a.id, .peerMentor), "mentor2": (a.id, .peerMentor), "coord": (a.id, .coordinator), "coord2": (a.id, .coordinator),
-            "admin": (a.id, .organizationAdmin), "global": (a.id, .globalAdmin),
+            "admin": (a.id, .organizationAdmin), "global": (a.id, .globalAdmin), "compliance": (a.id, .complianceOfficer),
             "b-coord": (b.id, .coordinator), "b-mentor": (b.id, .peerMentor), "b-admin": (b.id, .organizationAdmin),
         ]
         let keys = DeviceKeyStore(database: accounts.database)
@@ -88,10 +89,11 @@ struct AccessMatrixTests {
             Dictionary(uniqueKeysWithValues: Self.actors.map { ($0, $0.hasPrefix("b-") ? b : a) })
         }
         func lifecycle(_ allowed: Set<String>, seeing: HTTPResponse.Status = .forbidden) -> [String: HTTPResponse.Status] {
-            // The assignment is visible to its mentor, coordinators and admins of A; hidden (404) from mentor2 and from B.
+            // The assignment is visible to its mentor, coordinators and admins of A; hidden (404) from mentor2,
+            // the compliance officer and from B.
             Dictionary(uniqueKeysWithValues: Self.actors.map { actor in
                 if allowed.contains(actor) { return (actor, .ok) }
-                if actor == "mentor2" || actor.hasPrefix("b-") { return (actor, .notFound) }
+                if actor == "mentor2" || actor == "compliance" || actor.hasPrefix("b-") { return (actor, .notFound) }
                 return (actor, seeing)
             })
         }
@@ -125,8 +127,8 @@ struct AccessMatrixTests {
                     let body = #"{"id":"\#(id)","recipient_id":"\#(mentorID)","title":"Oppdrag","envelope":"\#(Data(envelope.serialized).base64EncodedString())"}"#
                     return (.post, "/v1/assignments", body, nil)
                 },
-                expected: ownOrg(.created).merging(["mentor": .forbidden, "mentor2": .forbidden]) { $1 }),
-            Case(name: "GET /v1/assignments", prepare: { _ in (.get, "/v1/assignments", nil, nil) }, expected: everyone(.ok)),
+                expected: ownOrg(.created).merging(["mentor": .forbidden, "mentor2": .forbidden, "compliance": .forbidden]) { $1 }),
+            Case(name: "GET /v1/assignments", prepare: { _ in (.get, "/v1/assignments", nil, nil) }, expected: everyone(.ok).merging(["compliance": .forbidden]) { $1 }),
             Case(name: "GET /v1/assignments/{id}", prepare: { _ in (.get, "/v1/assignments/\(try await assignment(cast, store))", nil, nil) }, expected: lifecycle([], seeing: .ok).merging(["mentor": .ok]) { $1 }),
             Case(
                 name: "GET /v1/assignments/{id}/envelope", prepare: { actor in
@@ -155,16 +157,16 @@ struct AccessMatrixTests {
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .notFound]) { $1 }),
             Case(
                 name: "GET /v1/reports/honorarium", prepare: { _ in (.get, "/v1/reports/honorarium?period=2026", nil, nil) },
-                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "compliance": .ok, "b-admin": .ok]) { $1 }),
             Case(
                 name: "GET /v1/honorarium-rates", prepare: { _ in (.get, "/v1/honorarium-rates", nil, nil) },
-                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "compliance": .ok, "b-admin": .ok]) { $1 }),
             Case(
                 name: "PUT /v1/honorarium-rates/{valid_from}", prepare: { _ in (.put, "/v1/honorarium-rates/2026-12-01", #"{"rates":[{"kind":"band","threshold":3,"amount_ore":50000}]}"#, nil) },
                 expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
             Case(
                 name: "GET /v1/audit/extract", prepare: { _ in (.get, "/v1/audit/extract?from=2026-01-01&to=2026-12-31", nil, nil) },
-                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "b-admin": .ok]) { $1 }),
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "compliance": .ok, "b-admin": .ok]) { $1 }),
             Case(name: "POST /v1/users/{user}/feed (me)", prepare: { _ in (.post, "/v1/users/me/feed", nil, nil) }, expected: everyone(.created)),
             Case(
                 name: "POST /v1/users/{user}/feed", prepare: { _ in (.post, "/v1/users/mentor/feed", nil, nil) },
@@ -245,7 +247,7 @@ struct AccessMatrixTests {
                 cast.users.filter { ($0.key.hasPrefix("b-")) == (organization == "B") }.flatMap { [$0.value.id.description, $0.value.organizationID.description] }
                     + [organization == "B" ? bAssignment.description : aAssignment.description]
             }
-            for (admin, own, other) in [("admin", "A", "B"), ("b-admin", "B", "A")] {
+            for (admin, own, other) in [("admin", "A", "B"), ("compliance", "A", "B"), ("b-admin", "B", "A")] {
                 for uri in ["/v1/reports/honorarium?period=2026", "/v1/audit/extract?from=2026-01-01&to=2026-12-31"] {
                     let response = try await call(admin, .get, uri, nil)
                     #expect(response.status == .ok)
@@ -255,11 +257,11 @@ struct AccessMatrixTests {
                 }
             }
 
-            // The overview: everyone may ask; each sees only their scope.
+            // The overview: everyone but the compliance officer may ask; each sees only their scope.
             let visible = try await assignment(cast, store)
             for actor in Self.actors {
                 let response = try await call(actor, .get, "/v1/assignments?limit=200", nil)
-                #expect(response.status == .ok)
+                #expect(response.status == (actor == "compliance" ? .forbidden : .ok))
                 let sees = String(buffer: response.body).contains(visible.description)
                 #expect(sees == ["mentor", "coord", "coord2", "admin", "global"].contains(actor), "overview as \(actor)")
             }

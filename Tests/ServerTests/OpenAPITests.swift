@@ -35,7 +35,15 @@ struct OpenAPITests {
                 operations.keys.filter { ["get", "post", "put", "patch", "delete"].contains($0) }.map { "\($0.uppercased()) \(path)" }
             })
             #expect(routed.count >= 18)
-            #expect(routed.subtracting(described).isEmpty, "routes missing from /openapi.json: \(routed.subtracting(described).sorted())")
+            // Besides the API, the router serves the web pages (HTML for browsers, docs/web.md), which
+            // are not part of the contract; any other route missing from the document is an error.
+            let pages: Set<String> = [
+                "GET /", "GET /static/app.css", "GET /static/app.js", "GET /sign-in", "POST /sign-in", "GET /sign-in/link", "POST /sign-in/link",
+                "POST /sign-out", "POST /language", "GET /overview", "GET /assignments/{id}", "POST /assignments/{id}/cancel", "GET /admin",
+                "POST /admin/settings", "GET /admin/honorarium", "GET /admin/honorarium.csv", "GET /compliance", "POST /compliance/dry-run",
+                "GET /compliance/audit-extract", "GET /events",
+            ]
+            #expect(routed.subtracting(described) == pages, "routes missing from /openapi.json: \(routed.subtracting(described).subtracting(pages).sorted())")
             #expect(described.subtracting(routed).isEmpty, "described but not routed: \(described.subtracting(routed).sorted())")
             // Every operation has an id and a success answer; every $ref points at something.
             for (path, operations) in paths {

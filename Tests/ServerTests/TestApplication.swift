@@ -18,7 +18,8 @@ func makeApplication(clock: TestClock, logger: Logger = TestPostgres.logger) asy
     let databaseConfiguration = try await TestPostgres.databaseConfiguration()
     let application = try await buildApplication(
         configuration: ServerConfiguration(
-            port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: nil, auditLinkInterval: nil),
+            port: 0, database: databaseConfiguration, now: { clock.now }, notificationInterval: nil, jobInterval: nil, auditLinkInterval: nil,
+            liveUpdateInterval: nil),
         logger: logger)
     let database = try await Database.open(databaseConfiguration, logger: TestPostgres.logger)
     return (application, AccountStore(database: database))

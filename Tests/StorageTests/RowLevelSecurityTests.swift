@@ -14,7 +14,7 @@ struct RowLevelSecurityTests {
         "organizations", "local_associations", "users", "device_keys", "contacts", "assignments", "assignment_recipients",
         "assignment_events", "audit_entries", "notifications", "feed_tokens", "honorarium_counters", "honorarium_threshold_events",
         "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments", "honorarium_rate_sets",
-        "honorarium_rates", "honorarium_closed_periods",
+        "honorarium_rates", "honorarium_closed_periods", "web_sessions", "sign_in_links",
     ]
 
     /// Besides the privileges and the policy (42501), the walls that refuse a foreign write before
@@ -85,6 +85,12 @@ struct RowLevelSecurityTests {
             try db.execute(
                 "INSERT INTO honorarium_closed_periods (organization_id, period, closed_at, file_sha256) VALUES ($1, '2026-01', $2, $3)",
                 [org.id, start, [UInt8](repeating: 7, count: 32)])
+            try db.execute(
+                "INSERT INTO web_sessions (id, organization_id, user_id, secret_hash, language, created_at, expires_at) VALUES ($1, $2, $3, $4, 'nb', $5, $6)",
+                [UUID(), org.id, org.coordinator.userID, (0..<32).map { _ in UInt8.random(in: 0...255) }, start, start + 3_600])
+            try db.execute(
+                "INSERT INTO sign_in_links (id, organization_id, user_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                [UUID(), org.id, org.coordinator.userID, (0..<32).map { _ in UInt8.random(in: 0...255) }, start, start + 900])
         }
     }
 

@@ -21,6 +21,7 @@ public enum MigrationCatalog {
         BatchedAuditChain.migration,
         OpenOverviewIndexes.migration,
         FeedVersionPlanCache.migration,
+        WebSessions.migration,
     ]
 }
 
