@@ -65,10 +65,11 @@ struct WebPagesTests {
                 guard parts.count == 2 else { continue }
                 if parts[1].isEmpty { cookies[parts[0]] = nil } else { cookies[parts[0]] = parts[1] }
             }
+            // Every form of a page carries the same, non-empty CSRF value.
             let body = String(buffer: response.body)
-            if let range = body.range(of: #"name="csrf" value="([0-9a-f]*)""#, options: .regularExpression) {
-                csrf = String(body[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
-            }
+            let values = body.matches(of: /name="csrf" value="([0-9a-f]*)"/).map { String($0.output.1) }
+            #expect(Set(values).count <= 1 && !values.contains(""), "the forms of \(response.head.status) page disagree on their CSRF value: \(values)")
+            if let value = values.first { csrf = value }
         }
 
         mutating func get(_ client: some TestClientProtocol, _ uri: String, headers extra: HTTPFields = [:]) async throws -> TestResponse {
@@ -180,13 +181,13 @@ struct WebPagesTests {
             // And with the right value, each goes through.
             coordinator = holder.coordinator
             let cancelled = try await coordinator.post(client, "/assignments/\(world.assignmentA)/cancel", ["reason": "Duplicate"])
-            #expect(cancelled.status == .ok)
-            #expect(String(buffer: cancelled.body).contains("The assignment was cancelled"))
+            #expect(cancelled.status == .seeOther && cancelled.headers[.location] == "/assignments/\(world.assignmentA)?notice=cancelled")
+            #expect(String(buffer: try await coordinator.get(client, cancelled.headers[.location]!).body).contains("The assignment was cancelled"))
             let assignment = try await world.a.store.assignment(world.assignmentA, as: world.a.coordinator)
             #expect(assignment.status == .cancelled)
             admin = holder.admin
             officer = holder.officer
-            #expect(try await admin.post(client, "/admin/settings", ["module": "on", "reminder_after_days": "7", "retention_days": "400", "assignment_lifetime_days": "60"]).status == .ok)
+            #expect(try await admin.post(client, "/admin/settings", ["module": "on", "reminder_after_days": "7", "retention_days": "400", "assignment_lifetime_days": "60"]).status == .seeOther)
             #expect(try await accounts.organization(world.a.id.description).settings.retentionDays == 400)
             #expect(try await officer.post(client, "/compliance/dry-run", [:]).status == .ok)
             _ = holder
@@ -291,6 +292,8 @@ struct WebPagesTests {
             #expect(out.headers[values: .setCookie].contains { $0.hasPrefix("dispatch_session=;") })
             var stolen = copy
             #expect(try await stolen.get(client, "/admin").headers[.location] == "/sign-in")
+            // The page sign-out shows is a working sign-in form.
+            #expect(try await browser.post(client, "/sign-in", ["token": world.tokens["admin"]!]).status == .seeOther)
 
             // Deactivating the user ends their sessions.
             var coordinator = try await Browser.signedIn(client, token: world.tokens["coord"]!)

@@ -96,7 +96,8 @@ extension WebPages {
             response.status = ProblemMapping.status(of: error)
             return response
         }
-        return try await assignment(page, id: text, notice: self.text("cancelled_notice", page.language), error: nil)
+        // Post/redirect/get: reloading the page does not send the form again.
+        return Self.redirect("/assignments/\(uuid.uuidString.lowercased())?notice=cancelled")
     }
 
     /// `GET /events`: server-sent events, one `assignment` event (`{"id", "status"}`) for each

@@ -56,7 +56,7 @@ extension WebPages {
         } catch let error as DomainError {
             return try await admin(page, notice: nil, error: error.message, status: ProblemMapping.status(of: error))
         }
-        return try await admin(page, notice: text("settings_saved", page.language), error: nil)
+        return Self.redirect("/admin?notice=saved")
     }
 
     /// The honorarium report for a period, as a table (org admins and compliance officers).

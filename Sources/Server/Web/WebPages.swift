@@ -45,12 +45,20 @@ struct WebPages: Sendable {
         pages.post("/language") { request, context in try await signedIn(request, context, form: true) { page in try await switchLanguage(page) } }
         pages.get("/overview") { request, context in try await signedIn(request, context) { page in try await overview(page) } }
         pages.get("/assignments/:id") { request, context in
-            try await signedIn(request, context) { page in try await assignment(page, id: context.parameters.get("id") ?? "", notice: nil, error: nil) }
+            try await signedIn(request, context) { page in
+                let cancelled = request.uri.queryParameters.get("notice") == "cancelled"
+                return try await assignment(page, id: context.parameters.get("id") ?? "", notice: cancelled ? text("cancelled_notice", page.language) : nil, error: nil)
+            }
         }
         pages.post("/assignments/:id/cancel") { request, context in
             try await signedIn(request, context, form: true) { page in try await cancel(page, id: context.parameters.get("id") ?? "") }
         }
-        pages.get("/admin") { request, context in try await signedIn(request, context) { page in try await admin(page, notice: nil, error: nil) } }
+        pages.get("/admin") { request, context in
+            try await signedIn(request, context) { page in
+                let saved = request.uri.queryParameters.get("notice") == "saved"
+                return try await admin(page, notice: saved ? text("settings_saved", page.language) : nil, error: nil)
+            }
+        }
         pages.post("/admin/settings") { request, context in try await signedIn(request, context, form: true) { page in try await saveSettings(page) } }
         pages.get("/admin/honorarium") { request, context in try await signedIn(request, context) { page in try await honorariumReport(page) } }
         pages.get("/admin/honorarium.csv") { request, context in try await signedIn(request, context) { page in try await honorariumCSV(page) } }
@@ -70,6 +78,15 @@ struct WebPages: Sendable {
         var form: [String: String]
         var language: Language { session.language }
         var user: UserRecord { session.user }
+
+        /// Where the language switch comes back to: this page, or for the answer to a form, the
+        /// page the form is on (a form's address is not one to load).
+        var returnPath: String {
+            guard request.method == .post else { return request.uri.description }
+            let path = request.uri.path
+            for suffix in ["/cancel", "/settings", "/dry-run"] where path.hasSuffix(suffix) { return String(path.dropLast(suffix.count)) }
+            return path
+        }
     }
 
     /// Runs `body` for a signed-in user, or sends the browser to the sign-in page. A form (POST)
@@ -124,8 +141,11 @@ struct WebPages: Sendable {
         return "/overview"
     }
 
-    private func signInPage(_ request: Request, error: String? = nil, message: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let language = Self.language(of: request)
+    /// The sign-in form, with a fresh value for its CSRF check in a cookie beside it.
+    private func signInPage(
+        _ request: Request, language: Language? = nil, error: String? = nil, message: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let language = language ?? Self.language(of: request)
         let token = WebCookies.randomToken()
         var context = base(language: language, page: nil)
         context["csrf"] = token
@@ -155,13 +175,13 @@ struct WebPages: Sendable {
         }
         if await limiter.retryAfter(for: context.clientAddress, at: now()) != nil {
             try await Task.sleep(for: limiter.penalty)
-            return try await signInPage(request, error: text("sign_in_failed", language), status: .tooManyRequests)
+            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .tooManyRequests)
         }
         guard let token = fields["token"]?.trimmingCharacters(in: .whitespacesAndNewlines),
             let started = try await sessions.signIn(token: token, language: language, at: now())
         else {
             await limiter.recordFailure(for: context.clientAddress, at: now())
-            return try await signInPage(request, error: text("sign_in_failed", language), status: .unauthorized)
+            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .unauthorized)
         }
         return startedSession(started)
     }
@@ -174,11 +194,11 @@ struct WebPages: Sendable {
         }
         if await limiter.retryAfter(for: context.clientAddress, at: now()) != nil {
             try await Task.sleep(for: limiter.penalty)
-            return try await signInPage(request, error: text("sign_in_failed", language), status: .tooManyRequests)
+            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .tooManyRequests)
         }
         guard let code = fields["code"], let started = try await sessions.signIn(linkCode: code, language: language, at: now()) else {
             await limiter.recordFailure(for: context.clientAddress, at: now())
-            return try await signInPage(request, error: text("sign_in_failed", language), status: .unauthorized)
+            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .unauthorized)
         }
         return startedSession(started)
     }
@@ -191,13 +211,7 @@ struct WebPages: Sendable {
 
     private func signOut(_ page: Page) async throws -> Response {
         try await sessions.end(page.session, at: now())
-        var response = Self.html(
-            templates.render("sign-in", {
-                var context = base(language: page.language, page: nil)
-                context["message"] = text("signed_out", page.language)
-                context["csrf"] = ""
-                return context
-            }()))
+        var response = try await signInPage(page.request, language: page.language, message: text("signed_out", page.language))
         response.setCookie(cookies.expiredSessionCookie())
         return response
     }
@@ -205,7 +219,7 @@ struct WebPages: Sendable {
     private func switchLanguage(_ page: Page) async throws -> Response {
         let language = page.form["lang"].flatMap(Language.init(rawValue:)) ?? page.language
         try await sessions.setLanguage(language, of: page.session)
-        let back = page.form["return"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? Self.homePath(of: page.user.role)
+        let back = page.form["return"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? Self.homePath(of: page.user.role)
         return Self.redirect(back)
     }
 
@@ -230,9 +244,10 @@ struct WebPages: Sendable {
             if role.readsComplianceRecords {
                 nav.append(["href": "/compliance", "label": text("nav_compliance", language), "current": path.hasPrefix("/compliance")])
             }
+            context["csrf"] = page.csrf
             context["session"] = [
                 "nav": nav, "handle": page.user.handle, "roleLabel": text("role_\(role.rawValue)", language), "csrf": page.csrf,
-                "path": page.request.uri.path,
+                "path": page.returnPath,
             ] as [String: Any]
         }
         return context
