@@ -71,7 +71,7 @@ def sign_in(driver, token, language="en"):
 def sign_out(driver):
     driver.find_element(By.XPATH, "//form[@action='/sign-out']//button").click()
     WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "token"))
-    assert "signed out" in driver.page_source
+    assert driver.find_elements(By.CSS_SELECTOR, "p.notice[role=status]"), "the page says the user is signed out"
 
 
 def rows(driver):
@@ -196,6 +196,7 @@ def test_admin_pages_and_honorarium_csv(browser):
 def test_compliance_officer(browser):
     # Signed in with the one-time link `dispatch users sign-in-link` made.
     browser.get(ENV["BROWSER_PER_LINK"])
+    check_page(browser, "sign-in-link")
     browser.find_element(By.XPATH, "//form[@action='/sign-in/link']//button").click()
     WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/compliance"))
     assert "intact" in browser.find_element(By.ID, "chain-status").text
@@ -233,3 +234,12 @@ def test_other_organisation_sees_nothing(browser):
         assert "Not found" in browser.find_element(By.TAG_NAME, "h1").text
         assert "Besøk" not in browser.page_source and "Følge" not in browser.page_source
     check_page(browser, "other-organisation-not-found")
+
+
+def test_peer_mentor_is_sent_to_the_device_app(browser):
+    sign_in(browser, ENV["BROWSER_OLA"], language="nb")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb"
+    assert rows(browser) == [] and "appen" in browser.page_source
+    assert "Besøk" not in browser.page_source
+    check_page(browser, "peer-mentor")
+    sign_out(browser)

@@ -21,7 +21,15 @@ public enum TestPostgres {
         let folder = "/tmp/dispatch-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
         do {
             let cluster = try ManagedCluster(dataDirectory: folder, logger: logger)
-            _ = try cluster.acquire()
+            var lease = try cluster.acquire()
+            // Every test opens pools of its own on this one cluster, and hundreds run in parallel:
+            // more connections than PostgreSQL's default 100, which takes a restart to change.
+            let superuser = try PostgresConnection(connectionString: cluster.connectionString())
+            try superuser.execute("ALTER SYSTEM SET max_connections = 400")
+            superuser.close()
+            try cluster.release(lease)
+            lease = try cluster.acquire()
+            _ = lease
             let connection = try PostgresConnection(connectionString: cluster.connectionString())
             try connection.execute("CREATE DATABASE migrated_template OWNER \(DatabaseRoles.owner)")
             let template = try PostgresConnection(connectionString: cluster.ownerConnectionString(database: "migrated_template"))

@@ -61,6 +61,33 @@ struct AdminCommandTests {
         #expect(json.output.contains("\"amount_ore\" : 50000"), "\(json.output)")
     }
 
+    @Test("a compliance officer is added like any user, and a one-time sign-in link is printed once, plainly or as JSON")
+    func signInLinks() throws {
+        let runner = try DispatchRunner()
+        defer { runner.cleanUp() }
+        #expect(try runner.run(["org", "create", "--name", "Blindeforbundet"]).status == 0)
+        let officer = try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "per", "--role", "compliance_officer", "--json"])
+        #expect(officer.status == 0, "\(officer.errors)")
+        #expect((try JSONSerialization.jsonObject(with: Data(officer.output.utf8)) as? [String: Any])?["role"] as? String == "compliance_officer")
+        let link = try runner.run(["users", "sign-in-link", "--org", "Blindeforbundet", "--handle", "per"], environment: ["DISPATCH_PUBLIC_URL": "https://dispatch.example.org"])
+        #expect(link.status == 0, "\(link.errors)")
+        let lines = link.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("Sign-in link for per, good once until ") == true, "\(link.output)")
+        let url = try #require(lines.first { $0.hasPrefix("https://dispatch.example.org/sign-in/link?code=lnk_") })
+        #expect(url.count == "https://dispatch.example.org/sign-in/link?code=lnk_".count + 43)
+        #expect(link.output.isPlainText)
+        let json = try runner.run(["users", "sign-in-link", "--org", "Blindeforbundet", "--handle", "per", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        #expect((object["url"] as? String)?.contains("/sign-in/link?code=lnk_") == true && object["expires_at"] is String)
+        #expect(object["url"] as? String != url, "every link is new")
+        // Nobody to sign in: an unknown or deactivated user gets a clear refusal.
+        let unknown = try runner.run(["users", "sign-in-link", "--org", "Blindeforbundet", "--handle", "nobody"])
+        #expect(unknown.status != 0 && unknown.errors.contains("nobody"), "\(unknown.errors)")
+        #expect(try runner.run(["users", "deactivate", "--org", "Blindeforbundet", "--handle", "per"]).status == 0)
+        let deactivated = try runner.run(["users", "sign-in-link", "--org", "Blindeforbundet", "--handle", "per"])
+        #expect(deactivated.status != 0 && deactivated.errors.contains("deactivated"), "\(deactivated.errors)")
+    }
+
     @Test("wrong input is refused with a message that says what to do, and changes nothing")
     func refusals() throws {
         let runner = try DispatchRunner()

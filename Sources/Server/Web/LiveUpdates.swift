@@ -42,9 +42,14 @@ enum LiveEvent: Sendable, Hashable {
 /// this server instance. Each subscriber gets its own buffered stream; a slow one drops its oldest
 /// changes rather than holding anyone up (the page can always be reloaded).
 public final class LiveUpdates: Sendable {
+    private struct Subscriber {
+        var user: UserContext
+        var continuation: AsyncStream<LiveEvent>.Continuation
+    }
+
     private struct State {
         var next = 0
-        var subscribers: [Int: AsyncStream<LiveEvent>.Continuation] = [:]
+        var subscribers: [Int: Subscriber] = [:]
         var finished = false
     }
 
@@ -58,7 +63,7 @@ public final class LiveUpdates: Sendable {
         let id: Int? = state.withLockedValue { state in
             guard !state.finished else { return nil }
             state.next += 1
-            state.subscribers[state.next] = continuation
+            state.subscribers[state.next] = Subscriber(user: user, continuation: continuation)
             return state.next
         }
         guard let id else {
@@ -68,22 +73,16 @@ public final class LiveUpdates: Sendable {
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
         }
-        return AsyncStream(unfolding: {
-            var iterator = stream.makeAsyncIterator()
-            while let event = await iterator.next() {
-                switch event {
-                case .change(let change) where change.isVisible(to: user): return event
-                case .keepAlive: return event
-                case .change: continue
-                }
-            }
-            return nil
-        }, onCancel: { continuation.finish() })
+        return stream
     }
 
+    /// Hands `event` to every subscriber that may see it (a keep-alive to all).
     func publish(_ event: LiveEvent) {
         let subscribers = state.withLockedValue { Array($0.subscribers.values) }
-        for subscriber in subscribers { subscriber.yield(event) }
+        for subscriber in subscribers {
+            if case .change(let change) = event, !change.isVisible(to: subscriber.user) { continue }
+            subscriber.continuation.yield(event)
+        }
     }
 
     /// Ends every stream (the server is stopping): open pages reconnect to another instance or
@@ -94,10 +93,8 @@ public final class LiveUpdates: Sendable {
             defer { state.subscribers.removeAll() }
             return Array(state.subscribers.values)
         }
-        for subscriber in subscribers { subscriber.finish() }
+        for subscriber in subscribers { subscriber.continuation.finish() }
     }
-
-    var subscriberCount: Int { state.withLockedValue { $0.subscribers.count } }
 }
 
 /// Listens on the database's `dispatch_assignment_changed` channel and publishes every change to
