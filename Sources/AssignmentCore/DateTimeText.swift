@@ -43,6 +43,17 @@ public enum DateTimeText {
         return text.string
     }
 
+    /// The instant as a person reads it on a clock in `timeZone`, to the minute (`2026-12-01 14:05`):
+    /// what the web pages show. By arithmetic like ``rfc3339(_:)``; the zone gives only its offset
+    /// at that instant (summer time included).
+    public static func localMinute(_ date: Date, in timeZone: TimeZone) -> String {
+        let time = CivilTime(date + TimeInterval(timeZone.secondsFromGMT(for: date)))
+        var text = TextBuffer()
+        text.digits(time.year, 4); text.byte("-"); text.digits(time.month, 2); text.byte("-"); text.digits(time.day, 2)
+        text.byte(" "); text.digits(time.secondOfDay / 3_600, 2); text.byte(":"); text.digits(time.secondOfDay / 60 % 60, 2)
+        return text.string
+    }
+
     /// The instant an IMF-fixdate names (the one form HTTP senders must write), or `nil` when
     /// `text` is not one: a day the month does not have, or a weekday that does not fit the date,
     /// is refused.

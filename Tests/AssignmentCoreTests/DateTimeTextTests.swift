@@ -51,6 +51,25 @@ struct DateTimeTextTests {
         #expect(DateTimeText.parse(DateTimeText.rfc3339(noon + 0.75), form: .rfc3339) == noon, "the fraction is dropped, and the text reads back")
     }
 
+    @Test("a local time to the minute: the text DateFormatter gives in Oslo, UTC and Kathmandu, across summer time and leap days")
+    func writesLocalMinutes() throws {
+        var generator = SystemRandomNumberGenerator()
+        var instants: [TimeInterval] = [0, 1_774_746_000, 1_774_742_399, 1_792_890_000, 1_792_886_399, 951_782_400]
+        for _ in 0..<2_000 { instants.append(Double.random(in: 0...4_102_444_800, using: &generator)) }
+        for zone in ["Europe/Oslo", "UTC", "Asia/Kathmandu"] {
+            let timeZone = try #require(TimeZone(identifier: zone))
+            let reference = DateFormatter()
+            reference.locale = Locale(identifier: "en_US_POSIX")
+            reference.timeZone = timeZone
+            reference.dateFormat = "yyyy-MM-dd HH:mm"
+            for instant in instants {
+                let date = Date(timeIntervalSince1970: instant)
+                #expect(DateTimeText.localMinute(date, in: timeZone) == reference.string(from: date), "\(zone) \(instant)")
+            }
+        }
+        #expect(DateTimeText.localMinute(noon, in: TimeZone(identifier: "Europe/Oslo")!) == "2026-11-18 13:00")
+    }
+
     @Test("HTTP dates (IMF-fixdate): the text DateFormatter gives, read back; a wrong weekday, a missing day or another form is refused")
     func httpDates() {
         let reference = DateFormatter()

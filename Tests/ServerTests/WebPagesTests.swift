@@ -313,6 +313,21 @@ struct WebPagesTests {
         }
     }
 
+    @Test("wrong tokens in the sign-in form count against the address's failure limit: past it, 429; a right token still gets in")
+    func signInFailuresAreLimited() async throws {
+        let (application, accounts) = try await makeApplication(clock: clock)
+        let world = try await world(accounts)
+        try await application.test(.router) { client in
+            var browser = Browser()
+            _ = try await browser.get(client, "/sign-in")
+            for attempt in 1...ServerConfiguration.defaultSignInFailureLimit {
+                #expect(try await browser.post(client, "/sign-in", ["token": "adt_" + String(repeating: "B", count: 43)]).status == .unauthorized, "\(attempt)")
+            }
+            #expect(try await browser.post(client, "/sign-in", ["token": "adt_" + String(repeating: "C", count: 43)]).status == .tooManyRequests)
+            #expect(try await browser.post(client, "/sign-in", ["token": world.tokens["coord"]!]).status == .seeOther)
+        }
+    }
+
     @Test("the language follows the browser, the switch changes it, and Norwegian is the default")
     func languages() async throws {
         let (application, accounts) = try await makeApplication(clock: clock)
@@ -362,6 +377,17 @@ struct WebPagesTests {
                 #expect((400..<500).contains(Int(response.status.code)), "\(contentType) \(body.prefix(30)): \(response.status)")
                 #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(accounts.database)).isEmpty)
             }
+            // Hostile addresses: a bad period or range is a 4xx, markup in it is escaped, unknown filters are ignored.
+            var officer = try await Browser.signedIn(client, token: world.tokens["officer"]!)
+            let period = try await officer.get(client, "/admin/honorarium?period=%3Cscript%3Ex%3C/script%3E")
+            #expect(period.status == .unprocessableContent && !String(buffer: period.body).contains("<script>x"))
+            for query in ["from=x&to=y", "from=2026-12-31&to=2026-01-01", "from=2026-02-30&to=2026-03-01"] {
+                let range = try await officer.get(client, "/compliance/audit-extract?\(query)")
+                #expect((400..<500).contains(Int(range.status.code)), "\(query): \(range.status)")
+            }
+            #expect(try await officer.get(client, "/admin/honorarium.csv?period=yesterday").status == .badRequest)
+            let filtered = try await coordinator.get(client, "/overview?status=cancelled&cursor=%00%FF&region=" + String(repeating: "x", count: 500))
+            #expect(filtered.status == .ok)
             // A reason with personal data in it is refused by the same screen as the API's, and shown as an error.
             let refused = try await coordinator.post(client, "/assignments/\(world.assignmentA)/cancel", ["reason": "Ring 912 34 567"])
             #expect(refused.status == .unprocessableContent)

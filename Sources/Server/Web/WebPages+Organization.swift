@@ -153,10 +153,5 @@ extension WebPages {
 
     static func currentMonth(at time: Date, in timeZone: TimeZone) -> String { String(currentDay(at: time, in: timeZone).prefix(7)) }
 
-    static func currentDay(at time: Date, in timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: time)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
+    static func currentDay(at time: Date, in timeZone: TimeZone) -> String { String(DateTimeText.localMinute(time, in: timeZone).prefix(10)) }
 }

@@ -167,40 +167,43 @@ struct WebPages: Sendable {
         return response
     }
 
+    /// `POST /sign-in`: a token typed into the form.
     private func signIn(_ request: Request, _ context: DispatchRequestContext) async throws -> Response {
-        let fields = try await Self.formFields(request, context)
-        let language = fields["lang"].flatMap(Language.init(rawValue:)) ?? Self.language(of: request)
-        guard !WebCookies.isCrossSite(request), let expected = request.cookies[WebCookies.signIn]?.value, WebCookies.matches(fields["csrf"], expected) else {
-            return try await refusal(.forbidden, language: language, text: .page("csrf_failed"))
+        try await signInForm(request, context) { fields, language in
+            guard let token = fields["token"]?.trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+            return try await sessions.signIn(token: token, language: language, at: now())
         }
-        if await limiter.retryAfter(for: context.clientAddress, at: now()) != nil {
-            try await Task.sleep(for: limiter.penalty)
-            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .tooManyRequests)
-        }
-        guard let token = fields["token"]?.trimmingCharacters(in: .whitespacesAndNewlines),
-            let started = try await sessions.signIn(token: token, language: language, at: now())
-        else {
-            await limiter.recordFailure(for: context.clientAddress, at: now())
-            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .unauthorized)
-        }
-        return startedSession(started)
     }
 
+    /// `POST /sign-in/link`: the button of a one-time link's page.
     private func signInWithLink(_ request: Request, _ context: DispatchRequestContext) async throws -> Response {
+        try await signInForm(request, context) { fields, language in
+            guard let code = fields["code"] else { return nil }
+            return try await sessions.signIn(linkCode: code, language: language, at: now())
+        }
+    }
+
+    /// What both sign-in forms share: the double-submit CSRF check, then `redeem`, then for a
+    /// failure the limit of the client's address (the same as for bearer tokens: past it, each
+    /// failure waits and is answered 429); a failure shows the form again with a message that says
+    /// nothing about why.
+    private func signInForm(
+        _ request: Request, _ context: DispatchRequestContext,
+        redeem: ([String: String], Language) async throws -> (session: WebSession, secret: String)?
+    ) async throws -> Response {
         let fields = try await Self.formFields(request, context)
         let language = fields["lang"].flatMap(Language.init(rawValue:)) ?? Self.language(of: request)
         guard !WebCookies.isCrossSite(request), let expected = request.cookies[WebCookies.signIn]?.value, WebCookies.matches(fields["csrf"], expected) else {
             return try await refusal(.forbidden, language: language, text: .page("csrf_failed"))
         }
+        // As for bearer tokens: a valid one always gets in, also from an address where others failed.
+        if let started = try await redeem(fields, language) { return startedSession(started) }
         if await limiter.retryAfter(for: context.clientAddress, at: now()) != nil {
             try await Task.sleep(for: limiter.penalty)
             return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .tooManyRequests)
         }
-        guard let code = fields["code"], let started = try await sessions.signIn(linkCode: code, language: language, at: now()) else {
-            await limiter.recordFailure(for: context.clientAddress, at: now())
-            return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .unauthorized)
-        }
-        return startedSession(started)
+        await limiter.recordFailure(for: context.clientAddress, at: now())
+        return try await signInPage(request, language: language, error: text("sign_in_failed", language), status: .unauthorized)
     }
 
     private func startedSession(_ started: (session: WebSession, secret: String)) -> Response {
@@ -317,12 +320,7 @@ struct WebPages: Sendable {
 
     /// A time as the organisation reads it: `2026-12-01 14:05` in its time zone.
     static func display(_ date: Date?, in timeZone: TimeZone) -> String {
-        guard let date else { return "" }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: date)
+        date.map { DateTimeText.localMinute($0, in: timeZone) } ?? ""
     }
 
     /// The labels of the statuses, as JSON for the page's script.
