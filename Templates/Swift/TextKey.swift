@@ -36,7 +36,25 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
 
     /// The web pages' texts, by name.
     public static let pageTexts = [
-        "app_name", "skip_to_content", "nav_label", "nav_overview", "nav_admin", "nav_compliance", "signed_in_as", "sign_out", "language_label", "language_nb", "language_en", "sign_in_title", "sign_in_intro", "token_label", "token_hint", "sign_in_button", "sign_in_failed", "sign_in_link_title", "sign_in_link_intro", "signed_out", "session_expired", "forbidden_title", "forbidden_text", "not_found_title", "not_found_text", "bad_request_title", "csrf_failed", "mentor_title", "mentor_text", "overview_title", "overview_intro", "counts_heading", "overdue_count", "filter_heading", "filter_status", "filter_any_status", "filter_region", "filter_overdue", "filter_apply", "filter_reset", "table_caption", "col_title", "col_status", "col_peer_mentor", "col_dispatched", "col_deadline", "col_overdue", "col_reminders", "col_region", "yes", "no", "urgent", "no_assignments", "next_page", "live_region_label", "live_changed", "live_new", "live_reload", "assignment_title", "details_heading", "timeline_heading", "timeline_caption", "col_when", "col_event", "col_who", "col_details", "system", "cancel_heading", "cancel_reason_label", "cancel_button", "cancelled_notice", "back_to_overview", "admin_title", "users_heading", "users_caption", "col_handle", "col_role", "col_fingerprints", "no_keys", "settings_heading", "module_label", "reminder_after_label", "retention_label", "lifetime_label", "save_settings", "settings_saved", "honorarium_heading", "period_label", "show_report", "download_csv", "report_caption", "report_empty", "compliance_title", "chain_heading", "chain_intact", "chain_broken", "chain_unlinked", "sweeps_heading", "sweeps_caption", "col_sweep", "col_kind", "col_assignments", "col_sealed_keys", "kind_run", "kind_dry_run", "no_sweeps", "sweep_expiry", "sweep_keys", "sweep_retention", "dry_run_heading", "dry_run_intro", "dry_run_button", "dry_run_result", "extract_heading", "extract_from", "extract_to", "extract_button", "role_peer_mentor", "role_coordinator", "role_org_admin", "role_global_admin", "role_compliance_officer", "user_active", "user_paused", "user_deactivated", "status_dispatched", "status_delivered", "status_read", "status_acknowledged", "status_completed", "status_cancelled", "status_expired", "status_draft"
+        "app_name", "skip_to_content", "nav_label", "nav_overview", "nav_admin", "nav_compliance", "signed_in_as", "sign_out",
+        "language_label", "language_nb", "language_en", "sign_in_title", "sign_in_intro", "token_label", "token_hint", "sign_in_button",
+        "sign_in_failed", "sign_in_link_title", "sign_in_link_intro", "signed_out", "session_expired", "forbidden_title",
+        "forbidden_text", "not_found_title", "not_found_text", "bad_request_title", "csrf_failed", "mentor_title", "mentor_text",
+        "overview_title", "overview_intro", "counts_heading", "overdue_count", "filter_heading", "filter_status", "filter_any_status",
+        "filter_region", "filter_overdue", "filter_apply", "filter_reset", "table_caption", "col_title", "col_status", "col_peer_mentor",
+        "col_dispatched", "col_deadline", "col_overdue", "col_reminders", "col_region", "yes", "no", "urgent", "no_assignments",
+        "next_page", "live_region_label", "live_changed", "live_new", "assignment_title", "details_heading", "timeline_heading",
+        "timeline_caption", "col_when", "col_event", "col_who", "col_details", "system", "cancel_heading", "cancel_reason_label",
+        "cancel_button", "cancelled_notice", "back_to_overview", "admin_title", "users_heading", "users_caption", "col_handle",
+        "col_role", "col_fingerprints", "read_aloud", "no_keys", "settings_heading", "module_label", "reminder_after_label",
+        "retention_label", "lifetime_label", "save_settings", "settings_saved", "honorarium_heading", "period_label", "show_report",
+        "download_csv", "report_caption", "report_empty", "compliance_title", "chain_heading", "chain_intact", "chain_broken",
+        "chain_unlinked", "sweeps_heading", "sweeps_caption", "col_sweep", "col_kind", "col_assignments", "col_sealed_keys", "kind_run",
+        "kind_dry_run", "no_sweeps", "sweep_expiry", "sweep_keys", "sweep_retention", "dry_run_heading", "dry_run_intro",
+        "dry_run_button", "dry_run_result", "extract_heading", "extract_from", "extract_to", "extract_button", "role_peer_mentor",
+        "role_coordinator", "role_org_admin", "role_global_admin", "role_compliance_officer", "user_active", "user_paused",
+        "user_deactivated", "status_dispatched", "status_delivered", "status_read", "status_acknowledged", "status_completed",
+        "status_cancelled", "status_expired", "status_draft",
     ]
 
     /// Every key the program asks for.

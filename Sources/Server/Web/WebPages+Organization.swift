@@ -31,7 +31,7 @@ extension WebPages {
             values["members"] = try await accounts.members(of: organization.id, as: page.user.context).map { member in
                 [
                     "handle": member.user.handle, "role": text("role_\(member.user.role.rawValue)", language),
-                    "status": text("user_\(member.user.status.rawValue)", language), "fingerprints": member.fingerprints.map(\.groupedHex),
+                    "status": text("user_\(member.user.status.rawValue)", language), "fingerprints": member.fingerprints.map { ["hex": $0.groupedHex, "aloud": $0.readAloud.joined(separator: " ")] },
                 ] as [String: Any]
             }
         }
