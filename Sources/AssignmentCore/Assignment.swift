@@ -34,6 +34,9 @@ public struct Assignment: Sendable, Hashable, Codable {
     public var completedAt: Date?
     public var cancelledAt: Date?
     public var cancellationReason: String?
+    /// When the peer mentor declined, and why (``AssignmentStatus/declined``).
+    public var declinedAt: Date?
+    public var declineReason: DeclineReason?
     public var expiresAt: Date?
     public var contactDeadlineAt: Date?
     public var payloadDestroyedAt: Date?

@@ -38,6 +38,7 @@ public enum LifecycleTimestamp: String, Sendable, Hashable, CaseIterable {
     case acknowledgedAt = "acknowledged_at"
     case completedAt = "completed_at"
     case cancelledAt = "cancelled_at"
+    case declinedAt = "declined_at"
 }
 
 /// One row of the transition table.
@@ -81,6 +82,10 @@ public enum AssignmentLifecycle {
         for from in AssignmentStatus.open.sorted(by: { $0.rawValue < $1.rawValue }) {
             rules.append(.init(from: from, to: .expired, parties: [.system], sets: [], requiresReason: false))
         }
+        // On the teaser only: once the case has been read, declining is no longer possible.
+        for from in [AssignmentStatus.dispatched, .delivered] {
+            rules.append(.init(from: from, to: .declined, parties: [.recipient], sets: [.declinedAt], requiresReason: true))
+        }
         return rules
     }()
 
@@ -110,7 +115,12 @@ public enum AssignmentLifecycle {
             throw DomainError.actorNotPermitted(from: assignment.status, to: status)
         }
         var cleanReason: String?
-        if rule.requiresReason {
+        var declineReason: DeclineReason?
+        if status == .declined {
+            guard let reason, let known = DeclineReason(rawValue: reason) else { throw DomainError.declineReasonInvalid }
+            declineReason = known
+            cleanReason = known.rawValue
+        } else if rule.requiresReason {
             let text = try FreeText.reason.validate(reason ?? "")
             _ = try screen.require(text, isFreeOf: FreeText.reason.fieldName)
             cleanReason = text
@@ -130,9 +140,11 @@ public enum AssignmentLifecycle {
             case .acknowledgedAt: next.acknowledgedAt = next.acknowledgedAt ?? time
             case .completedAt: next.completedAt = next.completedAt ?? time
             case .cancelledAt: next.cancelledAt = next.cancelledAt ?? time
+            case .declinedAt: next.declinedAt = next.declinedAt ?? time
             }
         }
         if status == .cancelled { next.cancellationReason = cleanReason }
+        if status == .declined { next.declineReason = declineReason }
         if status.isTerminal { next.nextReminderAt = nil }
         next.lastStateChangeAt = time
         next.updatedAt = time

@@ -51,6 +51,10 @@ public enum DomainError: Error, Sendable, Hashable {
     case payloadExpired
     case payloadCancelled
     case payloadDestroyed
+    /// The peer mentor declined: the case is destroyed.
+    case payloadDeclined
+    /// A decline names a reason from the fixed list (``DeclineReason``).
+    case declineReasonInvalid
 
     // Settings
     case settingInvalid(name: String, problem: String)
@@ -90,6 +94,8 @@ public enum DomainError: Error, Sendable, Hashable {
         case .payloadExpired: "payload_expired"
         case .payloadCancelled: "payload_cancelled"
         case .payloadDestroyed: "payload_destroyed"
+        case .payloadDeclined: "payload_declined"
+        case .declineReasonInvalid: "decline_reason_invalid"
         case .settingInvalid: "setting_invalid"
         }
     }
@@ -162,6 +168,10 @@ public enum DomainError: Error, Sendable, Hashable {
             "This assignment was cancelled; its contents have been destroyed."
         case .payloadDestroyed:
             "The contents of this assignment have been destroyed."
+        case .payloadDeclined:
+            "This assignment was declined; its contents have been destroyed."
+        case .declineReasonInvalid:
+            "A decline needs one of these reasons: \(DeclineReason.allCases.map(\.rawValue).joined(separator: ", "))."
         case .settingInvalid(let name, let problem):
             "The setting \(name) \(problem)."
         }

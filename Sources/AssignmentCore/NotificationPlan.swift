@@ -12,6 +12,8 @@ public enum NotificationKind: String, Sendable, Hashable, Codable, CaseIterable 
     case assignmentCompleted = "assignment_completed"
     case assignmentCancelled = "assignment_cancelled"
     case assignmentExpired = "assignment_expired"
+    /// To the coordinator: the peer mentor declined on the teaser (no reason in the text).
+    case assignmentDeclined = "assignment_declined"
     /// Reminder to the peer mentor: no contact made yet.
     case contactReminder = "contact_reminder"
     /// To the coordinator, with each reminder: the peer mentor has not made contact.
@@ -59,6 +61,7 @@ public enum NotificationPlan {
         case .completed: kind = .assignmentCompleted; recipients = [assignment.coordinatorID]
         case .cancelled: kind = .assignmentCancelled; recipients = [assignment.peerMentorID, assignment.coordinatorID]
         case .expired: kind = .assignmentExpired; recipients = [assignment.peerMentorID, assignment.coordinatorID]
+        case .declined: kind = .assignmentDeclined; recipients = [assignment.coordinatorID]
         }
         return plan(kind, to: recipients, except: actor)
     }

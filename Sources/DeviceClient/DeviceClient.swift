@@ -187,6 +187,16 @@ public struct DeviceClient: Sendable {
         }
     }
 
+    /// Declines on the teaser (peer mentors), before the case is read: the server destroys the
+    /// ciphertext and the sealed keys at once and tells the coordinator; this device forgets its
+    /// cached copy now rather than at the next sync.
+    public func decline(_ id: AssignmentID, reason: DeclineReason) async throws -> AssignmentInfo {
+        let (api, _) = try api()
+        let info = try await api.decline(id, reason: reason)
+        folder.wipe(id)
+        return info
+    }
+
     /// Cancels (coordinators): the server destroys the ciphertext and sealed keys at once.
     public func cancel(_ id: AssignmentID, reason: String) async throws -> AssignmentInfo {
         let (api, _) = try api()
@@ -306,7 +316,7 @@ public struct DeviceClient: Sendable {
             do {
                 let info = try await api.assignment(id)
                 let expired = info.expiresAt.map { $0 <= now() } ?? false
-                if [.cancelled, .expired, .completed].contains(info.status) || info.payloadDestroyed || expired {
+                if [.cancelled, .expired, .completed, .declined].contains(info.status) || info.payloadDestroyed || expired {
                     folder.wipe(id)
                     report.wiped.append(id)
                 } else {

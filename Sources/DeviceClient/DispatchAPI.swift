@@ -96,6 +96,12 @@ public struct DispatchAPI: Sendable {
         }
     }
 
+    public func decline(_ id: AssignmentID, reason: DeclineReason) async throws -> Components.Schemas.Assignment {
+        try await call {
+            try await client.decline(path: .init(id: id.description), body: .json(.init(reason: .init(rawValue: reason.rawValue)!))).ok.body.json
+        }
+    }
+
     public func cancel(_ id: AssignmentID, reason: String) async throws -> Components.Schemas.Assignment {
         try await call { try await client.cancel(path: .init(id: id.description), body: .json(.init(reason: reason))).ok.body.json }
     }

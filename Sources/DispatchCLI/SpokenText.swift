@@ -50,6 +50,14 @@ enum SpokenText {
             parts.append("id \(item.id)")
             lines.append(parts.joined(separator: ". ") + ".")
         }
+        if !forMentor, !page.recentlyDeclined.isEmpty {
+            lines.append("Declined in the last 30 days, waiting to be sent to someone else: \(page.recentlyDeclined.count).")
+            for (index, item) in page.recentlyDeclined.enumerated() {
+                lines.append(
+                    "Declined \(index + 1). \(item.title). by \(item.peerMentorHandle). reason \(item.declineReason.rawValue.replacingOccurrences(of: "_", with: " ")). "
+                        + "on \(date(item.declinedAt)). id \(item.id).")
+            }
+        }
         if let cursor = page.nextCursor {
             lines.append("There are more. To see them, run the command again with --cursor \(cursor)")
         }

@@ -108,6 +108,11 @@ extension APIHandler {
         return .ok(.init(body: .json(try await move(input.path.id, to: .cancelled, reason: body.reason))))
     }
 
+    func decline(_ input: Operations.Decline.Input) async throws -> Operations.Decline.Output {
+        guard case .json(let body) = input.body else { throw RequestError.malformedBody }
+        return .ok(.init(body: .json(try await move(input.path.id, to: .declined, reason: body.reason.rawValue))))
+    }
+
     func contact(_ input: Operations.Contact.Input) async throws -> Operations.Contact.Output {
         let user = try RequestScope.requireUser()
         let assignment = try await assignments.recordContact(AssignmentID(try Self.uuid(input.path.id, "id")), by: user.context, at: now())

@@ -59,11 +59,11 @@ public enum ProblemMapping {
         case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired,
             .consentNotApplicable:
             .conflict
-        case .payloadExpired, .payloadCancelled, .payloadDestroyed:
+        case .payloadExpired, .payloadCancelled, .payloadDestroyed, .payloadDeclined:
             .gone
         case .recipientNotPeerMentor, .recipientNotActive, .recipientCertificationExpired, .recipientHasNoKey, .keyFingerprintMismatch,
             .keyRevoked, .keyRetired, .reasonRequired, .openingTimeImpossible, .personalDataInText, .textInvalid, .expiryNotAfterDispatch, .expiryBeyondLifetime,
-            .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid:
+            .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid, .declineReasonInvalid:
             .unprocessableContent
         }
     }

@@ -59,6 +59,7 @@ extension Components.Schemas.Assignment {
             consentGivenAt: assignment.consentGivenAt, dispatchedAt: assignment.dispatchedAt, deliveredAt: assignment.deliveredAt,
             readAt: assignment.readAt, acknowledgedAt: assignment.acknowledgedAt, contactMadeAt: assignment.contactMadeAt,
             completedAt: assignment.completedAt, cancelledAt: assignment.cancelledAt, cancellationReason: assignment.cancellationReason,
+            declinedAt: assignment.declinedAt, declineReason: assignment.declineReason?.rawValue,
             expiresAt: assignment.expiresAt, contactDeadlineAt: assignment.contactDeadlineAt, payloadDestroyed: assignment.payloadDestroyedAt != nil,
             reminderCount: assignment.reminderCount, nextReminderAt: assignment.nextReminderAt)
     }
@@ -79,8 +80,17 @@ extension Components.Schemas.Overview {
         self.init(
             asOf: overview.asOf, counts: .init(additionalProperties: overview.counts), overdueCount: overview.overdueCount,
             assignments: overview.assignments.map(Components.Schemas.OverviewEntry.init),
-            nextCursor: overview.nextCursor.map(OverviewCursorText.encode))
+            nextCursor: overview.nextCursor.map(OverviewCursorText.encode),
+            recentlyDeclined: overview.recentlyDeclined.map { entry in
+                .init(
+                    id: entry.id.description, title: entry.title, peerMentorId: entry.peerMentorID.description, peerMentorHandle: entry.peerMentorHandle,
+                    geographicRegion: entry.geographicRegion, declinedAt: entry.declinedAt, declineReason: .init(entry.reason))
+            })
     }
+}
+
+extension Components.Schemas.DeclineReason {
+    init(_ reason: DeclineReason) { self = Self(rawValue: reason.rawValue)! }
 }
 
 extension Components.Schemas.OverviewEntry {

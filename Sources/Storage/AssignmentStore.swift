@@ -344,7 +344,7 @@ public struct AssignmentStore: Sendable {
     static let columns = """
         id, organization_id, local_association_id, coordinator_id, peer_mentor_id, contact_id, title, assignment_type, priority, is_urgent,
         geographic_region, source_ref, coordinator_notes, requires_consent, consent_given_at, status, dispatched_at, delivered_at, read_at,
-        acknowledged_at, contact_made_at, completed_at, cancelled_at, cancellation_reason, expires_at, contact_deadline_at,
+        acknowledged_at, contact_made_at, completed_at, cancelled_at, cancellation_reason, declined_at, decline_reason, expires_at, contact_deadline_at,
         payload_destroyed_at, reminder_count, reminder_sent_at, next_reminder_at, honorarium_eligible, counted_for_honorarium,
         threshold_sequence_number, created_at, updated_at, last_state_change_at
         """
@@ -411,6 +411,8 @@ public struct AssignmentStore: Sendable {
         assignment.completedAt = try row.decodeIfPresent("completed_at")
         assignment.cancelledAt = try row.decodeIfPresent("cancelled_at")
         assignment.cancellationReason = try row.decodeIfPresent("cancellation_reason")
+        assignment.declinedAt = try row.decodeIfPresent("declined_at")
+        assignment.declineReason = try row.decodeIfPresent("decline_reason", as: String.self).flatMap(DeclineReason.init(rawValue:))
         assignment.payloadDestroyedAt = try row.decodeIfPresent("payload_destroyed_at")
         assignment.reminderCount = try row.decode("reminder_count")
         assignment.reminderSentAt = try row.decodeIfPresent("reminder_sent_at")
@@ -435,6 +437,7 @@ public struct AssignmentStore: Sendable {
                 "acknowledged_at": assignment.acknowledgedAt.map(PostgresTimestamp.format),
                 "contact_made_at": assignment.contactMadeAt.map(PostgresTimestamp.format), "completed_at": assignment.completedAt.map(PostgresTimestamp.format),
                 "cancelled_at": assignment.cancelledAt.map(PostgresTimestamp.format), "cancellation_reason": assignment.cancellationReason,
+                "declined_at": assignment.declinedAt.map(PostgresTimestamp.format), "decline_reason": assignment.declineReason?.rawValue,
                 "next_reminder_at": assignment.nextReminderAt.map(PostgresTimestamp.format), "updated_at": PostgresTimestamp.format(assignment.updatedAt),
                 "last_state_change_at": PostgresTimestamp.format(assignment.lastStateChangeAt),
             ]
@@ -444,10 +447,11 @@ public struct AssignmentStore: Sendable {
             """
             UPDATE assignments a SET status = x.status, delivered_at = x.delivered_at, read_at = x.read_at, acknowledged_at = x.acknowledged_at,
                    contact_made_at = x.contact_made_at, completed_at = x.completed_at, cancelled_at = x.cancelled_at,
-                   cancellation_reason = x.cancellation_reason, next_reminder_at = x.next_reminder_at, updated_at = x.updated_at,
-                   last_state_change_at = x.last_state_change_at
+                   cancellation_reason = x.cancellation_reason, declined_at = x.declined_at, decline_reason = x.decline_reason,
+                   next_reminder_at = x.next_reminder_at, updated_at = x.updated_at, last_state_change_at = x.last_state_change_at
               FROM json_to_recordset($1::json) AS x (id uuid, status text, delivered_at timestamptz, read_at timestamptz, acknowledged_at timestamptz,
                    contact_made_at timestamptz, completed_at timestamptz, cancelled_at timestamptz, cancellation_reason text,
+                   declined_at timestamptz, decline_reason text,
                    next_reminder_at timestamptz, updated_at timestamptz, last_state_change_at timestamptz)
              WHERE a.id = x.id
             """, [json])

@@ -78,6 +78,23 @@ public struct StatusOverview: Sendable, Hashable {
     public var assignments: [OverviewEntry]
     /// Where the next page starts; `nil` on the last page.
     public var nextCursor: OverviewCursor?
+    /// Assignments in the same scope declined in the last ``declinedWindow``, newest first (at most
+    /// 50): closed, waiting for the coordinator to send them to someone else.
+    public var recentlyDeclined: [DeclinedEntry] = []
+
+    /// How far back the overview lists declined assignments.
+    public static let declinedWindow: TimeInterval = 30 * 86_400
+}
+
+/// An assignment its peer mentor declined, as the overview lists it.
+public struct DeclinedEntry: Sendable, Hashable {
+    public var id: AssignmentID
+    public var title: String
+    public var peerMentorID: UserID
+    public var peerMentorHandle: String
+    public var geographicRegion: String?
+    public var declinedAt: Date
+    public var reason: DeclineReason
 }
 
 extension AssignmentStore {
@@ -129,10 +146,32 @@ extension AssignmentStore {
                 last = OverviewCursor(
                     asOf: asOf, ranks: [try row.decode("r1"), try row.decode("r2"), try row.decode("r3")], deadline: try row.decode("deadline_us"), id: id.uuid)
             }
+            let scope = Self.overviewScope(of: user)
+            let declined = try db.query(
+                """
+                SELECT a.id, a.title, a.peer_mentor_id, u.handle, a.geographic_region, a.declined_at, a.decline_reason
+                  FROM assignments a JOIN users u ON u.id = a.peer_mentor_id
+                 WHERE a.organization_id = $1 AND a.status = 'declined' AND a.declined_at > $2
+                   AND ($3::uuid IS NULL OR a.peer_mentor_id = $3)
+                   AND ($4::uuid IS NULL OR a.local_association_id = $4 OR a.coordinator_id = $5)
+                 ORDER BY a.declined_at DESC, a.id LIMIT 50
+                """, [user.organizationID, asOf - StatusOverview.declinedWindow, scope.ownOnly, scope.association, user.userID]
+            ).map { row in
+                DeclinedEntry(
+                    id: try row.decode("id"), title: try row.decode("title"), peerMentorID: try row.decode("peer_mentor_id"),
+                    peerMentorHandle: try row.decode("handle"), geographicRegion: try row.decodeIfPresent("geographic_region"),
+                    declinedAt: try row.decode("declined_at"), reason: DeclineReason(rawValue: try row.decode("decline_reason")) ?? .other)
+            }
             return StatusOverview(
                 asOf: asOf, counts: counts, overdueCount: overdueCount, assignments: entries,
-                nextCursor: pageRows.count > query.limit ? last : nil)
+                nextCursor: pageRows.count > query.limit ? last : nil, recentlyDeclined: declined)
         }
+    }
+
+    /// The overview's scope in SQL terms: a peer mentor's own, or a coordinator's local association
+    /// (and what they dispatched); `nil` for either means no such limit (``AssignmentVisibility``).
+    static func overviewScope(of user: UserContext) -> (ownOnly: UserID?, association: LocalAssociationID?) {
+        (user.role == .peerMentor ? user.userID : nil, user.role == .coordinator ? user.localAssociationID : nil)
     }
 
     /// The overview as one statement (the counts per status and the page, which read the same
@@ -142,8 +181,7 @@ extension AssignmentStore {
         asOf: Date, sql: String, parameters: [any PostgresEncodable]
     ) {
         let asOf = query.cursor?.asOf ?? time
-        let ownOnly: UserID? = user.role == .peerMentor ? user.userID : nil
-        let association: LocalAssociationID? = user.role == .coordinator ? user.localAssociationID : nil
+        let (ownOnly, association) = overviewScope(of: user)
         let region = query.region?.trimmingCharacters(in: .whitespaces)
         // $1 own peer mentor, $2 coordinator's association, $3 the user, $4 peer mentor filter, $5 region, $6 as of,
         // $7 overdue filter, $8 status filter, $9…$13 the cursor, $14 the page's length plus one.

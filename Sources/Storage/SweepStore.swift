@@ -136,7 +136,7 @@ public struct SweepStore: Sendable {
             device_key_id IN (SELECT id FROM device_keys WHERE status = 'revoked')
             OR EXISTS (SELECT 1 FROM assignments closed
                         WHERE closed.id = assignment_id
-                          AND (closed.status IN ('cancelled', 'expired') OR closed.payload_destroyed_at IS NOT NULL)))
+                          AND (closed.status IN ('cancelled', 'expired', 'declined') OR closed.payload_destroyed_at IS NOT NULL)))
         """
 
     /// How many assignments hold sealed keys that must go: for revoked devices, or left over from
@@ -185,10 +185,10 @@ public struct SweepStore: Sendable {
 
     // MARK: Retention
 
-    /// Closed assignments (completed, cancelled, expired) whose last change is older than their
+    /// Closed assignments (completed, cancelled, expired, declined) whose last change is older than their
     /// organisation's `retention_days`.
     static let retentionDue = """
-        a.status IN ('completed', 'cancelled', 'expired')
+        a.status IN ('completed', 'cancelled', 'expired', 'declined')
         AND a.last_state_change_at <= $1::timestamptz - make_interval(days => (SELECT o.retention_days FROM organizations o WHERE o.id = a.organization_id))
         """
 
@@ -225,10 +225,10 @@ public struct SweepStore: Sendable {
                 try db.execute(
                     """
                     INSERT INTO archived_assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
-                        dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, expires_at, closed_at,
+                        dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, declined_at, decline_reason, expires_at, closed_at,
                         honorarium_eligible, counted_for_honorarium, created_at, archived_at)
                     SELECT id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
-                        dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, expires_at, last_state_change_at,
+                        dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, declined_at, decline_reason, expires_at, last_state_change_at,
                         honorarium_eligible, counted_for_honorarium, created_at, $2
                       FROM assignments WHERE id = $1
                     """, [id, time])

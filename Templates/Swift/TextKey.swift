@@ -43,7 +43,8 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
         "overview_title", "overview_intro", "counts_heading", "overdue_count", "filter_heading", "filter_status", "filter_any_status",
         "filter_region", "filter_overdue", "filter_apply", "filter_reset", "table_caption", "col_title", "col_status", "col_peer_mentor",
         "col_dispatched", "col_deadline", "col_overdue", "col_reminders", "col_region", "yes", "no", "urgent", "no_assignments",
-        "next_page", "live_region_label", "live_changed", "live_new", "assignment_title", "details_heading", "timeline_heading",
+        "declined_heading", "declined_caption", "col_declined", "col_reason", "reason_no_capacity", "reason_conflict_of_interest",
+        "reason_too_far", "reason_other", "next_page", "live_region_label", "live_changed", "live_new", "assignment_title", "details_heading", "timeline_heading",
         "timeline_caption", "col_when", "col_event", "col_who", "col_details", "system", "cancel_heading", "cancel_reason_label",
         "cancel_button", "cancelled_notice", "back_to_overview", "admin_title", "users_heading", "users_caption", "col_handle",
         "col_role", "col_fingerprints", "read_aloud", "no_keys", "settings_heading", "module_label", "reminder_after_label",
@@ -54,7 +55,7 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
         "dry_run_button", "dry_run_result", "extract_heading", "extract_from", "extract_to", "extract_button", "role_peer_mentor",
         "role_coordinator", "role_org_admin", "role_global_admin", "role_compliance_officer", "user_active", "user_paused",
         "user_deactivated", "status_dispatched", "status_delivered", "status_read", "status_acknowledged", "status_completed",
-        "status_cancelled", "status_expired", "status_draft",
+        "status_cancelled", "status_expired", "status_draft", "status_declined",
     ]
 
     /// Every key the program asks for.

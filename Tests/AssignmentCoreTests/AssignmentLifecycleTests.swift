@@ -32,12 +32,12 @@ struct AssignmentLifecycleTests {
         let cancellers: Set<Tryer> = [.dispatchingCoordinator, .organizationAdmin, .globalAdmin]
         var table: [AssignmentStatus: [AssignmentStatus: Set<Tryer>]] = [
             .draft: [.dispatched: [.dispatchingCoordinator], .cancelled: cancellers],
-            .dispatched: [.delivered: [.recipient], .read: [.recipient], .cancelled: cancellers, .expired: [.system]],
-            .delivered: [.read: [.recipient], .cancelled: cancellers, .expired: [.system]],
+            .dispatched: [.delivered: [.recipient], .read: [.recipient], .cancelled: cancellers, .expired: [.system], .declined: [.recipient]],
+            .delivered: [.read: [.recipient], .cancelled: cancellers, .expired: [.system], .declined: [.recipient]],
             .read: [.acknowledged: [.recipient], .cancelled: cancellers, .expired: [.system]],
             .acknowledged: [.completed: [.recipient, .dispatchingCoordinator], .cancelled: cancellers, .expired: [.system]],
         ]
-        for terminal in [AssignmentStatus.completed, .cancelled, .expired] { table[terminal] = [:] }
+        for terminal in [AssignmentStatus.completed, .cancelled, .expired, .declined] { table[terminal] = [:] }
         return table
     }()
 
@@ -51,7 +51,8 @@ struct AssignmentLifecycleTests {
                     let assignment = fixture.assignment(in: from, expiresAt: from == .draft ? nil : DomainFixture.epoch + 86_400 * 30)
                     let time = DomainFixture.epoch + 86_400 * 31
                     let outcome = Result {
-                        try AssignmentLifecycle.transition(assignment, to: to, by: principal(tryer), at: time, reason: "Not needed any more")
+                        try AssignmentLifecycle.transition(
+                            assignment, to: to, by: principal(tryer), at: time, reason: to == .declined ? "no_capacity" : "Not needed any more")
                     }
                     let expected: DomainError? =
                         if [.foreignAdmin, .foreignPeerMentor].contains(tryer) { .notFound }
@@ -111,6 +112,30 @@ struct AssignmentLifecycleTests {
         #expect(cancelled.assignment.cancellationReason == "Sent twice")
         #expect(cancelled.assignment.cancelledAt == time)
         #expect(cancelled.event.reason == "Sent twice")
+    }
+
+    @Test("declining takes a reason from the fixed list only, records it, and is closed like a cancellation; never after reading")
+    func declining() throws {
+        let mentor = Principal.user(fixture.peerMentor.context)
+        for from in [AssignmentStatus.dispatched, .delivered] {
+            let assignment = fixture.assignment(in: from)
+            let time = assignment.lastStateChangeAt + 60
+            for reason in [nil, "", "No capacity", "Ring 912 34 567", "NO_CAPACITY"] {
+                #expect(throws: DomainError.declineReasonInvalid) { try AssignmentLifecycle.transition(assignment, to: .declined, by: mentor, at: time, reason: reason) }
+            }
+            for reason in DeclineReason.allCases {
+                let declined = try AssignmentLifecycle.transition(assignment, to: .declined, by: mentor, at: time, reason: reason.rawValue)
+                #expect(declined.assignment.status == .declined && declined.assignment.declineReason == reason && declined.assignment.declinedAt == time)
+                #expect(declined.assignment.readAt == nil && declined.assignment.nextReminderAt == nil)
+                #expect(declined.event.reason == reason.rawValue)
+                #expect(declined.assignment.status.isTerminal && declined.assignment.status.destroysPayload && !declined.assignment.status.isOpen)
+                #expect(throws: DomainError.payloadDeclined) { try PayloadAccess.check(declined.assignment, at: time) }
+                #expect(NotificationPlan.statusChanged(declined.assignment, from: from, by: mentor).map(\.recipient) == [fixture.coordinator.id])
+            }
+        }
+        #expect(throws: DomainError.invalidTransition(from: .read, to: .declined)) {
+            try AssignmentLifecycle.transition(fixture.assignment(in: .read), to: .declined, by: mentor, at: DomainFixture.epoch + 86_400, reason: "no_capacity")
+        }
     }
 
     @Test("the system expires an assignment only once its expiry time has come")

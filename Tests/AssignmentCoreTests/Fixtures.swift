@@ -37,7 +37,7 @@ struct DomainFixture {
         let path: [AssignmentStatus] = [.draft, .dispatched, .delivered, .read, .acknowledged, .completed]
         var time = Self.epoch
         let target: [AssignmentStatus] = switch status {
-        case .cancelled, .expired: [.draft, .dispatched]
+        case .cancelled, .expired, .declined: [.draft, .dispatched]
         default: Array(path.prefix(through: path.firstIndex(of: status)!))
         }
         for step in target.dropFirst() {
@@ -51,11 +51,16 @@ struct DomainFixture {
             default: break
             }
         }
-        assignment.status = status == .cancelled || status == .expired ? status : target.last!
+        assignment.status = [.cancelled, .expired, .declined].contains(status) ? status : target.last!
         if status == .cancelled {
             time += 3600
             assignment.cancelledAt = time
             assignment.cancellationReason = "Duplicate"
+        }
+        if status == .declined {
+            time += 3600
+            assignment.declinedAt = time
+            assignment.declineReason = .noCapacity
         }
         if status == .expired { time += 3600 }
         assignment.lastStateChangeAt = time

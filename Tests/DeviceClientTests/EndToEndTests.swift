@@ -239,6 +239,37 @@ struct EndToEndTests {
         }
     }
 
+    @Test("decline on the teaser from the device: the cached copy goes at once, the case cannot be opened, the coordinator sees the decline")
+    func declineFromTheDevice() async throws {
+        try await live { world in
+            let (server, setup) = (world.server, world.setup)
+            let coordinator = world.device("coordinator")
+            let mentor = world.device("mentor")
+            let coordinatorDevice = try DeviceKeyPair.generate()
+            let mentorDevice = try DeviceKeyPair.generate()
+            try await coordinator.login(server: server, token: setup.coordinatorToken)
+            try await mentor.login(server: server, token: setup.mentorToken)
+            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
+            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 8"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.assignmentID!
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [id])
+            #expect(try mentor.folder.cachedEnvelope(id) != nil)
+            // The teaser is what the inbox shows: title and status, nothing of the case.
+            #expect(try await mentor.overview().assignments.map(\.assignmentID) == [id])
+
+            let declined = try await mentor.decline(id, reason: .conflictOfInterest)
+            #expect(declined.status == .declined && declined.declineReason == "conflict_of_interest")
+            #expect(try mentor.folder.cachedEnvelope(id) == nil, "the device forgets its copy at once")
+            await #expect { try await mentor.open(id, with: mentorDevice) } throws: { error in
+                let code = (error as? DeviceClientError)?.code
+                return code == "payload_declined" || code == "not_cached"
+            }
+            let page = try await coordinator.overview()
+            #expect(page.assignments.isEmpty)
+            #expect(page.recentlyDeclined.map(\.id) == [id.description] && page.recentlyDeclined.first?.declineReason == .conflictOfInterest)
+        }
+    }
+
     @Test("offline: a cached assignment opens without the network, receipts queue and are sent in order on the next sync")
     func offline() async throws {
         try await live { world in

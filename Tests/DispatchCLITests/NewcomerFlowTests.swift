@@ -165,6 +165,20 @@ struct NewcomerFlowTests {
         #expect(try run("kari", ["cancel", id, "--reason", "Too late"], expect: 1).contains("cannot"))
         #expect(try run("kari", ["status", "--status", "completed"], expect: 64).contains("Please provide one of 'dispatched', 'delivered', 'read' or 'acknowledged'"))
 
+        // A second assignment, which Ola declines on the teaser; Kari sees the decline in her status.
+        try #"{"contact_name": "Per \#(marker)"}"#.write(to: payload, atomically: true, encoding: .utf8)
+        let second = try run("kari", ["send", "--to", "ola", "--title", "Oppdrag 2", "--payload", payload.path, "--passphrase-file", passphrase.path])
+        try FileManager.default.removeItem(at: payload)
+        let secondID = try #require(second.split(separator: "\n").first?.split(separator: " ").last.map { String($0.dropLast()) })
+        #expect(try run("ola", ["sync"]).contains("New assignments downloaded: 1."))
+        #expect(try run("ola", ["decline", secondID, "--reason", "busy"], expect: 64).contains("no_capacity"))
+        #expect(try run("ola", ["decline", secondID, "--reason", "too_far"]).hasPrefix("Declined: Oppdrag 2. The coordinator has been told"))
+        #expect(!(try run("ola", ["open", secondID, "--passphrase-file", passphrase.path], expect: 1)).contains(marker), "a declined case cannot be opened")
+        let declinedStatus = try run("kari", ["status"])
+        #expect(declinedStatus.contains("Declined in the last 30 days, waiting to be sent to someone else: 1."), "\(declinedStatus)")
+        #expect(declinedStatus.contains("Declined 1. Oppdrag 2. by ola. reason too far."), "\(declinedStatus)")
+        #expect(declinedStatus.isPlainText && !declinedStatus.contains(marker))
+
         // The admin's view of notifications and the webhook.
         let notifications = try run("admin", ["notifications", "list", "--org", "Blindeforbundet"])
         #expect(notifications.contains("assignment dispatched"), "\(notifications)")

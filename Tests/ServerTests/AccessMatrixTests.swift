@@ -184,6 +184,12 @@ struct AccessMatrixTests {
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .noContent, "admin": .noContent, "global": .noContent]) { $1 }),
             Case(
+                name: "POST /v1/assignments/{id}/decline", prepare: { _ in
+                    let id = try await assignment(cast, store)
+                    return (.post, "/v1/assignments/\(id)/decline", #"{"reason":"no_capacity"}"#, id)
+                },
+                expected: lifecycle(["mentor"])),
+            Case(
                 name: "POST /v1/assignments/{id}/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
                 expected: lifecycle(["coord", "admin", "global"])),
         ]
@@ -274,6 +280,7 @@ struct AccessMatrixTests {
                     #expect(try await call(actor, method, "/v1/assignments/\(guessed)\(path)", nil).status == .notFound, "\(actor) \(path)")
                 }
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/cancel", #"{"reason":"x"}"#).status == .notFound)
+                #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/decline", #"{"reason":"other"}"#).status == .notFound)
                 let opening = openingReceipt(device: cast.devices[actor]!.fingerprint, openedAt: clock.now)
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/opened", opening).status == .notFound, "\(actor) /opened")
                 #expect(try await call(actor, .post, "/v1/keys/\(guessed)/revoke", nil).status == .notFound)

@@ -112,12 +112,12 @@ struct LifecycleTriggerTests {
                 var time = start
                 for step in walk {
                     time += 60
-                    try await StorageFixtures.move(id, to: step, in: database, organization: org, actor: coordinator, at: time, reason: step == .cancelled ? "Planned otherwise" : nil)
+                    try await StorageFixtures.move(id, to: step, in: database, organization: org, actor: coordinator, at: time, reason: Self.reason(for: step))
                 }
                 // The same UPDATE for every pair: the new status and the timestamps it implies (none for a move the table lacks).
                 let state = await sqlState {
                     try await StorageFixtures.move(
-                        id, to: to, in: database, organization: org, actor: coordinator, at: time + 7200, reason: to == .cancelled ? "Planned otherwise" : nil)
+                        id, to: to, in: database, organization: org, actor: coordinator, at: time + 7200, reason: Self.reason(for: to))
                 }
                 let allowed = AssignmentLifecycle.rule(from: from, to: to) != nil
                 #expect(allowed ? state == nil : state == PostgresError.invalidTransition, "\(from) → \(to): \(state ?? "allowed")")
@@ -125,8 +125,18 @@ struct LifecycleTriggerTests {
                 tried += 1
             }
         }
-        #expect(tried == 7 * 7)
+        let reachable = AssignmentStatus.allCases.count - 1
+        #expect(tried == reachable * reachable)
         try await database.close()
+    }
+
+    /// What a move to `status` needs as its reason: a cancellation's text, a decline's fixed value.
+    static func reason(for status: AssignmentStatus) -> String? {
+        switch status {
+        case .cancelled: "Planned otherwise"
+        case .declined: "too_far"
+        default: nil
+        }
     }
 
     @Test("a status change that names no actor is refused")

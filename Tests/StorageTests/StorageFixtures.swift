@@ -92,8 +92,10 @@ enum StorageFixtures {
             let from = AssignmentStatus(rawValue: current)!
             let sets = AssignmentLifecycle.rule(from: from, to: status)?.sets ?? []
             let assignments = sets.map { ", \($0.rawValue) = coalesce(\($0.rawValue), $2)" }.joined()
+            // A reason goes where the target status keeps it: a decline's from the fixed list.
+            let column = status == .declined ? "decline_reason" : "cancellation_reason"
             try db.execute(
-                "UPDATE assignments SET status = $1\(assignments), cancellation_reason = coalesce($4, cancellation_reason), updated_at = $2, last_state_change_at = $2 WHERE id = $3",
+                "UPDATE assignments SET status = $1\(assignments), \(column) = coalesce($4, \(column)), updated_at = $2, last_state_change_at = $2 WHERE id = $3",
                 [status.rawValue, time, id, reason])
         }
     }

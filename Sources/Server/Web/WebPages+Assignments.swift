@@ -53,6 +53,13 @@ extension WebPages {
                 "overdueCount": result.overdueCount,
                 "statusOptions": openStatuses.map { ["value": $0.rawValue, "label": text("status_\($0.rawValue)", language), "selected": $0 == status] as [String: Any] },
                 "region": region ?? "", "overdue": overdue == true, "nextPage": next as Any,
+                "hasDeclined": !result.recentlyDeclined.isEmpty,
+                "declined": result.recentlyDeclined.map { entry in
+                    [
+                        "id": entry.id.description, "title": entry.title, "peerMentor": entry.peerMentorHandle, "at": Self.display(entry.declinedAt, in: timeZone),
+                        "reason": text("reason_\(entry.reason.rawValue)", language), "region": entry.geographicRegion ?? "",
+                    ] as [String: Any]
+                },
             ])
     }
 

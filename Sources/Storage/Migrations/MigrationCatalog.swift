@@ -22,6 +22,7 @@ public enum MigrationCatalog {
         OpenOverviewIndexes.migration,
         FeedVersionPlanCache.migration,
         WebSessions.migration,
+        DeclineBeforeReading.migration,
     ]
 }
 
