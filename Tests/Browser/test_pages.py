@@ -20,13 +20,14 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ENV = os.environ
 B = ENV["BROWSER_B"]
 ARTIFACTS = pathlib.Path(ENV["BROWSER_ARTIFACTS"])
 DOWNLOADS = ARTIFACTS / "downloads"
-FIRST, SECOND = ENV["BROWSER_FIRST"], ENV["BROWSER_SECOND"]
+FIRST, SECOND, THIRD = ENV["BROWSER_FIRST"], ENV["BROWSER_SECOND"], ENV["BROWSER_THIRD"]
 MARKER = ENV["BROWSER_MARKER"]
 _shots = [0]
 
@@ -44,6 +45,12 @@ def browser():
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+
+
+def wait(driver, seconds, condition):
+    """Waits for `condition`; an element that went stale because the page was replaced meanwhile
+    is simply looked for again."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def check_page(driver, name):
@@ -65,12 +72,12 @@ def sign_in(driver, token, language="en"):
     assert driver.find_element(By.CSS_SELECTOR, "label[for=token]").text
     field.send_keys(token)
     field.send_keys(Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda d: "/sign-in" not in d.current_url)
+    wait(driver, 10, lambda d: "/sign-in" not in d.current_url)
 
 
 def sign_out(driver):
     driver.find_element(By.XPATH, "//form[@action='/sign-out']//button").click()
-    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "token"))
+    wait(driver, 10, lambda d: d.find_elements(By.ID, "token"))
     assert driver.find_elements(By.CSS_SELECTOR, "p.notice[role=status]"), "the page says the user is signed out"
 
 
@@ -103,7 +110,7 @@ def test_sign_in_page(browser):
     # A wrong token: the error is announced and tied to the field.
     field = browser.find_element(By.ID, "token")
     field.send_keys("adt_" + "A" * 43 + Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "sign-in-error"))
+    wait(browser, 10, lambda d: d.find_elements(By.ID, "sign-in-error"))
     assert browser.find_element(By.ID, "token").get_attribute("aria-invalid") == "true"
     check_page(browser, "sign-in-error")
 
@@ -111,7 +118,7 @@ def test_sign_in_page(browser):
 def test_coordinator_overview_live_cancel(browser):
     sign_in(browser, ENV["BROWSER_KARI"])
     assert browser.current_url.endswith("/overview")
-    assert len(rows(browser)) == 2
+    assert len(rows(browser)) == 3
     check_page(browser, "overview")
 
     # Keyboard: the first Tab reaches the skip link, which moves to the main content.
@@ -126,50 +133,59 @@ def test_coordinator_overview_live_cancel(browser):
     # Filter by region, by keyboard.
     region = browser.find_element(By.ID, "region")
     region.send_keys("Vest" + Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda d: "region=Vest" in d.current_url)
+    wait(browser, 10, lambda d: "region=Vest" in d.current_url)
     assert [r.get_attribute("id") for r in rows(browser)] == [f"a-{FIRST}"]
     check_page(browser, "overview-filtered")
     Select(browser.find_element(By.ID, "status")).select_by_value("acknowledged")
     browser.find_element(By.ID, "region").clear()
     browser.find_element(By.XPATH, "//form[@action='/overview']//button").click()
-    WebDriverWait(browser, 10).until(lambda d: "status=acknowledged" in d.current_url)
+    wait(browser, 10, lambda d: "status=acknowledged" in d.current_url)
     assert rows(browser) == [] and browser.find_element(By.ID, "assignments-empty")
 
     # Live: the page (from instance B) hears of the peer mentor's acknowledgement (through A).
     browser.get(f"{B}/overview")
-    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait(browser, 10, lambda d: d.execute_script("return document.readyState") == "complete")
     time.sleep(1)
     device("sync")
     device("open", FIRST, "--passphrase-file", ENV["BROWSER_PASSPHRASE"])
     device("ack", FIRST)
     status = lambda d: d.find_element(By.CSS_SELECTOR, f"#a-{FIRST} td.status").text
-    WebDriverWait(browser, 15).until(lambda d: status(d) == "acknowledged")
+    wait(browser, 15, lambda d: status(d) == "acknowledged")
     live = browser.find_element(By.ID, "live")
     assert live.get_attribute("aria-live") == "polite"
     assert "acknowledged" in live.text
     assert browser.find_element(By.CSS_SELECTOR, "[data-count=acknowledged]").text == "1"
     check_page(browser, "overview-live-update")
 
+    # The peer mentor declines the third on its teaser: live too, and listed as declined on reload.
+    device("decline", THIRD, "--reason", "too_far")
+    wait(browser, 15, lambda d: d.find_element(By.CSS_SELECTOR, f"#a-{THIRD} td.status").text == "declined")
+    browser.get(f"{B}/overview")
+    declined = browser.find_elements(By.CSS_SELECTOR, "#declined tbody tr")
+    assert len(declined) == 1 and "too far away" in declined[0].text
+    assert f"a-{THIRD}" not in [r.get_attribute("id") for r in rows(browser)], "closed: not among the open ones"
+    check_page(browser, "overview-declined")
+
     # One assignment: its timeline, then cancel with a reason.
     browser.find_element(By.CSS_SELECTOR, f"#a-{SECOND} th a").click()
-    WebDriverWait(browser, 10).until(lambda d: SECOND in d.current_url)
+    wait(browser, 10, lambda d: SECOND in d.current_url)
     timeline = browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")
     assert timeline and "assignment.created" in browser.page_source
     check_page(browser, "assignment")
     reason = browser.find_element(By.ID, "reason")
     reason.send_keys("Sent twice by mistake")
     browser.find_element(By.XPATH, "//form[contains(@action, '/cancel')]//button").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))
+    wait(browser, 10, lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice"))
     assert browser.find_element(By.ID, "status").text == "cancelled"
     check_page(browser, "assignment-cancelled")
 
     # The language switch: Norwegian, then back.
     browser.find_element(By.CSS_SELECTOR, "button[name=lang][value=nb]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb")
+    wait(browser, 10, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nb")
     assert "Tidslinje" in browser.page_source
     check_page(browser, "assignment-nb")
     browser.find_element(By.CSS_SELECTOR, "button[name=lang][value=en]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    wait(browser, 10, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     sign_out(browser)
     browser.get(f"{B}/overview")
     assert browser.current_url.endswith("/sign-in"), "signed out means signed out"
@@ -185,7 +201,7 @@ def test_admin_pages_and_honorarium_csv(browser):
     period = browser.find_element(By.ID, "period")
     period.clear()
     period.send_keys(time.strftime("%Y") + Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda d: "/admin/honorarium" in d.current_url)
+    wait(browser, 10, lambda d: "/admin/honorarium" in d.current_url)
     check_page(browser, "admin-honorarium")
     browser.find_element(By.PARTIAL_LINK_TEXT, "CSV").click()
     csv = wait_for_download("honorarium-").read_text(encoding="utf-8")
@@ -198,13 +214,13 @@ def test_compliance_officer(browser):
     browser.get(ENV["BROWSER_PER_LINK"])
     check_page(browser, "sign-in-link")
     browser.find_element(By.XPATH, "//form[@action='/sign-in/link']//button").click()
-    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/compliance"))
+    wait(browser, 10, lambda d: d.current_url.endswith("/compliance"))
     assert "intact" in browser.find_element(By.ID, "chain-status").text
     nav = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "header nav a")]
     assert nav == ["Compliance"], "no overview and no organisation page for this role"
     check_page(browser, "compliance")
     browser.find_element(By.XPATH, "//form[@action='/compliance/dry-run']//button").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "dry-run-result"))
+    wait(browser, 10, lambda d: d.find_elements(By.ID, "dry-run-result"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#dry-run-result li")) == 3
     assert "Dry run" in browser.find_element(By.CSS_SELECTOR, "main table tbody").text, "the dry run is in the sweep history"
     check_page(browser, "compliance-dry-run")
@@ -223,7 +239,7 @@ def test_compliance_officer(browser):
     # The link was for one use.
     browser.get(ENV["BROWSER_PER_LINK"])
     browser.find_element(By.XPATH, "//form[@action='/sign-in/link']//button").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "sign-in-error"))
+    wait(browser, 10, lambda d: d.find_elements(By.ID, "sign-in-error"))
 
 
 def test_other_organisation_sees_nothing(browser):

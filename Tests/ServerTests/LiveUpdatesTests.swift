@@ -47,6 +47,11 @@ struct LiveUpdatesTests {
                 // The stream is still open when the second instance stops: the stop does not wait
                 // for the browser to go (it would hang here), and the stream ends.
                 let rest = try await second.test(.live) { two in
+                    // Both instances listen before anything changes: a change committed before a
+                    // listener's LISTEN is not announced to it (PostgreSQL keeps no backlog).
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while try await Self.listeners(on: database) < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                    #expect(try await Self.listeners(on: database) == 2, "both instances listen")
                     var request = HTTPClientRequest(url: "http://127.0.0.1:\(try #require(two.port))/events")
                     request.headers.add(name: "Cookie", value: "dispatch_session=\(session.secret)")
                     let response = try await http.execute(request, timeout: .seconds(30))
@@ -62,8 +67,8 @@ struct LiveUpdatesTests {
                         uri: "/v1/assignments/\(seen)/read", method: .post, headers: [.authorization: "Bearer \(mentorToken)"], body: nil)
                     #expect(read.status == .ok)
                     let expected = #"event: assignment"# + "\n" + #"data: {"id":"\#(seen)","status":"read"}"#
-                    let deadline = ContinuousClock.now + .seconds(10)
-                    while !received.contains(expected), ContinuousClock.now < deadline {
+                    let arrival = ContinuousClock.now + .seconds(10)
+                    while !received.contains(expected), ContinuousClock.now < arrival {
                         guard let chunk = try await body.next() else { break }
                         received += String(buffer: chunk)
                     }
@@ -77,5 +82,14 @@ struct LiveUpdatesTests {
             }
         }
         try await database.close()
+    }
+
+    /// How many sessions of this database listen for assignment changes.
+    static func listeners(on database: Database) async throws -> Int {
+        let superuser = try TestPostgres.superuserConnection(to: database)
+        defer { superuser.close() }
+        return try superuser.query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %dispatch_assignment_changed%'"
+        ).first!.decode("n", as: Int.self)
     }
 }
