@@ -187,6 +187,11 @@ public struct DeviceClient: Sendable {
         }
     }
 
+    /// Who could take an assignment over (coordinators): ranked by the server, best first.
+    public func suggestions(_ id: AssignmentID) async throws -> [Suggestion] {
+        try await api().0.suggestions(id)
+    }
+
     /// Declines on the teaser (peer mentors), before the case is read: the server destroys the
     /// ciphertext and the sealed keys at once and tells the coordinator; this device forgets its
     /// cached copy now rather than at the next sync.

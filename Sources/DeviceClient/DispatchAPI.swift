@@ -96,6 +96,10 @@ public struct DispatchAPI: Sendable {
         }
     }
 
+    public func suggestions(_ id: AssignmentID) async throws -> [Components.Schemas.Suggestion] {
+        try await call { try await client.suggestions(path: .init(id: id.description)).ok.body.json }
+    }
+
     public func decline(_ id: AssignmentID, reason: DeclineReason) async throws -> Components.Schemas.Assignment {
         try await call {
             try await client.decline(path: .init(id: id.description), body: .json(.init(reason: .init(rawValue: reason.rawValue)!))).ok.body.json

@@ -64,6 +64,22 @@ enum SpokenText {
         return lines.joined(separator: "\n")
     }
 
+    /// Who could take an assignment over, best first.
+    static func suggestions(_ suggestions: [Suggestion]) -> String {
+        guard !suggestions.isEmpty else {
+            return "Nobody to suggest: no other active peer mentor with a registered device and a current certification."
+        }
+        var lines = ["\(plural(suggestions.count, "peer mentor")) could take it over, best first:"]
+        for (index, suggestion) in suggestions.enumerated() {
+            var parts = ["\(index + 1). \(suggestion.handle)"]
+            if suggestion.sameLocalAssociation { parts.append("same local association") }
+            if suggestion.knowsRegion { parts.append("has worked in this region") }
+            parts.append("open assignments: \(suggestion.openAssignments)")
+            lines.append(parts.joined(separator: ". ") + ".")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// An opened assignment: the case information, field by field.
     static func opened(_ opened: OpenedAssignment) -> String {
         let payload = opened.payload

@@ -108,6 +108,12 @@ extension APIHandler {
         return .ok(.init(body: .json(try await move(input.path.id, to: .cancelled, reason: body.reason))))
     }
 
+    func suggestions(_ input: Operations.Suggestions.Input) async throws -> Operations.Suggestions.Output {
+        let user = try RequestScope.requireUser()
+        let suggestions = try await assignments.suggestions(for: AssignmentID(try Self.uuid(input.path.id, "id")), as: user.context, at: now())
+        return .ok(.init(body: .json(suggestions.map(Components.Schemas.Suggestion.init))))
+    }
+
     func decline(_ input: Operations.Decline.Input) async throws -> Operations.Decline.Output {
         guard case .json(let body) = input.body else { throw RequestError.malformedBody }
         return .ok(.init(body: .json(try await move(input.path.id, to: .declined, reason: body.reason.rawValue))))

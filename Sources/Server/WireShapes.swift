@@ -89,6 +89,14 @@ extension Components.Schemas.Overview {
     }
 }
 
+extension Components.Schemas.Suggestion {
+    init(_ suggestion: ReassignmentSuggestion) {
+        self.init(
+            peerMentorId: suggestion.peerMentorID.description, handle: suggestion.handle, sameLocalAssociation: suggestion.sameLocalAssociation,
+            knowsRegion: suggestion.knowsRegion, openAssignments: suggestion.openAssignments)
+    }
+}
+
 extension Components.Schemas.DeclineReason {
     init(_ reason: DeclineReason) { self = Self(rawValue: reason.rawValue)! }
 }

@@ -178,6 +178,9 @@ struct NewcomerFlowTests {
         #expect(declinedStatus.contains("Declined in the last 30 days, waiting to be sent to someone else: 1."), "\(declinedStatus)")
         #expect(declinedStatus.contains("Declined 1. Oppdrag 2. by ola. reason too far."), "\(declinedStatus)")
         #expect(declinedStatus.isPlainText && !declinedStatus.contains(marker))
+        // Ola is the only peer mentor, and the one who declined: nobody to suggest.
+        #expect(try run("kari", ["suggest", secondID]).hasPrefix("Nobody to suggest"))
+        #expect(try run("ola", ["suggest", secondID], expect: 1).contains("not allowed"))
 
         // The admin's view of notifications and the webhook.
         let notifications = try run("admin", ["notifications", "list", "--org", "Blindeforbundet"])

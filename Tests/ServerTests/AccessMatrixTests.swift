@@ -184,6 +184,9 @@ struct AccessMatrixTests {
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .noContent, "admin": .noContent, "global": .noContent]) { $1 }),
             Case(
+                name: "GET /v1/assignments/{id}/suggestions", prepare: { _ in (.get, "/v1/assignments/\(try await assignment(cast, store))/suggestions", nil, nil) },
+                expected: lifecycle(["coord", "admin", "global"])),
+            Case(
                 name: "POST /v1/assignments/{id}/decline", prepare: { _ in
                     let id = try await assignment(cast, store)
                     return (.post, "/v1/assignments/\(id)/decline", #"{"reason":"no_capacity"}"#, id)
@@ -281,6 +284,7 @@ struct AccessMatrixTests {
                 }
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/cancel", #"{"reason":"x"}"#).status == .notFound)
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/decline", #"{"reason":"other"}"#).status == .notFound)
+                #expect(try await call(actor, .get, "/v1/assignments/\(guessed)/suggestions", nil).status == .notFound)
                 let opening = openingReceipt(device: cast.devices[actor]!.fingerprint, openedAt: clock.now)
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/opened", opening).status == .notFound, "\(actor) /opened")
                 #expect(try await call(actor, .post, "/v1/keys/\(guessed)/revoke", nil).status == .notFound)

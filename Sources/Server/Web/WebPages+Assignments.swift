@@ -72,13 +72,25 @@ extension WebPages {
         let language = page.language
         let mentor = try? await AccountStore(database: database).user(assignment.peerMentorID.description, in: page.user.organizationID)
         let parties = LifecycleParty.parties(of: .user(page.user.context), in: assignment) ?? []
-        let canCancel = assignment.status.isOpen && !parties.isDisjoint(with: [.dispatchingCoordinator, .organizationAdmin])
+        let coordinates = !parties.isDisjoint(with: [.dispatchingCoordinator, .organizationAdmin])
+        let canCancel = assignment.status.isOpen && coordinates
+        // Who could take it over: once declined, or while it waits for contact.
+        let showSuggestions = coordinates && (assignment.status == .declined || assignment.status.isOpen)
+        let suggestions = showSuggestions
+            ? try await AssignmentStore(database: database).suggestions(for: assignment.id, as: page.user.context, at: now(), limit: 5) : []
         var values: [String: Any] = [
             "id": assignment.id.description, "title": assignment.title, "status": assignment.status.rawValue,
             "statusLabel": self.text("status_\(assignment.status.rawValue)", language), "statusLabels": statusLabels(language),
             "peerMentor": mentor?.handle ?? "", "dispatched": Self.display(assignment.dispatchedAt, in: timeZone),
             "deadline": Self.display(assignment.contactDeadlineAt, in: timeZone), "reminders": assignment.reminderCount,
             "region": assignment.geographicRegion ?? "", "canCancel": canCancel,
+            "showSuggestions": showSuggestions, "hasSuggestions": !suggestions.isEmpty,
+            "suggestions": suggestions.map { suggestion in
+                [
+                    "handle": suggestion.handle, "sameAssociation": self.text(suggestion.sameLocalAssociation ? "yes" : "no", language),
+                    "knowsRegion": self.text(suggestion.knowsRegion ? "yes" : "no", language), "open": suggestion.openAssignments,
+                ] as [String: Any]
+            },
             "events": events.map { event in
                 [
                     "at": Self.display(event.at, in: timeZone), "action": event.action,
