@@ -23,14 +23,20 @@ public enum DispatchRules {
         if let expiry = recipient.certificationExpiresAt, expiry <= time { throw DomainError.recipientCertificationExpired }
     }
 
-    /// Every fingerprint the envelope is sealed to is an active device key of the recipient, and
-    /// there is at least one.
-    public static func checkRecipientKeys(envelopeFingerprints: [KeyFingerprint], registered: [DeviceKeyRecord], recipientID: UserID) throws {
+    /// Every fingerprint the envelope is sealed to is an active device key of the recipient or, for
+    /// the sender's own copy, of the sender; at least one is the recipient's. `registered` holds
+    /// the keys of both.
+    public static func checkRecipientKeys(
+        envelopeFingerprints: [KeyFingerprint], registered: [DeviceKeyRecord], recipientID: UserID, senderID: UserID? = nil
+    ) throws {
         let own = registered.filter { $0.userID == recipientID }
         guard own.contains(where: { $0.status == .active }) else { throw DomainError.recipientHasNoKey }
-        guard !envelopeFingerprints.isEmpty else { throw DomainError.keyFingerprintMismatch }
+        guard envelopeFingerprints.contains(where: { fingerprint in own.contains { $0.fingerprint == fingerprint } }) else {
+            throw DomainError.keyFingerprintMismatch
+        }
+        let allowed = registered.filter { $0.userID == recipientID || ($0.userID == senderID && senderID != nil) }
         for fingerprint in envelopeFingerprints {
-            guard let key = own.first(where: { $0.fingerprint == fingerprint }) else { throw DomainError.keyFingerprintMismatch }
+            guard let key = allowed.first(where: { $0.fingerprint == fingerprint }) else { throw DomainError.keyFingerprintMismatch }
             switch key.status {
             case .active: continue
             case .retired: throw DomainError.keyRetired
@@ -103,6 +109,7 @@ public enum DispatchRules {
         public var title: String
         public var coordinatorNotes: String?
         public var envelopeFingerprints: [KeyFingerprint]
+        /// The recipient's device keys, and the sender's (for the sender's own copy).
         public var recipientKeys: [DeviceKeyRecord]
         public var dispatchedAt: Date
         public var expiresAt: Date?
@@ -145,7 +152,8 @@ public enum DispatchRules {
         try checkModule(enabled: request.moduleEnabled)
         try checkSender(request.sender, organizationID: request.organizationID, localAssociationID: request.localAssociationID)
         try checkRecipient(request.recipient, organizationID: request.organizationID, at: request.dispatchedAt)
-        try checkRecipientKeys(envelopeFingerprints: request.envelopeFingerprints, registered: request.recipientKeys, recipientID: request.recipient.id)
+        try checkRecipientKeys(
+            envelopeFingerprints: request.envelopeFingerprints, registered: request.recipientKeys, recipientID: request.recipient.id, senderID: request.sender.id)
         let texts = try checkTexts(title: request.title, coordinatorNotes: request.coordinatorNotes, screen: screen)
         try checkSchedule(
             dispatchedAt: request.dispatchedAt, expiresAt: request.expiresAt, contactDeadlineAt: request.contactDeadlineAt, lifetimeDays: request.lifetimeDays)

@@ -13,4 +13,14 @@ public enum PayloadAccess {
         if assignment.payloadDestroyedAt != nil { throw DomainError.payloadDestroyed }
         if assignment.requiresConsent, assignment.consentGivenAt == nil { throw DomainError.consentRequired }
     }
+
+    /// The same for the dispatching coordinator's own copy: while the assignment is open and its
+    /// case not destroyed (consent is the peer mentor's, so it does not apply; completed closes it too).
+    public static func checkSenderCopy(_ assignment: Assignment, at time: Date) throws {
+        if assignment.status == .cancelled { throw DomainError.payloadCancelled }
+        if assignment.status == .expired { throw DomainError.payloadExpired }
+        if assignment.status == .declined { throw DomainError.payloadDeclined }
+        if let expiresAt = assignment.expiresAt, time >= expiresAt { throw DomainError.payloadExpired }
+        if assignment.payloadDestroyedAt != nil || !assignment.status.isOpen { throw DomainError.payloadDestroyed }
+    }
 }

@@ -41,6 +41,8 @@ public struct OpenedAssignment: Sendable {
     public var info: AssignmentInfo
     public var payload: CasePayload
     public var receipt: ReceiptOutcome?
+    /// The coordinator's own copy of what they sent: no receipt, nothing told to anyone.
+    public var isSenderCopy = false
 }
 
 /// A receipt was either sent, or kept for the next sync because the server could not be reached.
@@ -166,9 +168,13 @@ public struct DeviceClient: Sendable {
         try folder.save(pins)
 
         let id = AssignmentID(UUID())
+        // The sender's copy: sealed to this device too, so that the coordinator can reopen what
+        // they sent while it is open (docs/envelope.md, "Who receives which sealed key"). Only
+        // this device's own key, which the keystore vouches for: a key the server lists as the
+        // coordinator's could be anyone's.
         let envelope = try EnvelopeSealer().seal(
             payload: bytes, assignmentID: id.uuid, organizationID: (try answerID(session.user.organizationId) as OrganizationID).uuid, sender: device,
-            recipients: keys)
+            recipients: keys + [device.publicKeys])
         let request = Components.Schemas.DispatchRequest(
             id: id.description, recipientId: recipient.userId, title: draft.title, coordinatorNotes: draft.coordinatorNotes,
             priority: draft.priority.flatMap { Components.Schemas.Priority(rawValue: $0.rawValue) }, isUrgent: draft.isUrgent,
@@ -248,16 +254,23 @@ public struct DeviceClient: Sendable {
             }
         }
         guard let bytes, var info else { throw DeviceClientError.notCached(id) }
+        // The sender's own copy: opened, but it is not the peer mentor's reading, so no receipt,
+        // and not kept on this device.
+        let isSenderCopy = info.coordinatorId.lowercased() == session.user.id.lowercased() && info.peerMentorId.lowercased() != session.user.id.lowercased()
+        if isSenderCopy { folder.wipe(id) }
         if let expiresAt = info.expiresAt, expiresAt <= now() {
             folder.wipe(id)
             throw DeviceClientError.server(
                 status: 410, code: "payload_expired", detail: "This assignment has expired; its case information is no longer available on this device.")
         }
         let envelope = try AssignmentEnvelope.parse(bytes)
-        let sender = try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
+        let sender =
+            envelope.senderFingerprint == device.fingerprint
+            ? device.publicKeys : try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
         let organization: OrganizationID = try answerID(session.user.organizationId)
         let plaintext = try EnvelopeOpener.open(envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: organization.uuid)
         let payload = try Self.decode(plaintext)
+        guard !isSenderCopy else { return OpenedAssignment(info: info, payload: payload, receipt: nil, isSenderCopy: true) }
         let receipt = try await submit(QueuedReceipt(assignmentID: id, action: .opened, madeAt: now(), device: device.fingerprint))
         if case .sent(let updated) = receipt { info = updated }
         return OpenedAssignment(info: info, payload: payload, receipt: receipt)

@@ -91,6 +91,10 @@ enum SpokenText {
         if let needs = payload.specialNeeds { lines.append("Special needs: \(needs)") }
         if let instructions = payload.instructions { lines.append("Instructions: \(instructions)") }
         if let deadline = opened.info.contactDeadlineAt, opened.info.contactMadeAt == nil { lines.append("Make contact by \(date(deadline)).") }
+        if opened.isSenderCopy {
+            lines.append("This is your own copy of what you sent. Nobody is told you opened it, and it is not kept on this device.")
+            return lines.joined(separator: "\n")
+        }
         switch opened.receipt {
         case .sent: lines.append("The coordinator has been told you opened it.")
         case .queued: lines.append("No connection now: the coordinator is told you opened it at the next sync.")

@@ -109,7 +109,10 @@ public struct AssignmentStore: Sendable {
                     throw AccountError.localAssociationNotFound(localAssociation.description)
                 }
                 guard let recipientProfile = try? Self.profile(submission.recipientID, on: db) else { throw DomainError.notFound }
-                let recipientKeys = try db.query("SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1", [submission.recipientID]).map { row in
+                // The recipient's keys, and the sender's own (a copy sealed for the coordinator).
+                let recipientKeys = try db.query(
+                    "SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1 OR user_id = $2", [submission.recipientID, sender.userID]
+                ).map { row in
                     DeviceKeyRecord(
                         id: try row.decode("id"), userID: try row.decode("user_id"), fingerprint: try row.decode("fingerprint", as: KeyFingerprint.self),
                         status: try row.decode("status", as: DeviceKeyStatus.self))
@@ -161,11 +164,11 @@ public struct AssignmentStore: Sendable {
                     try db.execute(
                         """
                         INSERT INTO assignment_recipients (assignment_id, organization_id, position, device_key_id, recipient_fingerprint, sealed_key_hash,
-                            sealed_key, erasure_epoch)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                            sealed_key, erasure_epoch, party)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                         """,
                         [assignment.id, assignment.organizationID, position, key.id, recipient.fingerprint.bytes, recipient.sealedKeyHash, wrapped,
-                         epoch])
+                         epoch, key.userID == submission.recipientID ? "recipient" : "sender"])
                 }
                 let stored = try Self.load(assignment.id, on: db)
                 try NotificationStore.enqueue(NotificationPlan.statusChanged(stored, from: nil, by: .user(sender)), about: stored, at: time, on: db)
@@ -200,15 +203,28 @@ public struct AssignmentStore: Sendable {
     /// The envelope for one of the recipient's devices: only that device's sealed key. The first
     /// download records delivery; every download is audited. After cancellation or expiry, or before
     /// consent where consent is required, the answer is the matching domain error instead.
+    ///
+    /// The coordinator who dispatched it gets the sender's copy (the sealed key of one of their own
+    /// devices, if the envelope has one) while the assignment is open: audited too, never a
+    /// delivery, and consent does not apply to it.
     public func downloadEnvelope(_ id: AssignmentID, forDevice fingerprint: KeyFingerprint, by user: UserContext, at time: Date) async throws -> [UInt8] {
         let keyring = database.erasureKeyring
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             try Self.requireModule(on: db)
             let assignment = try Self.loadVisible(id, to: user, on: db, forUpdate: true)
-            guard user.userID == assignment.peerMentorID else {
+            let party: String
+            if user.userID == assignment.peerMentorID {
+                party = "recipient"
+                try PayloadAccess.check(assignment, at: time)
+            } else if user.userID == assignment.coordinatorID, user.role.dispatches,
+                try db.query("SELECT 1 FROM assignment_recipients WHERE assignment_id = $1 AND recipient_fingerprint = $2 AND party = 'sender'", [id, fingerprint.bytes])
+                    .count == 1
+            {
+                party = "sender"
+                try PayloadAccess.checkSenderCopy(assignment, at: time)
+            } else {
                 throw user.role.dispatches ? DomainError.actorNotPermitted(from: assignment.status, to: assignment.status) : DomainError.notFound
             }
-            try PayloadAccess.check(assignment, at: time)
             guard let key = try db.query("SELECT id, status FROM device_keys WHERE fingerprint = $1 AND user_id = $2", [fingerprint.bytes, user.userID]).first else {
                 throw EnvelopeError.notARecipient
             }
@@ -233,7 +249,7 @@ public struct AssignmentStore: Sendable {
                 },
                 nonce: try header.decode("nonce"), ciphertext: try header.decode("ciphertext"), signature: try header.decode("sender_signature"),
                 sealedKeys: [.init(fingerprint: fingerprint, sealedKey: sealedKey)])
-            if assignment.status == .dispatched {
+            if party == "recipient", assignment.status == .dispatched {
                 let delivered = try AssignmentLifecycle.transition(assignment, to: .delivered, by: .user(user), at: time).assignment
                 try Self.write(delivered, on: db)
                 try NotificationStore.enqueue(NotificationPlan.statusChanged(delivered, from: assignment.status, by: .user(user)), about: delivered, at: time, on: db)
@@ -269,7 +285,7 @@ public struct AssignmentStore: Sendable {
                 let key = try db.query(
                     """
                     SELECT k.id FROM assignment_recipients r JOIN device_keys k ON k.id = r.device_key_id
-                    WHERE r.assignment_id = $3 AND k.fingerprint = $1 AND k.user_id = $2
+                    WHERE r.assignment_id = $3 AND k.fingerprint = $1 AND k.user_id = $2 AND r.party = 'recipient'
                     """, [fingerprint.bytes, user.userID, id]
                 ).first
             else { throw EnvelopeError.notARecipient }

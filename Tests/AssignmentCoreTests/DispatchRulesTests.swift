@@ -87,6 +87,25 @@ struct DispatchRulesTests {
         #expect(throws: DomainError.recipientHasNoKey) {
             try DispatchRules.checkRecipientKeys(envelopeFingerprints: [revoked.fingerprint], registered: [revoked, retired], recipientID: recipient)
         }
+        // The sender's own copy: the sender's active keys beside the recipient's, never instead of them.
+        let sender = fixture.coordinator.id
+        let sendersKey = key(.active, owner: sender)
+        let sendersOld = key(.retired, owner: sender)
+        let withSender = registered + [sendersKey, sendersOld]
+        try DispatchRules.checkRecipientKeys(envelopeFingerprints: [active.fingerprint, sendersKey.fingerprint], registered: withSender, recipientID: recipient, senderID: sender)
+        #expect(throws: DomainError.keyFingerprintMismatch, "the sender's key alone does not reach the peer mentor") {
+            try DispatchRules.checkRecipientKeys(envelopeFingerprints: [sendersKey.fingerprint], registered: withSender, recipientID: recipient, senderID: sender)
+        }
+        #expect(throws: DomainError.keyFingerprintMismatch, "without naming the sender, their key is anyone's") {
+            try DispatchRules.checkRecipientKeys(envelopeFingerprints: [active.fingerprint, sendersKey.fingerprint], registered: withSender, recipientID: recipient)
+        }
+        #expect(throws: DomainError.keyRetired) {
+            try DispatchRules.checkRecipientKeys(envelopeFingerprints: [active.fingerprint, sendersOld.fingerprint], registered: withSender, recipientID: recipient, senderID: sender)
+        }
+        #expect(throws: DomainError.keyFingerprintMismatch, "a third person's key is refused also beside the sender's") {
+            try DispatchRules.checkRecipientKeys(
+                envelopeFingerprints: [active.fingerprint, sendersKey.fingerprint, someoneElses.fingerprint], registered: withSender, recipientID: recipient, senderID: sender)
+        }
     }
 
     @Test("expiry and contact deadline lie after the dispatch, the expiry within the lifetime, the deadline not after the expiry")

@@ -239,6 +239,51 @@ struct EndToEndTests {
         }
     }
 
+    @Test("the coordinator reopens what they sent while it is open: their own copy, no receipt, no delivery; a cancel destroys it with the others; nobody else gets it")
+    func sendersCopy() async throws {
+        try await live { world in
+            let (server, setup) = (world.server, world.setup)
+            let coordinator = world.device("coordinator")
+            let mentor = world.device("mentor")
+            let coordinatorDevice = try DeviceKeyPair.generate()
+            let mentorDevice = try DeviceKeyPair.generate()
+            try await coordinator.login(server: server, token: setup.coordinatorToken)
+            try await mentor.login(server: server, token: setup.mentorToken)
+            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
+            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            let payload = CasePayload(contactName: "Kari Nordmann", address: "Storgata 1", epikrise: "Svaksynt")
+            let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 9"), payload: payload, from: coordinatorDevice).assignment.assignmentID!
+            let parties = try await setup.accounts.database.transaction(.scheduler) { db in
+                try db.query("SELECT party FROM assignment_recipients WHERE assignment_id = $1 ORDER BY position", [id]).map { try $0.decode("party", as: String.self) }
+            }
+            #expect(parties == ["recipient", "sender"], "sealed to the peer mentor's device and to the sending device")
+
+            let reopened = try await coordinator.open(id, with: coordinatorDevice)
+            #expect(reopened.payload == payload && reopened.isSenderCopy && reopened.receipt == nil)
+            #expect(try coordinator.folder.cachedEnvelope(id) == nil, "not kept on the coordinator's device")
+            #expect(try await coordinator.overview().assignments.first { $0.assignmentID == id }?.status == .dispatched, "no delivery, no read")
+            let downloads = try await setup.accounts.database.transaction(.scheduler) { db in
+                try db.query("SELECT count(*) AS n FROM audit_entries WHERE subject_id = $1 AND action = 'assignment.payload_downloaded'", [id]).first!.decode("n", as: Int.self)
+            }
+            #expect(downloads == 1, "the sender's download is audited")
+            // The peer mentor's copy still works, and its download is the delivery.
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [id])
+            // The peer mentor cannot fetch the sender's sealed key by naming the coordinator's device.
+            var request = HTTPClientRequest(url: server + "/v1/assignments/\(id)/envelope?device=\(coordinatorDevice.fingerprint.hex)")
+            request.headers.add(name: "Authorization", value: "Bearer \(setup.mentorToken)")
+            let stolen = try await world.httpClient.execute(request, timeout: .seconds(30))
+            let refusal = String(buffer: try await stolen.body.collect(upTo: 1 << 16))
+            #expect(stolen.status.code == 422 && refusal.contains("not_a_recipient"), "\(refusal)")
+
+            _ = try await coordinator.cancel(id, reason: "Sent to the wrong person")
+            await #expect { try await coordinator.open(id, with: coordinatorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_cancelled" }
+            let live = try await setup.accounts.database.transaction(.scheduler) { db in
+                try db.query("SELECT count(*) AS n FROM assignment_recipients WHERE assignment_id = $1 AND sealed_key IS NOT NULL", [id]).first!.decode("n", as: Int.self)
+            }
+            #expect(live == 0, "the sender's sealed key went with the peer mentor's")
+        }
+    }
+
     @Test("decline on the teaser from the device: the cached copy goes at once, the case cannot be opened, the coordinator sees the decline")
     func declineFromTheDevice() async throws {
         try await live { world in

@@ -4,9 +4,11 @@ import Envelope
 import Foundation
 import Testing
 
-/// The known-answer vector in `Vectors/envelope-v1.json`: fixed keys and fixed "random" bytes must
-/// give exactly the committed envelope, and the committed envelope must open by following
-/// `docs/envelope.md` step by step with plain libsodium calls, as a client in another language would.
+/// The known-answer vectors in `Vectors/`: fixed keys and fixed "random" bytes must give exactly the
+/// committed envelope, and the committed envelope must open by following `docs/envelope.md` step by
+/// step with plain libsodium calls, as a client in another language would. `envelope-v1.json` is
+/// sealed to two recipient devices; `envelope-v1-sender-copy.json` to one recipient device and the
+/// sending device itself (the sender's own copy).
 @Suite("Envelope known-answer vector")
 struct KnownAnswerTests {
     struct Vector: Decodable {
@@ -24,11 +26,11 @@ struct KnownAnswerTests {
         var envelope: String
     }
 
-    let vector: Vector
+    static let vectors = ["envelope-v1", "envelope-v1-sender-copy"]
 
-    init() throws {
-        let url = try #require(Bundle.module.url(forResource: "envelope-v1", withExtension: "json", subdirectory: "Vectors"))
-        vector = try JSONDecoder().decode(Vector.self, from: Data(contentsOf: url))
+    static func vector(_ name: String) throws -> Vector {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Vectors"))
+        return try JSONDecoder().decode(Vector.self, from: Data(contentsOf: url))
     }
 
     func bytes(_ hex: String) throws -> [UInt8] { try #require(Hex.decode(hex)) }
@@ -37,8 +39,9 @@ struct KnownAnswerTests {
         try DeviceKeyPair(encryptionSeed: SecretBytes(copying: bytes(keys.encryption_seed)), signingSeed: SecretBytes(copying: bytes(keys.signing_seed)))
     }
 
-    @Test("sealing with the vector's keys and randomness gives the vector's bytes")
-    func sealingIsReproducible() throws {
+    @Test("sealing with the vector's keys and randomness gives the vector's bytes", arguments: vectors)
+    func sealingIsReproducible(_ name: String) throws {
+        let vector = try Self.vector(name)
         let sender = try keyPair(vector.sender)
         let recipients = try vector.recipients.map(keyPair)
         #expect(sender.fingerprint.hex == vector.sender.fingerprint)
@@ -51,8 +54,9 @@ struct KnownAnswerTests {
         #expect(random.remaining == 0, "the sealer draws exactly the documented random bytes")
     }
 
-    @Test("the vector opens by following docs/envelope.md with plain libsodium")
-    func openByTheSpecification() throws {
+    @Test("the vector opens by following docs/envelope.md with plain libsodium", arguments: vectors)
+    func openByTheSpecification(_ name: String) throws {
+        let vector = try Self.vector(name)
         let data = try bytes(vector.envelope)
         var offset = 0
         func take(_ count: Int) throws -> [UInt8] {

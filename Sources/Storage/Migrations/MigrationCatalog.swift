@@ -23,6 +23,7 @@ public enum MigrationCatalog {
         FeedVersionPlanCache.migration,
         WebSessions.migration,
         DeclineBeforeReading.migration,
+        SenderCopies.migration,
     ]
 }
 
