@@ -68,6 +68,17 @@ struct EndToEndTests {
             let clock = self.clock
             return DeviceClient(folder: DeviceFolder(path: setup.folders + "/" + name), httpClient: httpClient, now: { clock.now })
         }
+
+        /// The coordinator's and the peer mentor's devices, each signed in with new keys registered.
+        func signedInPair() async throws -> (coordinator: DeviceClient, coordinatorKeys: DeviceKeyPair, mentor: DeviceClient, mentorKeys: DeviceKeyPair) {
+            let coordinator = device("coordinator"), mentor = device("mentor")
+            let coordinatorKeys = try DeviceKeyPair.generate(), mentorKeys = try DeviceKeyPair.generate()
+            try await coordinator.login(server: server, token: setup.coordinatorToken)
+            try await mentor.login(server: server, token: setup.mentorToken)
+            _ = try await coordinator.registerKeys(coordinatorKeys.publicKeys)
+            _ = try await mentor.registerKeys(mentorKeys.publicKeys)
+            return (coordinator, coordinatorKeys, mentor, mentorKeys)
+        }
     }
 
     func live(logger: Logger = TestPostgres.logger, _ body: @Sendable (Live) async throws -> Void) async throws {
@@ -243,14 +254,7 @@ struct EndToEndTests {
     func sendersCopy() async throws {
         try await live { world in
             let (server, setup) = (world.server, world.setup)
-            let coordinator = world.device("coordinator")
-            let mentor = world.device("mentor")
-            let coordinatorDevice = try DeviceKeyPair.generate()
-            let mentorDevice = try DeviceKeyPair.generate()
-            try await coordinator.login(server: server, token: setup.coordinatorToken)
-            try await mentor.login(server: server, token: setup.mentorToken)
-            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
-            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            let (coordinator, coordinatorDevice, mentor, mentorDevice) = try await world.signedInPair()
             let payload = CasePayload(contactName: "Kari Nordmann", address: "Storgata 1", epikrise: "Svaksynt")
             let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 9"), payload: payload, from: coordinatorDevice).assignment.assignmentID!
             let parties = try await setup.accounts.database.transaction(.scheduler) { db in
@@ -287,15 +291,7 @@ struct EndToEndTests {
     @Test("decline on the teaser from the device: the cached copy goes at once, the case cannot be opened, the coordinator sees the decline")
     func declineFromTheDevice() async throws {
         try await live { world in
-            let (server, setup) = (world.server, world.setup)
-            let coordinator = world.device("coordinator")
-            let mentor = world.device("mentor")
-            let coordinatorDevice = try DeviceKeyPair.generate()
-            let mentorDevice = try DeviceKeyPair.generate()
-            try await coordinator.login(server: server, token: setup.coordinatorToken)
-            try await mentor.login(server: server, token: setup.mentorToken)
-            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
-            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            let (coordinator, coordinatorDevice, mentor, mentorDevice) = try await world.signedInPair()
             let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 8"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.assignmentID!
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [id])
             #expect(try mentor.folder.cachedEnvelope(id) != nil)
@@ -318,15 +314,8 @@ struct EndToEndTests {
     @Test("offline: a cached assignment opens without the network, receipts queue and are sent in order on the next sync")
     func offline() async throws {
         try await live { world in
-            let (server, setup) = (world.server, world.setup)
-            let coordinator = world.device("coordinator")
-            let mentor = world.device("mentor")
-            let coordinatorDevice = try DeviceKeyPair.generate()
-            let mentorDevice = try DeviceKeyPair.generate()
-            try await coordinator.login(server: server, token: setup.coordinatorToken)
-            try await mentor.login(server: server, token: setup.mentorToken)
-            _ = try await coordinator.registerKeys(coordinatorDevice.publicKeys)
-            _ = try await mentor.registerKeys(mentorDevice.publicKeys)
+            let setup = world.setup
+            let (coordinator, coordinatorDevice, mentor, mentorDevice) = try await world.signedInPair()
             let id = try await coordinator.send(AssignmentDraft(recipient: "mentor", title: "Oppdrag 7"), payload: CasePayload(contactName: "Ola"), from: coordinatorDevice).assignment.assignmentID!
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded == [id])
 

@@ -343,8 +343,10 @@ struct WebPagesTests {
             #expect(switched.status == .seeOther && switched.headers[.location] == "/overview")
             #expect(String(buffer: try await coordinator.get(client, "/overview").body).contains("<h1>Statusoversikt</h1>"))
             // The return address stays on this site.
-            let away = try await coordinator.post(client, "/language", ["lang": "en", "return": "//evil.example/"])
-            #expect(away.headers[.location] == "/overview")
+            for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example", "/overview\r\nSet-Cookie: x=1", "overview"] {
+                let away = try await coordinator.post(client, "/language", ["lang": "en", "return": hostile])
+                #expect(away.headers[.location] == "/overview", "\(hostile)")
+            }
         }
     }
 

@@ -222,8 +222,18 @@ struct WebPages: Sendable {
     private func switchLanguage(_ page: Page) async throws -> Response {
         let language = page.form["lang"].flatMap(Language.init(rawValue:)) ?? page.language
         try await sessions.setLanguage(language, of: page.session)
-        let back = page.form["return"].flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") && !$0.contains("\\") ? $0 : nil } ?? Self.homePath(of: page.user.role)
+        let back = page.form["return"].flatMap { Self.isLocalPath($0) ? $0 : nil } ?? Self.homePath(of: page.user.role)
         return Self.redirect(back)
+    }
+
+    /// Whether `path` is an address on this site that a redirect may go to: it starts with one
+    /// slash and holds only the characters of a path and query (no scheme, host, backslash or line
+    /// break).
+    static func isLocalPath(_ path: String) -> Bool {
+        guard path.hasPrefix("/"), !path.hasPrefix("//"), path.utf8.count <= 500 else { return false }
+        return path.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "/-_.~?=&%+".unicodeScalars.contains(scalar))
+        }
     }
 
     // MARK: Rendering
