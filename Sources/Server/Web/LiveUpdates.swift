@@ -101,7 +101,8 @@ public final class LiveUpdates: Sendable {
 /// ``LiveUpdates``: because the database sends it when the changing transaction commits, a change
 /// made through any server instance (or a sweep, or the command line) reaches the pages of every
 /// instance. Polls its own connection every `interval`; a lost connection (the database was
-/// restarted) is made again after a second. At shutdown it ends every event stream.
+/// restarted) is made again after a second, then less often while it keeps failing (up to every ten
+/// seconds). At shutdown it ends every event stream.
 struct AssignmentChangeListener: Service {
     static let channel = "dispatch_assignment_changed"
     static let keepAliveInterval = Duration.seconds(15)
@@ -113,9 +114,13 @@ struct AssignmentChangeListener: Service {
 
     func run() async throws {
         defer { updates.finish() }
+        // After a failure, wait 1, 2, 4, 8, then 10 seconds between attempts: a database that is
+        // away is not asked a hundred times a minute.
+        var retryDelay = Duration.seconds(1)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let listener = try await database.listen(to: Self.channel)
+                retryDelay = .seconds(1)
                 var quietSince = ContinuousClock.now
                 do {
                     while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -137,8 +142,10 @@ struct AssignmentChangeListener: Service {
             } catch is CancellationError {
                 return
             } catch {
-                logger.warning("listening for assignment changes failed; trying again in a second", metadata: ["error_type": "\(type(of: error))"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                logger.warning("listening for assignment changes failed; trying again", metadata: ["error_type": "\(type(of: error))", "retry_in": "\(retryDelay)"])
+                let delay = retryDelay
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                retryDelay = min(retryDelay * 2, .seconds(10))
             }
         }
     }
