@@ -3,7 +3,8 @@
 /// The roles are not a ladder: a compliance officer reads the organisation's audit, sweeps and
 /// reports but sees no assignment and dispatches nothing, so no role is simply "more" than another.
 /// What each may do is named below, one property per capability, and every check in the program
-/// asks one of them (docs/security.md, "Roles"; the access matrix tests every route for each role).
+/// asks one of them (docs/domain.md, "People and their roles"; the access matrix tests every route
+/// for each role).
 public enum Role: String, Sendable, Codable, CaseIterable {
     case peerMentor = "peer_mentor"
     case coordinator

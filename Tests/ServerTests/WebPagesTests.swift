@@ -256,6 +256,16 @@ struct WebPagesTests {
                     }
                 }
             }
+            // With the module switched off, the overview says so on a page (403), not in JSON.
+            var settings = try await accounts.organization(world.a.id.description).settings
+            settings.encryptedAssignmentsEnabled = false
+            _ = try await accounts.updateSettings(of: world.a.id, to: settings, at: clock.now)
+            var coordinator = try await Browser.signedIn(client, token: world.tokens["coord"]!)
+            let off = try await coordinator.get(client, "/overview")
+            #expect(off.status == .forbidden && off.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(String(buffer: off.body).contains("switched off"))
+            settings.encryptedAssignmentsEnabled = true
+            _ = try await accounts.updateSettings(of: world.a.id, to: settings, at: clock.now)
             // A peer mentor is told to use the device app: no assignment list.
             var mentor = try await Browser.signedIn(client, token: world.tokens["mentor"]!)
             let page = String(buffer: try await mentor.get(client, "/overview").body)

@@ -114,6 +114,12 @@ struct WebPages: Sendable {
         } catch let error as PageRefusal {
             return render("message", status: .forbidden, language: session.language, page: Page(request: request, session: session, csrf: csrf, form: fields),
                           ["heading": text("forbidden_title", session.language), "text": text(error.textName, session.language)])
+        } catch let error as DomainError {
+            // Any other refusal of the rules (the module switched off, say): its status and its
+            // sentence, on a page.
+            return render("message", status: ProblemMapping.status(of: error), language: session.language,
+                          page: Page(request: request, session: session, csrf: csrf, form: fields),
+                          ["heading": text("forbidden_title", session.language), "text": error.message])
         }
     }
 
