@@ -19,6 +19,8 @@ public typealias OverviewPage = Components.Schemas.Overview
 public typealias OverviewItem = Components.Schemas.OverviewEntry
 /// The overview's filters and page position (`GET /v1/assignments?…`).
 public typealias OverviewFilter = Operations.Overview.Input.Query
+/// One entry of an assignment's history (`GET /v1/assignments/{id}/history`).
+public typealias HistoryEntry = Components.Schemas.HistoryEntry
 /// A peer mentor who could take an assignment over (`GET /v1/assignments/{id}/suggestions`).
 public typealias Suggestion = Components.Schemas.Suggestion
 /// A user's live calendar feed, and a feed just made with its address (the only answer that has it).

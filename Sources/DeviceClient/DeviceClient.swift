@@ -45,6 +45,19 @@ public struct OpenedAssignment: Sendable {
     public var isSenderCopy = false
 }
 
+/// A subject access report: the assignments that concern the person, with their history, and
+/// how many open assignments could not be searched from this device.
+public struct SubjectReport: Sendable {
+    public var entries: [SubjectReportEntry] = []
+    public var unsearchable = 0
+}
+
+/// One assignment of a subject access report and its history.
+public struct SubjectReportEntry: Sendable {
+    public var assignment: AssignmentInfo
+    public var history: [HistoryEntry]
+}
+
 /// A receipt was either sent, or kept for the next sync because the server could not be reached.
 public enum ReceiptOutcome: Sendable, Hashable {
     case sent(AssignmentInfo)
@@ -191,6 +204,52 @@ public struct DeviceClient: Sendable {
                 try await Task.sleep(for: .milliseconds(500 * attempt))
             }
         }
+    }
+
+    /// The data-subject access report (GDPR article 15), made here on the coordinator's device:
+    /// every open assignment this user sent is opened from its sender's copy, those whose contact
+    /// is the person (`name`, compared without case and extra spaces, or `phone`, by its last eight
+    /// digits) are kept, and the server is asked for their history by id only. The name never
+    /// leaves the device; each history look-up is audited on the server.
+    public func subjectReport(name: String?, phone: String?, with device: DeviceKeyPair) async throws -> SubjectReport {
+        let (api, session) = try api()
+        let wantedName = name.map(Self.normalizedName).flatMap { $0.isEmpty ? nil : $0 }
+        let wantedPhone = phone.map(Self.phoneDigits).flatMap { $0.count == 8 ? $0 : nil }
+        guard wantedName != nil || wantedPhone != nil else {
+            throw DeviceClientError.payloadInvalid("give the person's name, or a phone number of eight digits or more, to search for")
+        }
+        var report = SubjectReport()
+        var cursor: String?
+        repeat {
+            let page = try await api.overview(OverviewFilter(limit: 200, cursor: cursor))
+            for item in page.assignments where item.coordinatorId.lowercased() == session.user.id.lowercased() {
+                let id: AssignmentID = try answerID(item.id)
+                let opened: OpenedAssignment
+                do {
+                    opened = try await open(id, with: device)
+                } catch DeviceClientError.server(let status, _, _) where status == 403 || status == 410 {
+                    // No sender's copy for this device (sent from another device, or before copies
+                    // were made), or destroyed meanwhile: it cannot be searched, and the report says so.
+                    report.unsearchable += 1
+                    continue
+                }
+                let matchesName = wantedName.map { $0 == Self.normalizedName(opened.payload.contactName) } ?? false
+                let matchesPhone = wantedPhone.map { wanted in opened.payload.phone.map { Self.phoneDigits($0) == wanted } ?? false } ?? false
+                guard matchesName || matchesPhone else { continue }
+                report.entries.append(SubjectReportEntry(assignment: opened.info, history: try await api.history(id)))
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return report
+    }
+
+    static func normalizedName(_ name: String) -> String {
+        name.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// The last eight digits of a phone number (Norwegian numbers without the country code).
+    static func phoneDigits(_ phone: String) -> String {
+        String(phone.filter(\.isNumber).suffix(8))
     }
 
     /// Who could take an assignment over (coordinators): ranked by the server, best first.

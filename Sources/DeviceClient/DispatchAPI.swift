@@ -96,6 +96,10 @@ public struct DispatchAPI: Sendable {
         }
     }
 
+    public func history(_ id: AssignmentID) async throws -> [Components.Schemas.HistoryEntry] {
+        try await call { try await client.history(path: .init(id: id.description)).ok.body.json }
+    }
+
     public func suggestions(_ id: AssignmentID) async throws -> [Components.Schemas.Suggestion] {
         try await call { try await client.suggestions(path: .init(id: id.description)).ok.body.json }
     }

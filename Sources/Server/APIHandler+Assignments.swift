@@ -64,6 +64,14 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(assignment, for: user))))
     }
 
+    func history(_ input: Operations.History.Input) async throws -> Operations.History.Output {
+        let user = try RequestScope.requireUser()
+        let (_, events) = try await assignments.timeline(AssignmentID(try Self.uuid(input.path.id, "id")), as: user.context, at: now())
+        return .ok(.init(body: .json(events.map {
+            Components.Schemas.HistoryEntry(at: $0.at, action: $0.action, actorRole: $0.actorRole, actorHandle: $0.actorHandle, details: $0.details)
+        })))
+    }
+
     func envelope(_ input: Operations.Envelope.Input) async throws -> Operations.Envelope.Output {
         let user = try RequestScope.requireUser()
         let id = AssignmentID(try Self.uuid(input.path.id, "id"))

@@ -368,8 +368,9 @@ public struct AssignmentStore: Sendable {
     /// ``load(_:on:forUpdate:)``, or `not_found` when ``AssignmentVisibility`` hides it from `user`.
     /// An assignment's timeline: every audit entry about it, oldest first, with who made it (a
     /// handle, or the system) and its details (ids, statuses, counts, device fingerprints, never
-    /// personal data). Only for whoever may see the assignment.
-    public func timeline(_ id: AssignmentID, as user: UserContext) async throws -> (assignment: Assignment, events: [TimelineEvent]) {
+    /// personal data). Only for whoever may see the assignment; the look-up is itself audited
+    /// (`assignment.history_viewed`, after the entries read, so it shows in the next look-up).
+    public func timeline(_ id: AssignmentID, as user: UserContext, at time: Date) async throws -> (assignment: Assignment, events: [TimelineEvent]) {
         try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             let assignment = try Self.loadVisible(id, to: user, on: db)
             let events = try db.query(
@@ -384,6 +385,7 @@ public struct AssignmentStore: Sendable {
                     at: try row.decode("occurred_at"), action: try row.decode("action"), actorRole: try row.decode("actor_role"),
                     actorHandle: try row.decodeIfPresent("handle"), details: try row.decode("details"))
             }
+            try AuditLog.append(AuditEntry(.assignmentHistoryViewed, .assignment(id)), organization: user.organizationID, at: time, on: db)
             return (assignment, events)
         }
     }
@@ -488,7 +490,7 @@ public struct AssignmentStore: Sendable {
     }
 }
 
-/// One entry of an assignment's timeline (``AssignmentStore/timeline(_:as:)``).
+/// One entry of an assignment's timeline (``AssignmentStore/timeline(_:as:at:)``).
 public struct TimelineEvent: Sendable, Hashable {
     public var at: Date
     /// The audit action (`assignment.status_changed`, `assignment.payload_downloaded`, …).

@@ -85,6 +85,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case auditExtractPulled = "audit.extract_pulled"
     /// Someone pulled a honorarium report (HTTP or command line).
     case honorariumReportPulled = "honorarium.report_pulled"
+    /// Someone looked at an assignment's history (its timeline): the API, a page, a subject report.
+    case assignmentHistoryViewed = "assignment.history_viewed"
     /// A browser signed in to the web pages (with a token or a one-time link).
     case sessionStarted = "session.started"
     /// A browser signed out.

@@ -59,11 +59,23 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
         "status_cancelled", "status_expired", "status_draft", "status_declined",
     ]
 
+    /// A text of the subject access report (`subject_report.<name>`).
+    public static func subjectReport(_ name: String) -> TextKey { TextKey(rawValue: "subject_report.\(name)") }
+
+    /// The subject access report's texts, by name; `action.<audit action>` describes one entry.
+    public static let subjectReportTexts = [
+        "heading", "generated", "count", "none", "unsearchable", "assignment", "event", "system", "action.assignment.created", "action.assignment.status_changed",
+        "action.assignment.payload_downloaded", "action.assignment.payload_opened", "action.assignment.consent_given", "action.assignment.contact_made",
+        "action.assignment.reminder_sent", "action.assignment.escalation_sent", "action.assignment.payload_destroyed",
+        "action.assignment.sealed_keys_destroyed", "action.assignment.archived", "action.assignment.history_viewed",
+    ]
+
     /// Every key the program asks for.
     public static var all: [TextKey] {
         NotificationKind.allCases.map(notification)
             + [feedCalendarName, feedContactDeadline, feedExpiry, feedSentContactDeadline, feedSentExpiry]
             + honorariumColumns.map(honorariumColumn)
             + pageTexts.map(page)
+            + subjectReportTexts.map(subjectReport)
     }
 }

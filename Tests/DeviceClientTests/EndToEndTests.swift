@@ -288,6 +288,43 @@ struct EndToEndTests {
         }
     }
 
+    @Test("the subject access report: found on the coordinator's device by name or phone, the history from the server by id only; the name is nowhere on the server")
+    func subjectReport() async throws {
+        let log = LogRecorder()
+        try await live(logger: log.logger()) { world in
+            let setup = world.setup
+            let (coordinator, coordinatorDevice, mentor, mentorDevice) = try await world.signedInPair()
+            let name = "Ragnhild Subjektsen\(UUID().uuidString.prefix(8))"
+            let about = try await coordinator.send(
+                AssignmentDraft(recipient: "mentor", title: "Oppdrag 10"), payload: CasePayload(contactName: name, phone: "+47 412 34 567"), from: coordinatorDevice
+            ).assignment.assignmentID!
+            let other = try await coordinator.send(
+                AssignmentDraft(recipient: "mentor", title: "Oppdrag 11"), payload: CasePayload(contactName: "Per Annen"), from: coordinatorDevice
+            ).assignment.assignmentID!
+            #expect(try await mentor.sync(device: mentorDevice.fingerprint).downloaded.count == 2)
+            _ = try await mentor.open(about, with: mentorDevice)
+
+            let byName = try await coordinator.subjectReport(name: "  \(name.uppercased()) ", phone: nil, with: coordinatorDevice)
+            #expect(byName.entries.map(\.assignment.id) == [about.description] && byName.unsearchable == 0)
+            let actions = byName.entries.first?.history.map(\.action) ?? []
+            #expect(actions.prefix(1) == ["assignment.created"] && actions.contains("assignment.payload_opened") && actions.contains("assignment.payload_downloaded"))
+            let byPhone = try await coordinator.subjectReport(name: nil, phone: "41234567", with: coordinatorDevice)
+            #expect(byPhone.entries.map(\.assignment.id) == [about.description])
+            #expect(try await coordinator.subjectReport(name: "Nobody", phone: nil, with: coordinatorDevice).entries.isEmpty)
+            await #expect { try await coordinator.subjectReport(name: " ", phone: "123", with: coordinatorDevice) } throws: { ($0 as? DeviceClientError)?.code == "payload_invalid" }
+            // Each look-up of a history is audited; the other assignment's history was never asked for.
+            let lookUps = try await setup.accounts.database.transaction(.scheduler) { db in
+                try db.query("SELECT subject_id FROM audit_entries WHERE action = 'assignment.history_viewed'").map { try $0.decode("subject_id", as: UUID.self) }
+            }
+            #expect(lookUps == [about.uuid, about.uuid], "\(lookUps)")
+            #expect(!lookUps.contains(other.uuid))
+            // The person's name is in no column of the database and not in the server's log.
+            let (hits, _) = try await PlaintextSearch.columns(containing: name, in: setup.accounts.database)
+            #expect(hits.isEmpty, "\(hits)")
+            #expect(!log.text.contains(name) && !log.text.contains("41234567"))
+        }
+    }
+
     @Test("decline on the teaser from the device: the cached copy goes at once, the case cannot be opened, the coordinator sees the decline")
     func declineFromTheDevice() async throws {
         try await live { world in

@@ -112,6 +112,19 @@ struct NewcomerFlowTests {
         #expect(try run("ola", ["ack", id]) == "Acknowledged. Status: acknowledged.\n")
         #expect(try run("ola", ["contact", id]) == "Contact recorded. Status: acknowledged.\n")
 
+        // The person asks who has handled their case: Kari's device answers, from its own copy.
+        let htmlFile = runner.sandbox.appendingPathComponent("access.html").path
+        let access = try run("kari", ["subject-report", "--contact", "kari  nordmann \(marker.lowercased())", "--language", "en", "--html", htmlFile, "--passphrase-file", passphrase.path])
+        #expect(access.contains("Assignments that concern the person: 1."), "\(access)")
+        #expect(access.contains("Assignment Oppdrag 1, id \(id), status acknowledged."))
+        #expect(access.contains(": sent, by kari.") && access.contains(": downloaded to a device, by ola.") && access.contains(": opened on a device, by ola."))
+        #expect(access.contains(": contact made, by ola.") && access.contains(": status changed to acknowledged, by ola."))
+        #expect(access.isPlainText && !access.contains(marker), "the report names nobody")
+        let page = try String(contentsOfFile: htmlFile, encoding: .utf8)
+        #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains("<html lang=\"en\">") && !page.contains(marker))
+        #expect(try run("kari", ["subject-report", "--contact", "Somebody Else", "--passphrase-file", passphrase.path]).contains("Ingen av de åpne oppdragene"))
+        #expect(try run("kari", ["subject-report", "--passphrase-file", passphrase.path], expect: 64).contains("--contact NAME or --phone NUMBER"))
+
         // Ola's calendar feed, made on the device: the address is printed once; the calendar behind it
         // is valid and says nothing of the case; rotation stops the old address at once.
         let feed = try run("ola", ["feed", "create", "--language", "en"])

@@ -184,6 +184,9 @@ struct AccessMatrixTests {
                 },
                 expected: ownOrg(.forbidden).merging(["mentor": .noContent, "admin": .noContent, "global": .noContent]) { $1 }),
             Case(
+                name: "GET /v1/assignments/{id}/history", prepare: { _ in (.get, "/v1/assignments/\(try await assignment(cast, store))/history", nil, nil) },
+                expected: lifecycle([], seeing: .ok).merging(["mentor": .ok]) { $1 }),
+            Case(
                 name: "GET /v1/assignments/{id}/suggestions", prepare: { _ in (.get, "/v1/assignments/\(try await assignment(cast, store))/suggestions", nil, nil) },
                 expected: lifecycle(["coord", "admin", "global"])),
             Case(
@@ -285,6 +288,7 @@ struct AccessMatrixTests {
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/cancel", #"{"reason":"x"}"#).status == .notFound)
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/decline", #"{"reason":"other"}"#).status == .notFound)
                 #expect(try await call(actor, .get, "/v1/assignments/\(guessed)/suggestions", nil).status == .notFound)
+                #expect(try await call(actor, .get, "/v1/assignments/\(guessed)/history", nil).status == .notFound)
                 let opening = openingReceipt(device: cast.devices[actor]!.fingerprint, openedAt: clock.now)
                 #expect(try await call(actor, .post, "/v1/assignments/\(guessed)/opened", opening).status == .notFound, "\(actor) /opened")
                 #expect(try await call(actor, .post, "/v1/keys/\(guessed)/revoke", nil).status == .notFound)

@@ -66,7 +66,7 @@ extension WebPages {
     func assignment(_ page: Page, id text: String, notice: String?, error: String?) async throws -> Response {
         guard page.user.role.seesAssignments else { throw PageRefusal() }
         guard let uuid = UUID(uuidString: text) else { throw DomainError.notFound }
-        let (assignment, events) = try await AssignmentStore(database: database).timeline(AssignmentID(uuid), as: page.user.context)
+        let (assignment, events) = try await AssignmentStore(database: database).timeline(AssignmentID(uuid), as: page.user.context, at: now())
         let organization = try await AccountStore(database: database).organization(page.user.organizationID.description)
         let timeZone = organization.settings.calendar.timeZone
         let language = page.language
