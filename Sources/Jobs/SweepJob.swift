@@ -57,10 +57,10 @@ public enum SweepJob {
     /// open ones to expired (notified and audited by the lifecycle), in batches; then vacuums, so
     /// the old row versions go too.
     public static func expiry(
-        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
+        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false, scope: TransactionScope = .scheduler,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
-        let store = SweepStore(database: database)
+        let store = SweepStore(database: database, scope: scope)
         let now = clock()
         return try await run(
             .expiry, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.expiryDue(at: now) },
@@ -76,17 +76,18 @@ public enum SweepJob {
     /// expiries destroyed since the last pass), and destroys the erasure key of every day that is
     /// over and wraps no live sealed key any more (``ErasureKeySweep``).
     public static func keys(
-        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
+        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false, scope: TransactionScope = .scheduler,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
-        let store = SweepStore(database: database)
+        let store = SweepStore(database: database, scope: scope)
         let now = clock()
         var report = try await run(
             .keys, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.keysDue() },
             batch: { try await store.keysBatch(at: now, limit: batchSize, dryRun: dryRun, after: $0) },
             record: { report, batch in report.keysDestroyedFor += batch.examined })
         if !dryRun && report.done == 0 { try await store.vacuum() }
-        if report.complete { report.erasure = try await ErasureKeySweep.run(database: database, at: now, dryRun: dryRun) }
+        // The erasure keys are the whole server's: only a sweep of every organisation touches them.
+        if report.complete && scope == .scheduler { report.erasure = try await ErasureKeySweep.run(database: database, at: now, dryRun: dryRun) }
         report.finishedAt = clock()
         return report
     }
@@ -95,10 +96,10 @@ public enum SweepJob {
     /// they leave the hot table with their sealed keys, notifications and reminders, while the
     /// archive row, their events, honorarium entries and audit entries stay; then vacuums.
     public static func retention(
-        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false,
+        database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100, dryRun: Bool = false, scope: TransactionScope = .scheduler,
         progress: @Sendable (_ done: Int, _ due: Int) -> Void = { _, _ in }, shouldStop: @Sendable () -> Bool = { false }
     ) async throws -> SweepReport {
-        let store = SweepStore(database: database)
+        let store = SweepStore(database: database, scope: scope)
         let now = clock()
         return try await run(
             .retention, store: store, now: now, clock: clock, dryRun: dryRun, progress: progress, shouldStop: shouldStop, due: { try await store.retentionDue(at: now) },
@@ -106,6 +107,9 @@ public enum SweepJob {
             record: { report, batch in report.archived += batch.archived })
     }
 
+    /// Each sweep runs in `scope`: the scheduler's (every organisation), or for a person's dry run
+    /// one organisation's, where row-level security keeps the others out.
+    ///
     /// Each sweep decides what is due at the clock's time when it starts, and reads the clock again
     /// when it finishes (the report's times); the scheduler passes its injected clock, the command
     /// line the wall clock.
@@ -155,27 +159,13 @@ public enum SweepJob {
     public static func dryRun(
         of organization: OrganizationID, by actor: UserContext, database: Database, clock: @escaping @Sendable () -> Date, batchSize: Int = 100
     ) async throws -> [SweepReport] {
-        let store = SweepStore(database: database, scope: .tenant(organization, actor: .user(actor)))
-        let now = clock()
-        var reports: [SweepReport] = []
-        reports.append(
-            try await run(
-                .expiry, store: store, now: now, clock: clock, dryRun: true, progress: { _, _ in }, shouldStop: { false },
-                due: { try await store.expiryDue(at: now) }, batch: { try await store.expireBatch(at: now, limit: batchSize, dryRun: true, after: $0) },
-                record: { report, batch in
-                    report.expired += batch.expired
-                    report.payloadsDestroyed += batch.payloadsDestroyed
-                }))
-        reports.append(
-            try await run(
-                .keys, store: store, now: now, clock: clock, dryRun: true, progress: { _, _ in }, shouldStop: { false }, due: { try await store.keysDue() },
-                batch: { try await store.keysBatch(at: now, limit: batchSize, dryRun: true, after: $0) },
-                record: { report, batch in report.keysDestroyedFor += batch.examined }))
-        reports.append(
-            try await run(
-                .retention, store: store, now: now, clock: clock, dryRun: true, progress: { _, _ in }, shouldStop: { false },
-                due: { try await store.retentionDue(at: now) }, batch: { try await store.archiveBatch(at: now, limit: batchSize, dryRun: true, after: $0) },
-                record: { report, batch in report.archived += batch.archived }))
+        let scope = TransactionScope.tenant(organization, actor: .user(actor))
+        let reports = [
+            try await expiry(database: database, clock: clock, batchSize: batchSize, dryRun: true, scope: scope),
+            try await keys(database: database, clock: clock, batchSize: batchSize, dryRun: true, scope: scope),
+            try await retention(database: database, clock: clock, batchSize: batchSize, dryRun: true, scope: scope),
+        ]
+        let store = SweepStore(database: database, scope: scope)
         for report in reports {
             try await store.recordRun(
                 report.sweep.rawValue, dryRun: true, tallies: [organization: report.byOrganization[organization] ?? .init()], startedAt: report.startedAt,

@@ -65,6 +65,34 @@ struct SweepTests {
         #expect(!json.contains("Kari") && !json.contains("Oppdrag"))
     }
 
+    @Test("an organisation's dry run sees its own assignments only, changes nothing but its own sweep.dry_run entries; a real run writes sweep.ran where it changed something")
+    func organisationDryRunAndHistory() async throws {
+        let database = try await TestPostgres.database()
+        let a = try await TestOrganization.make(in: database, at: start)
+        let b = try await TestOrganization.make(in: database, at: start, name: "B")
+        let due = try await dispatch(a, expiresAt: start + day)
+        _ = try await dispatch(b, expiresAt: start + 30 * day)
+        let later = start + 2 * day
+        let before = try await DatabaseSnapshot.take(database)
+        let ofB = try await SweepJob.dryRun(of: b.id, by: b.admin, database: database, clock: { later })
+        #expect(ofB.map(\.sweep) == [.expiry, .keys, .retention] && ofB.allSatisfy { $0.dryRun && $0.done == 0 && $0.erasure == nil })
+        let ofA = try await SweepJob.dryRun(of: a.id, by: a.admin, database: database, clock: { later })
+        #expect(ofA[0].expired == [due], "A's dry run finds A's due assignment; B's did not")
+        #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(database)) == ["audit_entries"])
+        #expect(try await payload(due, a).status == "dispatched", "a dry run expires nothing")
+        let history = try await SweepStore(database: database, scope: .tenant(a.id, actor: .user(a.admin))).history(of: a.id)
+        #expect(history.map(\.dryRun) == [true, true, true] && history.allSatisfy { $0.by == "admin" })
+        #expect(history.first { $0.sweep == "expiry" }?.assignments == 1)
+
+        // The real sweep spans every organisation and writes sweep.ran only where it changed something.
+        _ = try await SweepJob.expiry(database: database, clock: { later })
+        let ranInA = try await SweepStore(database: database, scope: .tenant(a.id, actor: .system)).history(of: a.id).filter { !$0.dryRun }
+        let ranInB = try await SweepStore(database: database, scope: .tenant(b.id, actor: .system)).history(of: b.id).filter { !$0.dryRun }
+        #expect(ranInA.map(\.sweep) == ["expiry"] && ranInA.first?.assignments == 1 && ranInA.first?.by == nil)
+        #expect(ranInB.isEmpty)
+        try await database.close()
+    }
+
     @Test("keys: sealed keys of a revoked device go; the other device's stay")
     func keys() async throws {
         let world = try await TestOrganization.make(in: try await TestPostgres.database(), at: start)
