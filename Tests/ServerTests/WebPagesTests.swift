@@ -396,6 +396,7 @@ struct WebPagesTests {
             for query in ["from=x&to=y", "from=2026-12-31&to=2026-01-01", "from=2026-02-30&to=2026-03-01"] {
                 let range = try await officer.get(client, "/compliance/audit-extract?\(query)")
                 #expect((400..<500).contains(Int(range.status.code)), "\(query): \(range.status)")
+                #expect(range.headers[.contentType]?.hasPrefix("text/html") == true, "a page, not JSON: \(query)")
             }
             #expect(try await officer.get(client, "/admin/honorarium.csv?period=yesterday").status == .badRequest)
             let filtered = try await coordinator.get(client, "/overview?status=cancelled&cursor=%00%FF&region=" + String(repeating: "x", count: 500))

@@ -120,6 +120,11 @@ struct WebPages: Sendable {
             return render("message", status: ProblemMapping.status(of: error), language: session.language,
                           page: Page(request: request, session: session, csrf: csrf, form: fields),
                           ["heading": text("forbidden_title", session.language), "text": error.message])
+        } catch let error as RequestError {
+            // A value in the address that cannot be used (an audit range the wrong way round).
+            return render("message", status: error.status, language: session.language,
+                          page: Page(request: request, session: session, csrf: csrf, form: fields),
+                          ["heading": text("bad_request_title", session.language), "text": error.description])
         }
     }
 
