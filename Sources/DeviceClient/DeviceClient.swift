@@ -393,7 +393,7 @@ public struct DeviceClient: Sendable {
             do {
                 let info = try await api.assignment(id)
                 let expired = info.expiresAt.map { $0 <= now() } ?? false
-                if [.cancelled, .expired, .completed, .declined].contains(info.status) || info.payloadDestroyed || expired {
+                if AssignmentStatus(rawValue: info.status.rawValue)?.isTerminal == true || info.payloadDestroyed || expired {
                     folder.wipe(id)
                     report.wiped.append(id)
                 } else {

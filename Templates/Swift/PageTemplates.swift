@@ -50,10 +50,6 @@ extension TextCatalog {
     /// template's `{{t.name}}`. Texts that take values are given here as they are written, with
     /// their `{{name}}` placeholders, for the page's script to fill in.
     public func pageTexts(_ language: Language) -> [String: String] {
-        var texts: [String: String] = [:]
-        for name in TextKey.pageTexts {
-            texts[name] = source(.page(name), language)
-        }
-        return texts
+        pageTextsByLanguage[language] ?? [:]
     }
 }

@@ -21,6 +21,8 @@ public struct TextCatalog: Sendable {
     private let templates: [Language: [String: MustacheTemplate]]
     /// Each text as written, before rendering (``source(_:_:)``).
     private let sources: [Language: [String: String]]
+    /// The web pages' texts of each language by name, made once (every page is rendered with them).
+    let pageTextsByLanguage: [Language: [String: String]]
     /// Changes whenever any text changes (FNV-1a over the sources): part of the calendar feeds'
     /// ETag, so a new wording reaches calendars that already hold the feed.
     public let fingerprint: String
@@ -53,6 +55,11 @@ public struct TextCatalog: Sendable {
         }
         self.templates = templates
         self.sources = texts
+        var pages: [Language: [String: String]] = [:]
+        for language in Language.allCases {
+            pages[language] = Dictionary(uniqueKeysWithValues: TextKey.pageTexts.map { ($0, Self.source(.page($0), language, in: texts)) })
+        }
+        self.pageTextsByLanguage = pages
         self.fingerprint = String(hash, radix: 16)
     }
 
@@ -71,6 +78,10 @@ public struct TextCatalog: Sendable {
     /// The text for `key` in `language` as written, placeholders and all (the same fallbacks as
     /// ``text(_:_:values:)``).
     public func source(_ key: TextKey, _ language: Language) -> String {
+        Self.source(key, language, in: sources)
+    }
+
+    private static func source(_ key: TextKey, _ language: Language, in sources: [Language: [String: String]]) -> String {
         sources[language]?[key.rawValue] ?? Language.allCases.lazy.compactMap { sources[$0]?[key.rawValue] }.first ?? key.rawValue
     }
 

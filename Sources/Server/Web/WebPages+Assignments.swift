@@ -70,7 +70,7 @@ extension WebPages {
         let organization = try await AccountStore(database: database).organization(page.user.organizationID.description)
         let timeZone = organization.settings.calendar.timeZone
         let language = page.language
-        let mentor = try? await AccountStore(database: database).user(assignment.peerMentorID.description, in: page.user.organizationID)
+        let mentor = try await AccountStore(database: database).user(assignment.peerMentorID.description, in: page.user.organizationID)
         let parties = LifecycleParty.parties(of: .user(page.user.context), in: assignment) ?? []
         let coordinates = !parties.isDisjoint(with: [.dispatchingCoordinator, .organizationAdmin])
         let canCancel = assignment.status.isOpen && coordinates
@@ -81,7 +81,7 @@ extension WebPages {
         var values: [String: Any] = [
             "id": assignment.id.description, "title": assignment.title, "status": assignment.status.rawValue,
             "statusLabel": self.text("status_\(assignment.status.rawValue)", language), "statusLabels": statusLabels(language),
-            "peerMentor": mentor?.handle ?? "", "dispatched": Self.display(assignment.dispatchedAt, in: timeZone),
+            "peerMentor": mentor.handle, "dispatched": Self.display(assignment.dispatchedAt, in: timeZone),
             "deadline": Self.display(assignment.contactDeadlineAt, in: timeZone), "reminders": assignment.reminderCount,
             "region": assignment.geographicRegion ?? "", "canCancel": canCancel,
             "showSuggestions": showSuggestions, "hasSuggestions": !suggestions.isEmpty,

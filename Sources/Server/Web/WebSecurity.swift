@@ -70,14 +70,10 @@ struct WebCookies: Sendable {
         return Hex.encode(bytes)
     }
 
-    /// Compares without an early exit, so the time taken says nothing about how much matched.
+    /// Compares in constant time (libsodium's), so the time taken says nothing about how much matched.
     static func matches(_ presented: String?, _ expected: String) -> Bool {
         guard let presented else { return false }
-        let a = Array(presented.utf8), b = Array(expected.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
+        return HMACSHA256.equal(Array(presented.utf8), Array(expected.utf8))
     }
 
     /// Whether the browser says the request came from another site.
