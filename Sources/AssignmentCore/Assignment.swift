@@ -40,6 +40,8 @@ public struct Assignment: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     public var contactDeadlineAt: Date?
     public var payloadDestroyedAt: Date?
+    /// The assignment this one was sent again from, to another peer mentor (``Reassignment``).
+    public var reassignedFrom: AssignmentID?
 
     public var reminderCount: Int
     public var reminderSentAt: Date?

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every way a domain rule can refuse a request.
 ///
 /// Each case has a stable ``code`` (the `code` member of the API's problem+json answers, and what
@@ -58,6 +60,18 @@ public enum DomainError: Error, Sendable, Hashable {
 
     // Settings
     case settingInvalid(name: String, problem: String)
+    /// An erasure receipt for an assignment that is still open (nothing may be erased yet).
+    case erasureNotDue
+    /// An erasure receipt dated in the future or before the dispatch.
+    case erasureTimeImpossible
+    /// An erasure receipt whose signature does not verify with the device's registered key.
+    case erasureSignatureInvalid
+    /// Reassigning an assignment that is completed, cancelled, expired, or declined too long ago.
+    case reassignNotAllowed(AssignmentStatus)
+    /// The assignment was reassigned already (to the assignment named).
+    case alreadyReassigned(to: AssignmentID)
+    /// Reassigning to the peer mentor who has it.
+    case reassignToSamePeerMentor
 
     /// The stable machine-readable code.
     public var code: String {
@@ -97,6 +111,12 @@ public enum DomainError: Error, Sendable, Hashable {
         case .payloadDeclined: "payload_declined"
         case .declineReasonInvalid: "decline_reason_invalid"
         case .settingInvalid: "setting_invalid"
+        case .erasureNotDue: "erasure_not_due"
+        case .erasureTimeImpossible: "erased_at_impossible"
+        case .erasureSignatureInvalid: "erasure_signature_invalid"
+        case .reassignNotAllowed: "reassign_not_allowed"
+        case .alreadyReassigned: "already_reassigned"
+        case .reassignToSamePeerMentor: "reassign_to_same_peer_mentor"
         }
     }
 
@@ -174,6 +194,20 @@ public enum DomainError: Error, Sendable, Hashable {
             "A decline needs one of these reasons: \(DeclineReason.allCases.map(\.rawValue).joined(separator: ", "))."
         case .settingInvalid(let name, let problem):
             "The setting \(name) \(problem)."
+        case .erasureNotDue:
+            "This assignment is still open, so its copy must be kept: there is no erasure to confirm yet."
+        case .erasureTimeImpossible:
+            "The time of the erasure is in the future or before the assignment was sent: check the device's clock."
+        case .erasureSignatureInvalid:
+            "The erasure receipt's signature does not match the device's registered key."
+        case .reassignNotAllowed(let status):
+            status == .declined
+                ? "This assignment was declined more than \(Reassignment.declinedWindowDays) days ago; send the case again as a new assignment."
+                : "A \(status.rawValue) assignment cannot be reassigned; only an open or recently declined one can."
+        case .alreadyReassigned(let id):
+            "This assignment has been reassigned already, as assignment \(id)."
+        case .reassignToSamePeerMentor:
+            "The assignment is already with this peer mentor: choose someone else (dispatch suggest lists who could take it)."
         }
     }
 }
@@ -189,7 +223,9 @@ extension DomainError {
         .contactAlreadyRecorded, .timestampNotMonotonic, .openingTimeImpossible, .personalDataInText(field: "title", findings: []),
         .textInvalid(field: "title", problem: "is required"), .expiryNotAfterDispatch, .expiryBeyondLifetime(days: 90), .contactDeadlineNotAfterDispatch,
         .contactDeadlineAfterExpiry, .consentRequired, .consentNotApplicable, .payloadExpired, .payloadCancelled, .payloadDestroyed,
-        .settingInvalid(name: "time_zone", problem: "is not a known time zone"),
+        .settingInvalid(name: "time_zone", problem: "is not a known time zone"), .erasureNotDue, .erasureTimeImpossible, .erasureSignatureInvalid,
+        .reassignNotAllowed(.completed), .alreadyReassigned(to: AssignmentID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))),
+        .reassignToSamePeerMentor,
     ]
 }
 

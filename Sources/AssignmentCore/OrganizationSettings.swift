@@ -17,6 +17,9 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
     /// erasure key must live, and so how long copies of a sealed key (WAL, archives, backups) can
     /// open anything (`docs/security.md`, "Erasure").
     public var assignmentLifetimeDays: Int
+    /// How many days after an assignment closed a recipient device that has not confirmed erasure
+    /// counts as overdue (``ErasureConfirmation``): the compliance officer's list of phones to chase.
+    public var erasureConfirmationDays: Int
 
     public static let defaultAssignmentLifetimeDays = 90
     public static let assignmentLifetimeRange = 7...730
@@ -30,7 +33,8 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         honorariumTiers: [Int] = [3, 15],
         honorariumCountingStatus: AssignmentStatus = .completed,
         retentionDays: Int = 365,
-        assignmentLifetimeDays: Int = OrganizationSettings.defaultAssignmentLifetimeDays
+        assignmentLifetimeDays: Int = OrganizationSettings.defaultAssignmentLifetimeDays,
+        erasureConfirmationDays: Int = ErasureConfirmation.defaultOverdueDays
     ) {
         self.encryptedAssignmentsEnabled = encryptedAssignmentsEnabled
         self.timeZoneIdentifier = timeZoneIdentifier
@@ -41,6 +45,7 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         self.honorariumCountingStatus = honorariumCountingStatus
         self.retentionDays = retentionDays
         self.assignmentLifetimeDays = assignmentLifetimeDays
+        self.erasureConfirmationDays = erasureConfirmationDays
     }
 
     /// Throws `setting_invalid` naming the first setting that is out of range.
@@ -73,6 +78,11 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
             throw DomainError.settingInvalid(
                 name: "assignment_lifetime_days",
                 problem: "must be between \(Self.assignmentLifetimeRange.lowerBound) and \(Self.assignmentLifetimeRange.upperBound)")
+        }
+        guard ErasureConfirmation.overdueDaysRange.contains(erasureConfirmationDays) else {
+            throw DomainError.settingInvalid(
+                name: "erasure_confirmation_days",
+                problem: "must be between \(ErasureConfirmation.overdueDaysRange.lowerBound) and \(ErasureConfirmation.overdueDaysRange.upperBound)")
         }
     }
 

@@ -72,13 +72,32 @@ public struct SyncReport: Sendable, Hashable, Codable {
     public var receiptsWaiting: Int = 0
     public var downloaded: [AssignmentID] = []
     public var wiped: [AssignmentID] = []
+    /// Erasure receipts signed and accepted by the server.
+    public var erasureReceiptsSent: Int = 0
+    /// Erasures made on this device whose receipts wait: for the passphrase (they are signed with
+    /// the device's key), or for the network.
+    public var erasureReceiptsWaiting: Int = 0
+    /// This coordinator device's copies of what it sent, removed because the assignments closed.
+    public var sentCopiesWiped: [AssignmentID] = []
 
     enum CodingKeys: String, CodingKey {
         case downloaded, wiped
+        case erasureReceiptsSent = "erasure_receipts_sent"
+        case erasureReceiptsWaiting = "erasure_receipts_waiting"
+        case sentCopiesWiped = "sent_copies_wiped"
         case receiptsSent = "receipts_sent"
         case receiptsRefused = "receipts_refused"
         case receiptsWaiting = "receipts_waiting"
     }
+}
+
+/// What `dispatch reassign` did: the new assignment, and whether this run cancelled the old one
+/// (it may have been declined already, or cancelled by an earlier run that stopped halfway).
+public struct ReassignmentOutcome: Sendable {
+    /// The new assignment; `nil` when an earlier run had made it already (this run only finished).
+    public var assignment: AssignmentInfo?
+    public var warnings: [Components.Schemas.Finding] = []
+    public var cancelledOld: Bool
 }
 
 /// The device side of Assignment Dispatch, as a library: what the `dispatch` commands for
@@ -173,8 +192,23 @@ public struct DeviceClient: Sendable {
     public func send(_ draft: AssignmentDraft, payload: CasePayload, from device: DeviceKeyPair) async throws -> Components.Schemas.Dispatched {
         let (api, session) = try api()
         guard session.deviceFingerprint == device.fingerprint.hex else { throw DeviceClientError.deviceNotRegistered }
-        let bytes = try Self.encode(payload)
         let recipient = try await api.keys(of: draft.recipient)
+        let request = Components.Schemas.DispatchRequest(
+            id: "", recipientId: recipient.userId, title: draft.title, coordinatorNotes: draft.coordinatorNotes,
+            priority: draft.priority.flatMap { Components.Schemas.Priority(rawValue: $0.rawValue) }, isUrgent: draft.isUrgent,
+            requiresConsent: draft.requiresConsent, geographicRegion: draft.geographicRegion, expiresAt: draft.expiresAt,
+            contactDeadlineAt: draft.contactDeadlineAt, envelope: Base64EncodedData([]))
+        return try await sealAndDispatch(try Self.encode(payload), to: recipient, request: request, from: device, api: api, session: session)
+    }
+
+    /// Seals `payload` to the recipient's trusted keys and to this device (the sender's copy),
+    /// keeps this device's copy in `sent/`, and dispatches `request` with the envelope under a new
+    /// id. The copy is written before the dispatch, so that no assignment exists that this device
+    /// cannot reassign; a dispatch the server refuses removes it again.
+    func sealAndDispatch(
+        _ bytes: [UInt8], to recipient: UserKeys, request: Components.Schemas.DispatchRequest, from device: DeviceKeyPair, api: DispatchAPI,
+        session: DeviceSession
+    ) async throws -> Components.Schemas.Dispatched {
         var pins = try folder.pins()
         let keys = try pins.trusted(recipient, at: now())
         guard !keys.isEmpty else { throw DeviceClientError.recipientHasNoKey(handle: recipient.handle) }
@@ -188,11 +222,10 @@ public struct DeviceClient: Sendable {
         let envelope = try EnvelopeSealer().seal(
             payload: bytes, assignmentID: id.uuid, organizationID: (try answerID(session.user.organizationId) as OrganizationID).uuid, sender: device,
             recipients: keys + [device.publicKeys])
-        let request = Components.Schemas.DispatchRequest(
-            id: id.description, recipientId: recipient.userId, title: draft.title, coordinatorNotes: draft.coordinatorNotes,
-            priority: draft.priority.flatMap { Components.Schemas.Priority(rawValue: $0.rawValue) }, isUrgent: draft.isUrgent,
-            requiresConsent: draft.requiresConsent, geographicRegion: draft.geographicRegion, expiresAt: draft.expiresAt,
-            contactDeadlineAt: draft.contactDeadlineAt, envelope: Base64EncodedData(envelope.serialized))
+        var request = request
+        request.id = id.description
+        request.envelope = Base64EncodedData(envelope.serialized)
+        try folder.keepSent(envelope: envelope.serialized, id: id)
         var attempt = 0
         while true {
             attempt += 1
@@ -202,8 +235,64 @@ public struct DeviceClient: Sendable {
                 try await Task.sleep(for: .milliseconds(500 * attempt))
             } catch DeviceClientError.server(409, "idempotency_key_in_progress", _) where attempt < 3 {
                 try await Task.sleep(for: .milliseconds(500 * attempt))
+            } catch DeviceClientError.server(let status, let code, let detail) {
+                folder.wipeSent(id)
+                throw DeviceClientError.server(status: status, code: code, detail: detail)
             }
         }
+    }
+
+    /// Sends an assignment again, to another peer mentor (`docs/domain.md`, "Reassignment"), in
+    /// this order, so that a failure halfway leaves the old one open:
+    ///
+    /// 1. reopens this device's copy of what it sent (kept in `sent/`, or the server's sender copy);
+    /// 2. seals it for `recipient` as a new assignment that names the old one (`reassigned_from`);
+    /// 3. cancels the old one, if it is still open, and removes this device's copy of it.
+    ///
+    /// Run again after a failure, it finishes what is left: the server refuses a second new
+    /// assignment (`already_reassigned`), and the old one is cancelled.
+    public func reassign(_ oldID: AssignmentID, to recipientHandle: String, with device: DeviceKeyPair) async throws -> ReassignmentOutcome {
+        let (api, session) = try api()
+        guard session.deviceFingerprint == device.fingerprint.hex else { throw DeviceClientError.deviceNotRegistered }
+        let old = try await api.assignment(oldID)
+        var dispatched: Components.Schemas.Dispatched?
+        do {
+            let bytes: [UInt8]
+            if let kept = try folder.sentEnvelope(oldID) {
+                bytes = kept
+            } else {
+                do {
+                    bytes = try await api.envelope(oldID, device: device.fingerprint)
+                } catch DeviceClientError.server(let status, _, _) where [403, 404, 409, 410, 422].contains(status) {
+                    throw DeviceClientError.noSenderCopy(oldID)
+                }
+            }
+            let envelope = try AssignmentEnvelope.parse(bytes)
+            guard envelope.senderFingerprint == device.fingerprint, envelope.sealedKeys.contains(where: { $0.fingerprint == device.fingerprint }) else {
+                throw DeviceClientError.noSenderCopy(oldID)
+            }
+            let organization: OrganizationID = try answerID(session.user.organizationId)
+            let plaintext = try EnvelopeOpener.open(
+                envelope, recipient: device, sender: device.publicKeys, assignmentID: oldID.uuid, organizationID: organization.uuid)
+            let recipient = try await api.keys(of: recipientHandle)
+            let deadline = old.contactDeadlineAt.flatMap { $0 > now() ? $0 : nil }
+            let request = Components.Schemas.DispatchRequest(
+                id: "", recipientId: recipient.userId, localAssociationId: old.localAssociationId, title: old.title,
+                coordinatorNotes: old.coordinatorNotes, assignmentType: old.assignmentType, priority: old.priority, isUrgent: old.isUrgent,
+                requiresConsent: old.requiresConsent, honorariumEligible: old.honorariumEligible, geographicRegion: old.geographicRegion,
+                contactDeadlineAt: deadline, envelope: Base64EncodedData([]), reassignedFrom: oldID.description)
+            dispatched = try await sealAndDispatch(plaintext, to: recipient, request: request, from: device, api: api, session: session)
+        } catch DeviceClientError.server(409, "already_reassigned", _) {
+            // An earlier run made the new assignment and stopped before cancelling: finish it.
+        }
+        var cancelledOld = false
+        if let status = AssignmentStatus(rawValue: old.status.rawValue), status.isOpen {
+            let reason = dispatched.map { "Reassigned as assignment \($0.assignment.id)" } ?? "Reassigned to another peer mentor"
+            _ = try await api.cancel(oldID, reason: reason)
+            cancelledOld = true
+        }
+        folder.wipeSent(oldID)
+        return ReassignmentOutcome(assignment: dispatched?.assignment, warnings: dispatched?.warnings ?? [], cancelledOld: cancelledOld)
     }
 
     /// The data-subject access report (GDPR article 15), made here on the coordinator's device:
@@ -261,9 +350,9 @@ public struct DeviceClient: Sendable {
     /// ciphertext and the sealed keys at once and tells the coordinator; this device forgets its
     /// cached copy now rather than at the next sync.
     public func decline(_ id: AssignmentID, reason: DeclineReason) async throws -> AssignmentInfo {
-        let (api, _) = try api()
+        let (api, session) = try api()
         let info = try await api.decline(id, reason: reason)
-        folder.wipe(id)
+        try erase(id, reason: .declined, session: session)
         return info
     }
 
@@ -318,7 +407,7 @@ public struct DeviceClient: Sendable {
         let isSenderCopy = info.coordinatorId.lowercased() == session.user.id.lowercased() && info.peerMentorId.lowercased() != session.user.id.lowercased()
         if isSenderCopy { folder.wipe(id) }
         if let expiresAt = info.expiresAt, expiresAt <= now() {
-            folder.wipe(id)
+            if isSenderCopy { folder.wipe(id) } else { try erase(id, reason: .expired, session: session) }
             throw DeviceClientError.server(
                 status: 410, code: "payload_expired", detail: "This assignment has expired; its case information is no longer available on this device.")
         }
@@ -332,6 +421,8 @@ public struct DeviceClient: Sendable {
         guard !isSenderCopy else { return OpenedAssignment(info: info, payload: payload, receipt: nil, isSenderCopy: true) }
         let receipt = try await submit(QueuedReceipt(assignmentID: id, action: .opened, madeAt: now(), device: device.fingerprint))
         if case .sent(let updated) = receipt { info = updated }
+        // The keystore is unlocked now: sign and send the erasure receipts that were waiting for it.
+        if case .sent = receipt { _ = try? await confirmErasures(signingWith: device) }
         return OpenedAssignment(info: info, payload: payload, receipt: receipt)
     }
 
@@ -365,7 +456,7 @@ public struct DeviceClient: Sendable {
     /// Sends queued receipts in order, downloads envelopes of new assignments (the delivery
     /// receipt), and wipes assignments that were cancelled, expired or completed from this device.
     /// `device` is this device's key fingerprint (public: no passphrase needed to sync).
-    public func sync(device: KeyFingerprint?) async throws -> SyncReport {
+    public func sync(device: KeyFingerprint?, signingWith signer: DeviceKeyPair? = nil) async throws -> SyncReport {
         var report = try await flushReceipts()
         guard report.receiptsWaiting == 0 else { return report }
         let (api, session) = try api()
@@ -392,19 +483,85 @@ public struct DeviceClient: Sendable {
         for id in folder.cachedIDs() {
             do {
                 let info = try await api.assignment(id)
-                let expired = info.expiresAt.map { $0 <= now() } ?? false
-                if AssignmentStatus(rawValue: info.status.rawValue)?.isTerminal == true || info.payloadDestroyed || expired {
-                    folder.wipe(id)
+                if let status = AssignmentStatus(rawValue: info.status.rawValue),
+                    let reason = ErasureReason.due(status: status, payloadDestroyed: info.payloadDestroyed, expiresAt: info.expiresAt, at: now())
+                {
+                    try erase(id, reason: reason, session: session)
                     report.wiped.append(id)
                 } else {
                     try folder.update(info)
                 }
             } catch DeviceClientError.server(404, _, _) {
+                // Gone from the server (archived): there is nobody to send a receipt to.
                 folder.wipe(id)
                 report.wiped.append(id)
             }
         }
+        for id in folder.sentIDs() {
+            do {
+                let info = try await api.assignment(id)
+                guard let status = AssignmentStatus(rawValue: info.status.rawValue),
+                    !Reassignment.keepsSenderCopy(
+                        status: status, payloadDestroyed: info.payloadDestroyed, declinedAt: info.declinedAt, expiresAt: info.expiresAt, at: now())
+                else { continue }
+            } catch DeviceClientError.server(404, _, _) {}
+            folder.wipeSent(id)
+            report.sentCopiesWiped.append(id)
+        }
+        if let signer {
+            let confirmed = try await confirmErasures(signingWith: signer)
+            report.erasureReceiptsSent = confirmed.sent
+            report.receiptsRefused += confirmed.refused
+        }
+        report.erasureReceiptsWaiting = try folder.pendingErasures().count
         return report
+    }
+
+    /// Removes this recipient device's copy of an assignment and remembers the erasure, to be
+    /// signed and sent as an erasure receipt when the keystore is next unlocked.
+    func erase(_ id: AssignmentID, reason: ErasureReason, session: DeviceSession) throws {
+        folder.wipe(id)
+        guard let fingerprint = session.deviceFingerprint.flatMap(KeyFingerprint.init(hex:)) else { return }
+        var pending = try folder.pendingErasures()
+        guard !pending.contains(where: { $0.assignmentID == id }) else { return }
+        let erasedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
+        pending.append(PendingErasure(assignmentID: id, device: fingerprint, erasedAt: erasedAt, reason: reason))
+        try folder.save(pending)
+    }
+
+    /// Signs the waiting erasures with this device's key and sends them, in the order made. Stops
+    /// at the first network failure (keeping the rest); drops one the server refuses (reported
+    /// with its code). Erasures of another device's keys (a keystore replaced since) wait for it.
+    @discardableResult
+    public func confirmErasures(signingWith device: DeviceKeyPair) async throws -> (sent: Int, refused: [String]) {
+        var pending = try folder.pendingErasures()
+        guard !pending.isEmpty else { return (0, []) }
+        let (api, session) = try api()
+        let organization: OrganizationID = try answerID(session.user.organizationId)
+        var sent = 0
+        var refused: [String] = []
+        var index = 0
+        while index < pending.count {
+            let erasure = pending[index]
+            guard erasure.device == device.fingerprint else {
+                index += 1
+                continue
+            }
+            let receipt = ErasureReceipt(
+                assignmentID: erasure.assignmentID.uuid, organizationID: organization.uuid, device: erasure.device, erasedAt: erasure.erasedAt,
+                reason: erasure.reason)
+            do {
+                _ = try await api.confirmErasure(receipt, signature: try receipt.signature(by: device))
+                sent += 1
+            } catch DeviceClientError.unreachable {
+                break
+            } catch DeviceClientError.server(_, let code, _) {
+                refused.append("erasure \(erasure.assignmentID): \(code)")
+            }
+            pending.remove(at: index)
+            try folder.save(pending)
+        }
+        return (sent, refused)
     }
 
     /// Sends the queued receipts in the order they were made; stops at the first network failure

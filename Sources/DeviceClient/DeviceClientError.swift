@@ -28,6 +28,8 @@ public enum DeviceClientError: Error, Sendable, Hashable, CustomStringConvertibl
     case payloadInvalid(String)
     /// A file on this device could not be used.
     case storage(String)
+    /// This device holds no copy of what it sent for this assignment (`dispatch reassign`).
+    case noSenderCopy(AssignmentID)
 
     public var code: String {
         switch self {
@@ -43,6 +45,7 @@ public enum DeviceClientError: Error, Sendable, Hashable, CustomStringConvertibl
         case .notCached: "not_cached"
         case .payloadInvalid: "payload_invalid"
         case .storage: "device_storage"
+        case .noSenderCopy: "no_sender_copy"
         }
     }
 
@@ -76,6 +79,12 @@ public enum DeviceClientError: Error, Sendable, Hashable, CustomStringConvertibl
             "The case information cannot be sent: \(reason)."
         case .storage(let reason):
             "This device's files cannot be used: \(reason)."
+        case .noSenderCopy(let id):
+            """
+            This device holds no copy of assignment \(id): it was sent from another device, or its copy was removed \
+            (an assignment closed, or declined more than \(Reassignment.declinedWindowDays) days ago). Nothing was sent. \
+            Send the case again with: dispatch send
+            """
         }
     }
 }

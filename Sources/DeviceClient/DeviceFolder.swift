@@ -33,6 +33,22 @@ public struct QueuedReceipt: Sendable, Hashable, Codable {
     }
 }
 
+/// An erasure this device made, waiting to be signed (the keystore must be unlocked for that) and
+/// sent as an erasure receipt (``ErasureReceipt``). Ids, a fingerprint, a time and a reason only.
+public struct PendingErasure: Sendable, Hashable, Codable {
+    public var assignmentID: AssignmentID
+    public var device: KeyFingerprint
+    /// Whole seconds: the time that is signed.
+    public var erasedAt: Date
+    public var reason: ErasureReason
+
+    enum CodingKeys: String, CodingKey {
+        case device, reason
+        case assignmentID = "assignment_id"
+        case erasedAt = "erased_at"
+    }
+}
+
 /// The device's own folder (`DISPATCH_DEVICE_DIR`, by default beside the keystore): every file in
 /// it is private (0600, in a 0700 folder) and written atomically.
 ///
@@ -40,7 +56,11 @@ public struct QueuedReceipt: Sendable, Hashable, Codable {
 /// - `pins.json`: the keys this device has seen and trusts, per user (``KeyPins``);
 /// - `cache/<id>.envelope`: envelopes exactly as downloaded, still encrypted (only the keystore and
 ///   its passphrase open them), with `cache/<id>.json`, the assignment's metadata, for offline use;
-/// - `receipts.json`: receipts waiting for the network.
+/// - `receipts.json`: receipts waiting for the network;
+/// - `erasures.json`: erasures made here, waiting to be signed and sent as erasure receipts;
+/// - `sent/<id>.envelope`: a coordinator's copy of what this device sent, sealed to itself like the
+///   peer mentor's, kept while the assignment is open and for a while after a decline, so that it
+///   can be reassigned (``Reassignment/keepsSenderCopy(status:payloadDestroyed:declinedAt:expiresAt:at:)``).
 public struct DeviceFolder: Sendable {
     public let path: String
 
@@ -50,6 +70,8 @@ public struct DeviceFolder: Sendable {
     var pinsPath: String { path + "/pins.json" }
     var receiptsPath: String { path + "/receipts.json" }
     var cachePath: String { path + "/cache" }
+    var erasuresPath: String { path + "/erasures.json" }
+    var sentPath: String { path + "/sent" }
 
     // MARK: Session
 
@@ -70,11 +92,44 @@ public struct DeviceFolder: Sendable {
     public func receipts() throws -> [QueuedReceipt] { try read([QueuedReceipt].self, at: receiptsPath, maximumBytes: 16 * 1024 * 1024) ?? [] }
     public func save(_ receipts: [QueuedReceipt]) throws { try write(receipts, to: receiptsPath) }
 
+    // MARK: Erasures
+
+    public func pendingErasures() throws -> [PendingErasure] {
+        try read([PendingErasure].self, at: erasuresPath, maximumBytes: 16 * 1024 * 1024) ?? []
+    }
+
+    public func save(_ erasures: [PendingErasure]) throws { try write(erasures, to: erasuresPath) }
+
+    // MARK: Sent copies
+
+    public func sentEnvelope(_ id: AssignmentID) throws -> [UInt8]? {
+        try envelope(at: sentPath + "/\(id).envelope")
+    }
+
+    public func keepSent(envelope: [UInt8], id: AssignmentID) throws {
+        do {
+            try PrivateFile.write(envelope, to: sentPath + "/\(id).envelope")
+        } catch let error as PrivateFileError {
+            throw DeviceClientError.storage(error.description)
+        }
+    }
+
+    public func sentIDs() -> [AssignmentID] { ids(in: sentPath) }
+
+    /// Overwrites and removes this device's copy of what it sent.
+    public func wipeSent(_ id: AssignmentID) {
+        PrivateFile.remove(at: sentPath + "/\(id).envelope")
+    }
+
     // MARK: Cache
 
     public func cachedEnvelope(_ id: AssignmentID) throws -> [UInt8]? {
+        try envelope(at: cachePath + "/\(id).envelope")
+    }
+
+    private func envelope(at path: String) throws -> [UInt8]? {
         do {
-            return try PrivateFile.read(at: cachePath + "/\(id).envelope", maximumBytes: AssignmentEnvelope.maximumSerializedSize)
+            return try PrivateFile.read(at: path, maximumBytes: AssignmentEnvelope.maximumSerializedSize)
         } catch PrivateFileError.missing {
             return nil
         } catch let error as PrivateFileError {
@@ -100,8 +155,10 @@ public struct DeviceFolder: Sendable {
     }
 
     /// The ids of every cached assignment.
-    public func cachedIDs() -> [AssignmentID] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: cachePath)) ?? []
+    public func cachedIDs() -> [AssignmentID] { ids(in: cachePath) }
+
+    private func ids(in folder: String) -> [AssignmentID] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".envelope") }.compactMap { UUID(uuidString: String($0.dropLast(".envelope".count))).map(AssignmentID.init) }
             .sorted { $0.description < $1.description }
     }

@@ -110,6 +110,19 @@ public struct DispatchAPI: Sendable {
         }
     }
 
+    /// Sends a signed erasure receipt.
+    public func confirmErasure(_ receipt: ErasureReceipt, signature: [UInt8]) async throws -> Components.Schemas.ErasureConfirmation {
+        let body = Components.Schemas.ErasureReceipt(
+            device: receipt.device.hex, erasedAt: receipt.erasedAtDate, reason: .init(rawValue: receipt.reason.rawValue)!,
+            signature: Base64EncodedData(signature))
+        return try await call { try await client.confirmErasure(path: .init(id: receipt.assignmentID.uuidString.lowercased()), body: .json(body)).ok.body.json }
+    }
+
+    /// The organisation's closed assignments and which devices confirmed erasing them (admins, compliance officers).
+    public func erasureConfirmations(limit: Int? = nil) async throws -> [Components.Schemas.ClosedAssignmentErasure] {
+        try await call { try await client.erasureConfirmations(query: .init(limit: limit)).ok.body.json }
+    }
+
     public func cancel(_ id: AssignmentID, reason: String) async throws -> Components.Schemas.Assignment {
         try await call { try await client.cancel(path: .init(id: id.description), body: .json(.init(reason: reason))).ok.body.json }
     }

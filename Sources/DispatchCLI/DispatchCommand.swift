@@ -13,7 +13,7 @@ struct DispatchCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, UpCommand.self, MigrateCommand.self, DatabaseCommand.self, OrganizationCommand.self, UsersCommand.self,
             TokensCommand.self, FeedCommand.self, AuditCommand.self, ServerKeyCommand.self, DemoCommand.self, BenchCommand.self, NotificationsCommand.self, JobsCommand.self, HonorariumCommand.self, ReportCommand.self, SweepCommand.self, KeysCommand.self,
-            LoginCommand.self, SendCommand.self, StatusCommand.self, SuggestCommand.self, SubjectReportCommand.self, CancelCommand.self,
+            LoginCommand.self, SendCommand.self, StatusCommand.self, SuggestCommand.self, ReassignCommand.self, SubjectReportCommand.self, CancelCommand.self,
             InboxCommand.self, SyncCommand.self, OpenCommand.self, DeclineCommand.self, AckCommand.self, ContactCommand.self, CompleteCommand.self, ConsentCommand.self,
         ],
         defaultSubcommand: ServeCommand.self

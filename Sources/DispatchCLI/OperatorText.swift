@@ -123,6 +123,7 @@ extension OrganizationRecord {
             "Honorarium tiers: \(tierText) assignments, counted when \(settings.honorariumCountingStatus.rawValue).",
             "Closed assignments are archived after \(settings.retentionDays) days.",
             "Assignments expire at the latest \(settings.assignmentLifetimeDays) days after dispatch.",
+            "A device that has not confirmed erasing a closed assignment is overdue after \(settings.erasureConfirmationDays) days.",
         ].joined(separator: "\n")
     }
 }
@@ -146,5 +147,20 @@ extension IssuedToken {
             "It expires \(String(PostgresTimestamp.format(expiresAt).prefix(16)).replacingOccurrences(of: "T", with: " ")) UTC.",
             "Token id, to revoke it: \(id.uuidString.lowercased()).",
         ].joined(separator: "\n")
+    }
+}
+
+enum OperatorText {
+    /// `dispatch sweep keys --report`: one sentence per device, most overdue first.
+    static func overdueErasures(_ devices: [OverdueErasureDevice]) -> String {
+        guard !devices.isEmpty else { return "No device is overdue: every device that held a closed assignment has confirmed erasing it, or still has time." }
+        var lines = ["\(devices.count) \(devices.count == 1 ? "device has" : "devices have") not confirmed erasing closed assignments in time, most overdue first:"]
+        for device in devices {
+            lines.append(
+                "\(device.organization): the device of \(device.handle), fingerprint \(device.device.readAloud.joined(separator: " ")): "
+                    + "\(device.assignments) \(device.assignments == 1 ? "assignment" : "assignments"), the oldest closed \(MigrationState.minuteText(device.oldestClosedAt)).")
+        }
+        lines.append("Ask each peer mentor to open the app and run dispatch sync --sign; a lost device should have its key revoked.")
+        return lines.joined(separator: "\n")
     }
 }

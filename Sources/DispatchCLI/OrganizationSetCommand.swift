@@ -22,6 +22,8 @@ struct OrganizationSetCommand: AsyncParsableCommand {
     @Option(help: "Days after which closed assignments are archived (30-3650).") var retentionDays: Int?
     @Option(help: "The longest an assignment may stay open after dispatch, in days (7-730): it expires then at the latest, and its erasure key goes soon after.")
     var assignmentLifetimeDays: Int?
+    @Option(help: "Days after an assignment closed before a device that has not confirmed erasing it counts as overdue (1-365; default 14).")
+    var erasureConfirmationDays: Int?
     @Option(
         help: "Honorarium rates in øre, separated by commas: band:FROM:ØRE[:PAYCODE] (each counted assignment from the FROMth of the year pays ØRE) and bonus:TIER:ØRE[:PAYCODE] (reaching TIER pays ØRE once), for example band:3:50000:LA101,bonus:15:200000:LA110.")
     var honorariumRates: String?
@@ -68,6 +70,7 @@ struct OrganizationSetCommand: AsyncParsableCommand {
             if let timeZone { settings.timeZoneIdentifier = timeZone }
             if let retentionDays { settings.retentionDays = retentionDays }
             if let assignmentLifetimeDays { settings.assignmentLifetimeDays = assignmentLifetimeDays }
+            if let erasureConfirmationDays { settings.erasureConfirmationDays = erasureConfirmationDays }
             try settings.validate()
             if let rates { try await HonorariumStore(database: accounts.database).setRates(rates, of: current.id, at: Date()) }
             return try await accounts.updateSettings(of: current.id, to: settings, at: Date())

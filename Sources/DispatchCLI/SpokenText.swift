@@ -92,7 +92,7 @@ enum SpokenText {
         if let instructions = payload.instructions { lines.append("Instructions: \(instructions)") }
         if let deadline = opened.info.contactDeadlineAt, opened.info.contactMadeAt == nil { lines.append("Make contact by \(date(deadline)).") }
         if opened.isSenderCopy {
-            lines.append("This is your own copy of what you sent. Nobody is told you opened it, and it is not kept on this device.")
+            lines.append("This is your own copy of what you sent. Nobody is told you opened it.")
             return lines.joined(separator: "\n")
         }
         switch opened.receipt {
@@ -119,6 +119,17 @@ enum SpokenText {
         }
     }
 
+    static func reassigned(_ outcome: ReassignmentOutcome, handle: String) -> String {
+        var lines: [String] = []
+        if let assignment = outcome.assignment {
+            lines.append("Sent again to \(handle) as a new assignment: \(assignment.title). Id \(assignment.id).")
+        } else {
+            lines.append("It had been sent again to someone else already; this run finished the rest.")
+        }
+        lines.append(outcome.cancelledOld ? "The old assignment is cancelled, and its case information destroyed." : "The old assignment was already closed.")
+        return lines.joined(separator: "\n")
+    }
+
     static func sync(_ report: SyncReport) -> String {
         var lines = ["Receipts sent: \(report.receiptsSent)."]
         for refused in report.receiptsRefused { lines.append("A receipt was refused by the server and dropped: \(refused).") }
@@ -127,6 +138,13 @@ enum SpokenText {
         }
         lines.append("New assignments downloaded: \(report.downloaded.count).")
         if !report.wiped.isEmpty { lines.append("Closed assignments removed from this device: \(report.wiped.count).") }
+        if !report.sentCopiesWiped.isEmpty { lines.append("Your copies of closed assignments you sent, removed: \(report.sentCopiesWiped.count).") }
+        if report.erasureReceiptsSent > 0 { lines.append("Erasure receipts sent: \(report.erasureReceiptsSent).") }
+        if report.erasureReceiptsWaiting > 0 {
+            lines.append(
+                "\(plural(report.erasureReceiptsWaiting, "erasure receipt")) waiting to be signed with your key. "
+                    + "Run dispatch sync --sign, or open an assignment, to send them.")
+        }
         return lines.joined(separator: "\n")
     }
 }

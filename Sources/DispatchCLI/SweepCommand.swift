@@ -13,7 +13,7 @@ struct SweepCommand: AsyncParsableCommand {
 struct SweepOptions: ParsableArguments {
     @Flag(help: "Only report what would be done; change nothing.") var dryRun = false
     @Option(help: "Assignments per transaction (1-1000; default 100).") var batchSize = 100
-    @Option(help: "Also write the report, as JSON, to this file.") var report: String?
+    @Option(name: .customLong("report-file"), help: "Also write the report, as JSON, to this file.") var report: String?
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func validate() throws {

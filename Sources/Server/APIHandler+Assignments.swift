@@ -25,7 +25,8 @@ extension APIHandler {
             title: body.title, coordinatorNotes: body.coordinatorNotes, assignmentType: body.assignmentType ?? "peer_support",
             priority: body.priority.map(Priority.init) ?? .normal, isUrgent: body.isUrgent ?? false, requiresConsent: body.requiresConsent ?? false,
             honorariumEligible: body.honorariumEligible ?? true, geographicRegion: body.geographicRegion, expiresAt: body.expiresAt,
-            contactDeadlineAt: body.contactDeadlineAt, envelope: [UInt8](body.envelope.data))
+            contactDeadlineAt: body.contactDeadlineAt, envelope: [UInt8](body.envelope.data),
+            reassignedFrom: try body.reassignedFrom.map { AssignmentID(try Self.uuid($0, "reassigned_from")) })
         let result: DispatchedAssignment
         if let idempotent = RequestScope.idempotency {
             // The answer is stored in the dispatch's own transaction, exactly as it is sent.
@@ -125,6 +126,34 @@ extension APIHandler {
     func decline(_ input: Operations.Decline.Input) async throws -> Operations.Decline.Output {
         guard case .json(let body) = input.body else { throw RequestError.malformedBody }
         return .ok(.init(body: .json(try await move(input.path.id, to: .declined, reason: body.reason.rawValue))))
+    }
+
+    func confirmErasure(_ input: Operations.ConfirmErasure.Input) async throws -> Operations.ConfirmErasure.Output {
+        let user = try RequestScope.requireUser()
+        guard case .json(let body) = input.body else { throw RequestError.malformedBody }
+        guard let device = KeyFingerprint(hex: body.device) else {
+            throw RequestError.invalidValue(member: "device", problem: "must be this device's key fingerprint (64 hex digits)")
+        }
+        let erasedAt = body.erasedAt.timeIntervalSince1970
+        guard erasedAt.rounded(.down) == erasedAt else {
+            throw RequestError.invalidValue(member: "erased_at", problem: "must be in whole seconds, exactly as signed")
+        }
+        let signature = [UInt8](body.signature.data)
+        guard signature.count == 64 else { throw RequestError.invalidValue(member: "signature", problem: "must be an Ed25519 signature (64 bytes)") }
+        let receipt = ErasureReceipt(
+            assignmentID: try Self.uuid(input.path.id, "id"), organizationID: user.organizationID.uuid, device: device, erasedAt: body.erasedAt,
+            reason: ErasureReason(rawValue: body.reason.rawValue)!)
+        let record = try await ErasureReceiptStore(database: database).record(receipt, signature: signature, by: user.context, at: now())
+        return .ok(.init(body: .json(.init(record))))
+    }
+
+    func erasureConfirmations(_ input: Operations.ErasureConfirmations.Input) async throws -> Operations.ErasureConfirmations.Output {
+        let user = try RequestScope.requireUser()
+        let limit = input.query.limit ?? 100
+        guard (1...500).contains(limit) else { throw RequestError.invalidValue(member: "limit", problem: "must be a whole number from 1 to 500") }
+        guard user.role.readsComplianceRecords else { throw HonorariumError.adminRequired }
+        let closed = try await ErasureReceiptStore(database: database).closedAssignments(as: user.context, at: now(), limit: limit)
+        return .ok(.init(body: .json(closed.map(Components.Schemas.ClosedAssignmentErasure.init))))
     }
 
     func contact(_ input: Operations.Contact.Input) async throws -> Operations.Contact.Output {

@@ -57,13 +57,14 @@ public enum ProblemMapping {
         case .coordinatorRoleRequired, .assignmentsNotInRole, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted:
             .forbidden
         case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired,
-            .consentNotApplicable:
+            .consentNotApplicable, .erasureNotDue, .reassignNotAllowed, .alreadyReassigned:
             .conflict
         case .payloadExpired, .payloadCancelled, .payloadDestroyed, .payloadDeclined:
             .gone
         case .recipientNotPeerMentor, .recipientNotActive, .recipientCertificationExpired, .recipientHasNoKey, .keyFingerprintMismatch,
             .keyRevoked, .keyRetired, .reasonRequired, .openingTimeImpossible, .personalDataInText, .textInvalid, .expiryNotAfterDispatch, .expiryBeyondLifetime,
-            .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid, .declineReasonInvalid:
+            .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid, .declineReasonInvalid, .erasureTimeImpossible,
+            .erasureSignatureInvalid, .reassignToSamePeerMentor:
             .unprocessableContent
         }
     }

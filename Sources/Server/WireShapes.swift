@@ -61,7 +61,29 @@ extension Components.Schemas.Assignment {
             completedAt: assignment.completedAt, cancelledAt: assignment.cancelledAt, cancellationReason: assignment.cancellationReason,
             declinedAt: assignment.declinedAt, declineReason: assignment.declineReason?.rawValue,
             expiresAt: assignment.expiresAt, contactDeadlineAt: assignment.contactDeadlineAt, payloadDestroyed: assignment.payloadDestroyedAt != nil,
-            reminderCount: assignment.reminderCount, nextReminderAt: assignment.nextReminderAt)
+            reminderCount: assignment.reminderCount, nextReminderAt: assignment.nextReminderAt,
+            reassignedFrom: assignment.reassignedFrom?.description, localAssociationId: assignment.localAssociationID?.description,
+            assignmentType: assignment.assignmentType, geographicRegion: assignment.geographicRegion, honorariumEligible: assignment.honorariumEligible)
+    }
+}
+
+extension Components.Schemas.ErasureConfirmation {
+    init(_ record: ErasureConfirmationRecord) {
+        self.init(
+            assignmentId: record.assignmentID.description, device: record.device.hex, erasedAt: record.erasedAt,
+            reason: .init(rawValue: record.reason.rawValue)!, receivedAt: record.receivedAt)
+    }
+}
+
+extension Components.Schemas.ClosedAssignmentErasure {
+    init(_ closed: ClosedAssignmentErasure) {
+        self.init(
+            assignmentId: closed.assignmentID.description, status: .init(closed.status), closedAt: closed.closedAt,
+            devices: closed.holders.map {
+                .init(
+                    device: $0.device.hex, handle: $0.handle, confirmedAt: $0.confirmation?.erasedAt, reason: $0.confirmation?.reason.rawValue,
+                    overdue: $0.overdue)
+            })
     }
 }
 

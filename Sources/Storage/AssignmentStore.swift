@@ -20,11 +20,14 @@ public struct DispatchSubmission: Sendable {
     public var expiresAt: Date?
     public var contactDeadlineAt: Date?
     public var envelope: [UInt8]
+    /// The assignment this one sends again to another peer mentor (``Reassignment``).
+    public var reassignedFrom: AssignmentID?
 
     public init(
         id: AssignmentID, recipientID: UserID, localAssociationID: LocalAssociationID? = nil, title: String, coordinatorNotes: String? = nil,
         assignmentType: String = "peer_support", priority: Priority = .normal, isUrgent: Bool = false, requiresConsent: Bool = false,
-        honorariumEligible: Bool = true, geographicRegion: String? = nil, expiresAt: Date? = nil, contactDeadlineAt: Date? = nil, envelope: [UInt8]
+        honorariumEligible: Bool = true, geographicRegion: String? = nil, expiresAt: Date? = nil, contactDeadlineAt: Date? = nil, envelope: [UInt8],
+        reassignedFrom: AssignmentID? = nil
     ) {
         self.id = id
         self.recipientID = recipientID
@@ -40,6 +43,7 @@ public struct DispatchSubmission: Sendable {
         self.expiresAt = expiresAt
         self.contactDeadlineAt = contactDeadlineAt
         self.envelope = envelope
+        self.reassignedFrom = reassignedFrom
     }
 }
 
@@ -109,6 +113,15 @@ public struct AssignmentStore: Sendable {
                     throw AccountError.localAssociationNotFound(localAssociation.description)
                 }
                 guard let recipientProfile = try? Self.profile(submission.recipientID, on: db) else { throw DomainError.notFound }
+                // A reassignment: the old assignment is locked, so two reassignments of it cannot
+                // both pass this check.
+                if let oldID = submission.reassignedFrom {
+                    let old = try Self.loadVisible(oldID, to: sender, on: db, forUpdate: true)
+                    try Reassignment.check(old, to: submission.recipientID, by: sender, at: time)
+                    if let existing = try db.query("SELECT id FROM assignments WHERE reassigned_from = $1", [oldID]).first {
+                        throw DomainError.alreadyReassigned(to: try existing.decode("id"))
+                    }
+                }
                 // The recipient's keys, and the sender's own (a copy sealed for the coordinator).
                 let recipientKeys = try db.query(
                     "SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1 OR user_id = $2", [submission.recipientID, sender.userID]
@@ -146,14 +159,14 @@ public struct AssignmentStore: Sendable {
                     INSERT INTO assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, title, assignment_type, priority,
                         is_urgent, geographic_region, coordinator_notes, requires_consent, status, algorithm, ciphertext, nonce, sender_signature,
                         sender_key_fingerprint, dispatched_at, expires_at, contact_deadline_at, next_reminder_at, honorarium_eligible,
-                        created_at, updated_at, last_state_change_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'dispatched', $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $18, $18, $18)
+                        created_at, updated_at, last_state_change_at, reassigned_from)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'dispatched', $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $18, $18, $18, $23)
                     """,
                     [assignment.id, assignment.organizationID, assignment.localAssociationID, assignment.coordinatorID, assignment.peerMentorID,
                      assignment.title, assignment.assignmentType, assignment.priority.rawValue, assignment.isUrgent, assignment.geographicRegion,
                      assignment.coordinatorNotes, assignment.requiresConsent, AssignmentEnvelope.algorithmName, envelope.ciphertext, envelope.nonce,
                      envelope.signature, envelope.senderFingerprint.bytes, time, assignment.expiresAt, assignment.contactDeadlineAt,
-                     assignment.nextReminderAt, assignment.honorariumEligible])
+                     assignment.nextReminderAt, assignment.honorariumEligible, submission.reassignedFrom])
                 // Sealed keys are stored only wrapped under today's erasure key (docs/security.md, "Erasure").
                 let epoch = ErasureEpoch(containing: time)
                 for (position, recipient) in envelope.recipients.enumerated() {
@@ -169,6 +182,11 @@ public struct AssignmentStore: Sendable {
                         """,
                         [assignment.id, assignment.organizationID, position, key.id, recipient.fingerprint.bytes, recipient.sealedKeyHash, wrapped,
                          epoch, key.userID == submission.recipientID ? "recipient" : "sender"])
+                }
+                if let oldID = submission.reassignedFrom {
+                    try AuditLog.append(
+                        AuditEntry(.assignmentReassigned, .assignment(oldID), details: AuditDetails.Reassigned(to: AuditID(assignment.id.uuid))),
+                        organization: sender.organizationID, at: time, on: db)
                 }
                 let stored = try Self.load(assignment.id, on: db)
                 try NotificationStore.enqueue(NotificationPlan.statusChanged(stored, from: nil, by: .user(sender)), about: stored, at: time, on: db)
@@ -362,7 +380,7 @@ public struct AssignmentStore: Sendable {
         geographic_region, source_ref, coordinator_notes, requires_consent, consent_given_at, status, dispatched_at, delivered_at, read_at,
         acknowledged_at, contact_made_at, completed_at, cancelled_at, cancellation_reason, declined_at, decline_reason, expires_at, contact_deadline_at,
         payload_destroyed_at, reminder_count, reminder_sent_at, next_reminder_at, honorarium_eligible, counted_for_honorarium,
-        threshold_sequence_number, created_at, updated_at, last_state_change_at
+        threshold_sequence_number, created_at, updated_at, last_state_change_at, reassigned_from
         """
 
     /// ``load(_:on:forUpdate:)``, or `not_found` when ``AssignmentVisibility`` hides it from `user`.
@@ -432,6 +450,7 @@ public struct AssignmentStore: Sendable {
         assignment.declinedAt = try row.decodeIfPresent("declined_at")
         assignment.declineReason = try row.decodeIfPresent("decline_reason", as: String.self).flatMap(DeclineReason.init(rawValue:))
         assignment.payloadDestroyedAt = try row.decodeIfPresent("payload_destroyed_at")
+        assignment.reassignedFrom = try row.decodeIfPresent("reassigned_from")
         assignment.reminderCount = try row.decode("reminder_count")
         assignment.reminderSentAt = try row.decodeIfPresent("reminder_sent_at")
         assignment.nextReminderAt = try row.decodeIfPresent("next_reminder_at")

@@ -87,6 +87,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case honorariumReportPulled = "honorarium.report_pulled"
     /// Someone looked at an assignment's history (its timeline): the API, a page, a subject report.
     case assignmentHistoryViewed = "assignment.history_viewed"
+    /// A recipient's device confirmed, with a signed erasure receipt, that it removed its copy.
+    case assignmentErasureConfirmed = "assignment.erasure_confirmed"
+    /// The assignment was sent again to another peer mentor, as the assignment in the details.
+    case assignmentReassigned = "assignment.reassigned"
     /// A browser signed in to the web pages (with a token or a one-time link).
     case sessionStarted = "session.started"
     /// A browser signed out.
@@ -175,6 +179,28 @@ public enum AuditDetails {
         public init(deviceKeyID: AuditID, openedAt: String) {
             self.deviceKeyID = deviceKeyID
             self.openedAt = openedAt
+        }
+    }
+
+    public struct ErasureConfirmed: Encodable, Sendable {
+        public var deviceKeyID: AuditID
+        /// When the device says it erased its copy (UTC, whole seconds, as signed).
+        public var erasedAt: String
+        public var reason: String
+
+        public init(deviceKeyID: AuditID, erasedAt: String, reason: String) {
+            self.deviceKeyID = deviceKeyID
+            self.erasedAt = erasedAt
+            self.reason = reason
+        }
+    }
+
+    public struct Reassigned: Encodable, Sendable {
+        /// The new assignment.
+        public var to: AuditID
+
+        public init(to: AuditID) {
+            self.to = to
         }
     }
 

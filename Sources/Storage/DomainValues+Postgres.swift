@@ -16,6 +16,7 @@ extension Role: PostgresEncodable, PostgresDecodable {}
 extension UserStatus: PostgresEncodable, PostgresDecodable {}
 extension DeviceKeyStatus: PostgresEncodable, PostgresDecodable {}
 extension HonorariumRate.Kind: PostgresEncodable, PostgresDecodable {}
+extension ErasureReason: PostgresEncodable, PostgresDecodable {}
 
 /// Stored as `bytea`; anything but 32 bytes is an error, not a crash.
 extension KeyFingerprint: PostgresEncodable, PostgresDecodable {

@@ -78,12 +78,12 @@ public struct StatusOverview: Sendable, Hashable {
     public var assignments: [OverviewEntry]
     /// Where the next page starts; `nil` on the last page.
     public var nextCursor: OverviewCursor?
-    /// Assignments in the same scope declined in the last ``declinedWindow``, newest first (at most
-    /// 50): closed, waiting for the coordinator to send them to someone else.
+    /// Assignments in the same scope declined in the last ``declinedWindow`` and not reassigned yet,
+    /// newest first (at most 50): closed, waiting for the coordinator to send them to someone else.
     public var recentlyDeclined: [DeclinedEntry] = []
 
     /// How far back the overview lists declined assignments.
-    public static let declinedWindow: TimeInterval = 30 * 86_400
+    public static let declinedWindow = Reassignment.declinedWindow
 }
 
 /// An assignment its peer mentor declined, as the overview lists it.
@@ -152,6 +152,7 @@ extension AssignmentStore {
                 SELECT a.id, a.title, a.peer_mentor_id, u.handle, a.geographic_region, a.declined_at, a.decline_reason
                   FROM assignments a JOIN users u ON u.id = a.peer_mentor_id
                  WHERE a.organization_id = $1 AND a.status = 'declined' AND a.declined_at > $2
+                   AND NOT EXISTS (SELECT 1 FROM assignments n WHERE n.reassigned_from = a.id)
                    AND ($3::uuid IS NULL OR a.peer_mentor_id = $3)
                    AND ($4::uuid IS NULL OR a.local_association_id = $4 OR a.coordinator_id = $5)
                  ORDER BY a.declined_at DESC, a.id LIMIT 50

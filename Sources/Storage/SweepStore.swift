@@ -226,16 +226,17 @@ public struct SweepStore: Sendable {
                     """
                     INSERT INTO archived_assignments (id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
                         dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, declined_at, decline_reason, expires_at, closed_at,
-                        honorarium_eligible, counted_for_honorarium, created_at, archived_at)
+                        honorarium_eligible, counted_for_honorarium, created_at, archived_at, reassigned_from)
                     SELECT id, organization_id, local_association_id, coordinator_id, peer_mentor_id, assignment_type, status,
                         dispatched_at, acknowledged_at, contact_made_at, completed_at, cancelled_at, declined_at, decline_reason, expires_at, last_state_change_at,
-                        honorarium_eligible, counted_for_honorarium, created_at, $2
+                        honorarium_eligible, counted_for_honorarium, created_at, $2, reassigned_from
                       FROM assignments WHERE id = $1
                     """, [id, time])
                 let keys = try db.query(
                     "DELETE FROM assignment_recipients WHERE assignment_id = $1 AND sealed_key IS NOT NULL RETURNING 1", [id]).count
                 batch.sealedKeysDestroyed += keys
                 batch.byOrganization[organization, default: .init()].sealedKeysDestroyed += keys
+                try db.execute("DELETE FROM erasure_receipts WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM assignment_recipients WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM notifications WHERE assignment_id = $1", [id])
                 try db.execute("DELETE FROM assignment_reminders WHERE assignment_id = $1", [id])

@@ -56,7 +56,9 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
         "dry_run_button", "dry_run_result", "extract_heading", "extract_from", "extract_to", "extract_button", "role_peer_mentor",
         "role_coordinator", "role_org_admin", "role_global_admin", "role_compliance_officer", "user_active", "user_paused",
         "user_deactivated", "status_dispatched", "status_delivered", "status_read", "status_acknowledged", "status_completed",
-        "status_cancelled", "status_expired", "status_draft", "status_declined",
+        "status_cancelled", "status_expired", "status_draft", "status_declined", "erasure_days_label", "erasure_heading", "erasure_intro",
+        "erasure_caption", "col_closed", "col_device", "col_confirmed", "erasure_confirmed", "erasure_overdue", "erasure_waiting",
+        "no_erasures", "no_holders", "erasure_overdue_summary",
     ]
 
     /// A text of the subject access report (`subject_report.<name>`).

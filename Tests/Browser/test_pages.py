@@ -218,11 +218,15 @@ def test_compliance_officer(browser):
     assert "intact" in browser.find_element(By.ID, "chain-status").text
     nav = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "header nav a")]
     assert nav == ["Compliance"], "no overview and no organisation page for this role"
+    # The closed assignments, each with the device that downloaded it; none confirmed yet in the demo.
+    erasures = browser.find_element(By.CSS_SELECTOR, "#erasure-table tbody").text
+    assert "Not confirmed yet" in erasures and "ola" in erasures, erasures[:300]
+    assert "Devices overdue: 0." in browser.find_element(By.ID, "erasure-summary").text
     check_page(browser, "compliance")
     browser.find_element(By.XPATH, "//form[@action='/compliance/dry-run']//button").click()
     wait(browser, 10, lambda d: d.find_elements(By.ID, "dry-run-result"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#dry-run-result li")) == 3
-    assert "Dry run" in browser.find_element(By.CSS_SELECTOR, "main table tbody").text, "the dry run is in the sweep history"
+    assert "Dry run" in browser.find_element(By.CSS_SELECTOR, "#sweeps-table tbody").text, "the dry run is in the sweep history"
     check_page(browser, "compliance-dry-run")
     browser.find_element(By.XPATH, "//form[@action='/compliance/audit-extract']//button").click()
     path = wait_for_download("audit-extract")

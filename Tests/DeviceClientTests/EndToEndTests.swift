@@ -79,6 +79,21 @@ struct EndToEndTests {
             _ = try await mentor.registerKeys(mentorKeys.publicKeys)
             return (coordinator, coordinatorKeys, mentor, mentorKeys)
         }
+
+        /// A new user of the organisation and a token for them.
+        func newUser(_ handle: String, role: Role, lifetime: TimeInterval = 86_400 * 60) async throws -> String {
+            _ = try await setup.accounts.addUser(to: setup.organization.id, handle: handle, role: role, at: clock.now)
+            return try await setup.accounts.issueToken(for: handle, in: setup.organization.id, lifetime: lifetime, at: clock.now).token
+        }
+
+        /// A new user's device, signed in with new keys registered.
+        func signedInDevice(_ handle: String, role: Role = .peerMentor) async throws -> (client: DeviceClient, keys: DeviceKeyPair) {
+            let client = device(handle)
+            let keys = try DeviceKeyPair.generate()
+            try await client.login(server: server, token: try await newUser(handle, role: role))
+            _ = try await client.registerKeys(keys.publicKeys)
+            return (client, keys)
+        }
     }
 
     func live(logger: Logger = TestPostgres.logger, _ body: @Sendable (Live) async throws -> Void) async throws {

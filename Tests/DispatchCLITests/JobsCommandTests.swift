@@ -150,7 +150,7 @@ struct JobsCommandTests {
         #expect(DatabaseSnapshot.changedTables(before, try await DatabaseSnapshot.take(database)).isEmpty)
 
         let reportFile = runner.sandbox.appendingPathComponent("sweep.json").path
-        let real = try runner.run(["sweep", "expiry", "--report", reportFile, "--json"], environment: environment)
+        let real = try runner.run(["sweep", "expiry", "--report-file", reportFile, "--json"], environment: environment)
         #expect(real.status == 0, "\(real.errors)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(real.output.utf8)) as? [String: Any])
         #expect((json["expired"] as? [String])?.count == 30)

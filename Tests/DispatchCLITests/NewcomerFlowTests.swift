@@ -195,6 +195,28 @@ struct NewcomerFlowTests {
         #expect(try run("kari", ["suggest", secondID]).hasPrefix("Nobody to suggest"))
         #expect(try run("ola", ["suggest", secondID], expect: 1).contains("not allowed"))
 
+        // A second peer mentor joins; Kari reassigns the declined case to him from her own copy.
+        #expect(try runner.run(["users", "add", "--org", "Blindeforbundet", "--handle", "per", "--role", "peer_mentor"]).status == 0)
+        _ = try run("per", ["keys", "generate", "--passphrase-file", passphrase.path, "--kdf-profile", "interactive"])
+        _ = try run("per", ["login", "--server", address, "--token-stdin"], input: try token("per") + "\n")
+        _ = try run("per", ["keys", "register"])
+        #expect(try run("kari", ["suggest", secondID]).contains("1. per."))
+        #expect(try run("kari", ["reassign", secondID, "--to", "ola", "--passphrase-file", passphrase.path], expect: 1).contains("already with this peer mentor"))
+        let reassigned = try run("kari", ["reassign", secondID, "--to", "per", "--passphrase-file", passphrase.path])
+        #expect(reassigned.contains("Sent again to per as a new assignment: Oppdrag 2.") && reassigned.contains("The old assignment was already closed."), "\(reassigned)")
+        #expect(try run("per", ["sync"]).contains("New assignments downloaded: 1."))
+        #expect(try run("kari", ["reassign", secondID, "--to", "per", "--passphrase-file", passphrase.path], expect: 1).contains("holds no copy"))
+        #expect(!(try run("kari", ["status"])).contains("Declined in the last 30 days"), "reassigned: no longer waiting")
+
+        // Ola's device removed two copies (the completed and the declined one); the receipts are signed with his key.
+        let waiting = try run("ola", ["sync"])
+        #expect(waiting.contains("2 erasure receipts waiting to be signed with your key. Run dispatch sync --sign"), "\(waiting)")
+        #expect(try run("ola", ["sync", "--sign", "--passphrase-file", passphrase.path]).contains("Erasure receipts sent: 2."))
+        #expect(try run("admin", ["sweep", "keys", "--report"]).hasPrefix("No device is overdue"))
+        #expect((try JSONSerialization.jsonObject(with: Data(try run("admin", ["sweep", "keys", "--report", "--json"]).utf8)) as? [Any])?.isEmpty == true)
+        #expect(try run("admin", ["org", "set", "--org", "Blindeforbundet", "--erasure-confirmation-days", "0"], expect: 1).contains("erasure_confirmation_days"))
+        #expect(try run("admin", ["org", "set", "--org", "Blindeforbundet", "--erasure-confirmation-days", "7"]).contains("overdue after 7 days"))
+
         // The admin's view of notifications and the webhook.
         let notifications = try run("admin", ["notifications", "list", "--org", "Blindeforbundet"])
         #expect(notifications.contains("assignment dispatched"), "\(notifications)")

@@ -123,3 +123,48 @@ struct KnownAnswerTests {
         }
     }
 }
+
+/// The erasure receipt's known-answer vector (`Vectors/erasure-receipt-v1.json`, made with Python's
+/// `cryptography` package from `docs/envelope.md`, not with this code): the same bytes and the same
+/// signature from ``ErasureReceipt``, and a signature that verifies with plain libsodium.
+@Suite("Erasure receipt known-answer vector")
+struct ErasureReceiptVectorTests {
+    struct Vector: Decodable {
+        var device: KnownAnswerTests.Vector.Keys
+        var assignment_id: String
+        var organization_id: String
+        var erased_at: Int64
+        var reason: String
+        var signed_bytes: String
+        var signature: String
+    }
+
+    @Test("the receipt's signed bytes and signature are the vector's, and libsodium verifies them")
+    func vector() throws {
+        let url = try #require(Bundle.module.url(forResource: "erasure-receipt-v1", withExtension: "json", subdirectory: "Vectors"))
+        let vector = try JSONDecoder().decode(Vector.self, from: Data(contentsOf: url))
+        let device = try DeviceKeyPair(
+            encryptionSeed: SecretBytes(copying: try #require(Hex.decode(vector.device.encryption_seed))),
+            signingSeed: SecretBytes(copying: try #require(Hex.decode(vector.device.signing_seed))))
+        #expect(device.fingerprint.hex == vector.device.fingerprint)
+        let receipt = ErasureReceipt(
+            assignmentID: try #require(UUID(uuidString: vector.assignment_id)), organizationID: try #require(UUID(uuidString: vector.organization_id)),
+            device: device.fingerprint, erasedAt: Date(timeIntervalSince1970: TimeInterval(vector.erased_at)),
+            reason: try #require(ErasureReason(rawValue: vector.reason)))
+        #expect(Hex.encode(receipt.signedBytes) == vector.signed_bytes)
+        #expect(receipt.signedBytes.count == 111)
+        let signature = try receipt.signature(by: device)
+        #expect(Hex.encode(signature) == vector.signature)
+        #expect(receipt.isSigned(signature, by: device.publicKeys))
+        let bytes = try #require(Hex.decode(vector.signed_bytes))
+        #expect(crypto_sign_verify_detached(try #require(Hex.decode(vector.signature)), bytes, UInt64(bytes.count), device.publicKeys.signingKey) == 0)
+        // Any other reason, time or device is another message: the signature no longer holds.
+        var changed = receipt
+        changed.reason = .completed
+        #expect(!changed.isSigned(signature, by: device.publicKeys))
+        changed = receipt
+        changed.erasedAt += 1
+        #expect(!changed.isSigned(signature, by: device.publicKeys))
+        #expect(!receipt.isSigned(signature, by: try DeviceKeyPair.generate().publicKeys))
+    }
+}

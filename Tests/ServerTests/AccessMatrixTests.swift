@@ -196,6 +196,18 @@ struct AccessMatrixTests {
                 },
                 expected: lifecycle(["mentor"])),
             Case(
+                name: "POST /v1/assignments/{id}/erasure-receipts", prepare: { actor in
+                    // Downloaded by the mentor's device, then cancelled: the device confirms erasing it.
+                    let id = try await assignment(cast, store)
+                    _ = try await store.downloadEnvelope(id, forDevice: cast.devices["mentor"]!.fingerprint, by: cast.users["mentor"]!.context, at: clock.now)
+                    _ = try await store.transition(id, to: .cancelled, by: cast.users["coord"]!.context, at: clock.now, reason: "Duplicate")
+                    return (.post, "/v1/assignments/\(id)/erasure-receipts", try erasureReceipt(id, organization: cast.organization, device: cast.devices[actor]!, at: clock.now), id)
+                },
+                expected: lifecycle(["mentor"])),
+            Case(
+                name: "GET /v1/erasure-confirmations", prepare: { _ in (.get, "/v1/erasure-confirmations", nil, nil) },
+                expected: everyone(.forbidden).merging(["admin": .ok, "global": .ok, "compliance": .ok, "b-admin": .ok]) { $1 }),
+            Case(
                 name: "POST /v1/assignments/{id}/cancel", prepare: { _ in let id = try await assignment(cast, store); return (.post, "/v1/assignments/\(id)/cancel", #"{"reason":"Duplicate"}"#, id) },
                 expected: lifecycle(["coord", "admin", "global"])),
         ]

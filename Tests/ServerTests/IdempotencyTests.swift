@@ -129,6 +129,15 @@ func openingReceipt(device: KeyFingerprint, openedAt: Date) -> String {
     #"{"device":"\#(device.hex)","opened_at":"\#(ISO8601DateFormatter().string(from: openedAt))"}"#
 }
 
+/// The body of an erasure receipt (`POST /v1/assignments/{id}/erasure-receipts`), signed by `device`.
+func erasureReceipt(
+    _ id: AssignmentID, organization: OrganizationID, device: DeviceKeyPair, at time: Date, reason: ErasureReason = .cancelled
+) throws -> String {
+    let receipt = ErasureReceipt(assignmentID: id.uuid, organizationID: organization.uuid, device: device.fingerprint, erasedAt: time, reason: reason)
+    let signature = Data(try receipt.signature(by: device)).base64EncodedString()
+    return #"{"device":"\#(device.fingerprint.hex)","erased_at":"\#(ISO8601DateFormatter().string(from: receipt.erasedAtDate))","reason":"\#(reason.rawValue)","signature":"\#(signature)"}"#
+}
+
 func count(_ sql: String, _ database: Database) async throws -> Int {
     try await database.withOwnerConnection { try $0.query(sql).first!.decode("n", as: Int.self) }
 }

@@ -154,7 +154,7 @@ struct WebPagesTests {
             _ = try await anonymous.get(client, "/sign-in")
             let forms: [(String, [String: String], WritableKeyPath<Holder, Browser>)] = [
                 ("/assignments/\(world.assignmentA)/cancel", ["reason": "Duplicate"], \.coordinator),
-                ("/admin/settings", ["module": "on", "reminder_after_days": "3", "retention_days": "30", "assignment_lifetime_days": "30"], \.admin),
+                ("/admin/settings", ["module": "on", "reminder_after_days": "3", "retention_days": "30", "assignment_lifetime_days": "30", "erasure_confirmation_days": "14"], \.admin),
                 ("/compliance/dry-run", [:], \.officer),
                 ("/language", ["lang": "nb", "return": "/overview"], \.coordinator),
                 ("/sign-out", [:], \.coordinator),
@@ -187,7 +187,7 @@ struct WebPagesTests {
             #expect(assignment.status == .cancelled)
             admin = holder.admin
             officer = holder.officer
-            #expect(try await admin.post(client, "/admin/settings", ["module": "on", "reminder_after_days": "7", "retention_days": "400", "assignment_lifetime_days": "60"]).status == .seeOther)
+            #expect(try await admin.post(client, "/admin/settings", ["module": "on", "reminder_after_days": "7", "retention_days": "400", "assignment_lifetime_days": "60", "erasure_confirmation_days": "14"]).status == .seeOther)
             #expect(try await accounts.organization(world.a.id.description).settings.retentionDays == 400)
             #expect(try await officer.post(client, "/compliance/dry-run", [:]).status == .ok)
             _ = holder

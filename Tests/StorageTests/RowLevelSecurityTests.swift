@@ -14,7 +14,7 @@ struct RowLevelSecurityTests {
         "organizations", "local_associations", "users", "device_keys", "contacts", "assignments", "assignment_recipients",
         "assignment_events", "audit_entries", "notifications", "feed_tokens", "honorarium_counters", "honorarium_threshold_events",
         "api_tokens", "idempotency_keys", "assignment_reminders", "honorarium_entries", "archived_assignments", "honorarium_rate_sets",
-        "honorarium_rates", "honorarium_closed_periods", "web_sessions", "sign_in_links",
+        "honorarium_rates", "honorarium_closed_periods", "web_sessions", "sign_in_links", "erasure_receipts",
     ]
 
     /// Besides the privileges and the policy (42501), the walls that refuse a foreign write before
@@ -88,6 +88,11 @@ struct RowLevelSecurityTests {
             try db.execute(
                 "INSERT INTO web_sessions (id, organization_id, user_id, secret_hash, language, created_at, expires_at) VALUES ($1, $2, $3, $4, 'nb', $5, $6)",
                 [UUID(), org.id, org.coordinator.userID, (0..<32).map { _ in UInt8.random(in: 0...255) }, start, start + 3_600])
+            try db.execute(
+                """
+                INSERT INTO erasure_receipts (organization_id, assignment_id, device_key_id, erased_at, reason, signature, received_at)
+                VALUES ($1, $2, $3, $4, 'completed', $5, $4)
+                """, [org.id, id, org.peerMentorKeyID, start, [UInt8](repeating: 9, count: 64)])
             try db.execute(
                 "INSERT INTO sign_in_links (id, organization_id, user_id, code_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 [UUID(), org.id, org.coordinator.userID, (0..<32).map { _ in UInt8.random(in: 0...255) }, start, start + 900])

@@ -25,6 +25,7 @@ extension WebPages {
             "organization": organization.name, "canEdit": page.user.role.administersOrganization,
             "moduleOn": organization.settings.encryptedAssignmentsEnabled, "reminderAfterDays": organization.settings.reminderAfterDays,
             "retentionDays": organization.settings.retentionDays, "lifetimeDays": organization.settings.assignmentLifetimeDays,
+            "erasureDays": organization.settings.erasureConfirmationDays,
             "period": Self.currentMonth(at: now(), in: organization.settings.calendar.timeZone),
         ]
         if page.user.role.administersOrganization {
@@ -45,12 +46,15 @@ extension WebPages {
         var settings = organization.settings
         settings.encryptedAssignmentsEnabled = page.form["module"] == "on"
         func number(_ name: String) -> Int? { page.form[name].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-        guard let reminder = number("reminder_after_days"), let retention = number("retention_days"), let lifetime = number("assignment_lifetime_days") else {
+        guard let reminder = number("reminder_after_days"), let retention = number("retention_days"), let lifetime = number("assignment_lifetime_days"),
+            let erasureDays = number("erasure_confirmation_days")
+        else {
             return try await admin(page, notice: nil, error: text("bad_request_title", page.language), status: .unprocessableContent)
         }
         settings.reminderAfterDays = reminder
         settings.retentionDays = retention
         settings.assignmentLifetimeDays = lifetime
+        settings.erasureConfirmationDays = erasureDays
         do {
             _ = try await accounts.updateSettings(of: organization.id, to: settings, by: .user(page.user.context), at: now())
         } catch let error as DomainError {
@@ -118,6 +122,26 @@ extension WebPages {
             },
             "extractFrom": today, "extractTo": today,
         ]
+        let erasures = ErasureReceiptStore(database: database)
+        let closed = try await erasures.closedAssignments(as: page.user.context, at: now(), limit: 50)
+        let overdue = try await erasures.overdueDevices(in: .tenant(organization.id, actor: .user(page.user.context)), at: now())
+        values["erasureSummary"] = text("erasure_overdue_summary", language, ["count": String(overdue.count)])
+        values["hasErasures"] = !closed.isEmpty
+        values["erasures"] = closed.flatMap { assignment -> [[String: Any]] in
+            let closedText = Self.display(assignment.closedAt, in: timeZone) + ", " + assignment.assignmentID.description
+            let status = text("status_\(assignment.status.rawValue)", language)
+            guard !assignment.holders.isEmpty else {
+                return [["closed": closedText, "status": status, "device": text("no_holders", language), "confirmation": ""]]
+            }
+            return assignment.holders.map { holder in
+                let confirmation = holder.confirmation.map { text("erasure_confirmed", language, ["at": Self.display($0.erasedAt, in: timeZone)]) }
+                    ?? text(holder.overdue ? "erasure_overdue" : "erasure_waiting", language)
+                return [
+                    "closed": closedText, "status": status, "device": holder.handle + ", " + holder.device.readAloud.joined(separator: " "),
+                    "confirmation": confirmation,
+                ]
+            }
+        }
         if let dryRun {
             values["hasDryRun"] = true
             values["dryRun"] = dryRun

@@ -24,6 +24,7 @@ public enum MigrationCatalog {
         WebSessions.migration,
         DeclineBeforeReading.migration,
         SenderCopies.migration,
+        ErasureReceiptsAndReassignment.migration,
     ]
 }
 
