@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // MARK: System libraries (Debian: libsodium-dev, libpq-dev, libical-dev)
@@ -61,6 +62,8 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
+        // X-Wing encapsulation with the sealer's own entropy, from swift-crypto's BoringSSL.
+        .systemLibrary(name: "CXWing"),
         .systemLibrary(
             name: "CLibical",
             pkgConfig: "libical",
@@ -71,7 +74,7 @@ let package = Package(
         .target(name: "AssignmentCore"),
         .target(
             name: "Envelope",
-            dependencies: ["AssignmentCore", "CSodium"]
+            dependencies: ["AssignmentCore", "CSodium", "CXWing", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Postgres",
@@ -226,7 +229,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EnvelopeTests",
-            dependencies: ["Envelope", "AssignmentCore", "CSodium", "DatabaseTestSupport"],
+            dependencies: ["Envelope", "AssignmentCore", "CSodium", "DatabaseTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]
         ),
         .target(

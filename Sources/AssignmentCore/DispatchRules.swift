@@ -45,6 +45,21 @@ public enum DispatchRules {
         }
     }
 
+    /// The envelope's format against the devices it names and the organisation's setting: a
+    /// format 2 envelope names only devices with an X-Wing key (`recipient_key_not_post_quantum`),
+    /// and an organisation that requires format 2 refuses format 1 (`post_quantum_required`), so
+    /// that nobody can downgrade a dispatch to the classical key wrap.
+    public static func checkEnvelopeFormat(
+        postQuantum: Bool, envelopeFingerprints: [KeyFingerprint], registered: [DeviceKeyRecord], requirePostQuantum: Bool
+    ) throws {
+        if requirePostQuantum, !postQuantum { throw DomainError.postQuantumRequired }
+        if postQuantum,
+            envelopeFingerprints.contains(where: { fingerprint in registered.first { $0.fingerprint == fingerprint }?.isPostQuantum != true })
+        {
+            throw DomainError.recipientKeyNotPostQuantum
+        }
+    }
+
     /// The encrypted-assignments module is switched on for the organisation.
     public static func checkModule(enabled: Bool) throws {
         guard enabled else { throw DomainError.moduleDisabled }

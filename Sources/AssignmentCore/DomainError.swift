@@ -72,6 +72,10 @@ public enum DomainError: Error, Sendable, Hashable {
     case alreadyReassigned(to: AssignmentID)
     /// Reassigning to the peer mentor who has it.
     case reassignToSamePeerMentor
+    /// The organisation requires format 2 (post-quantum) envelopes, and this one is format 1.
+    case postQuantumRequired
+    /// A format 2 envelope names a device key without an X-Wing key.
+    case recipientKeyNotPostQuantum
 
     /// The stable machine-readable code.
     public var code: String {
@@ -117,6 +121,8 @@ public enum DomainError: Error, Sendable, Hashable {
         case .reassignNotAllowed: "reassign_not_allowed"
         case .alreadyReassigned: "already_reassigned"
         case .reassignToSamePeerMentor: "reassign_to_same_peer_mentor"
+        case .postQuantumRequired: "post_quantum_required"
+        case .recipientKeyNotPostQuantum: "recipient_key_not_post_quantum"
         }
     }
 
@@ -208,6 +214,12 @@ public enum DomainError: Error, Sendable, Hashable {
             "This assignment has been reassigned already, as assignment \(id)."
         case .reassignToSamePeerMentor:
             "The assignment is already with this peer mentor: choose someone else (dispatch suggest lists who could take it)."
+        case .postQuantumRequired:
+            "This organisation requires post-quantum envelopes (format 2), and a device this was sealed to has no post-quantum key. "
+                + "The peer mentor (or you) must update the program, run 'dispatch keys upgrade' and register the device again "
+                + "('dispatch keys register'); then send it again."
+        case .recipientKeyNotPostQuantum:
+            "A format 2 envelope is sealed to a device key that has no post-quantum (X-Wing) key. Fetch the keys again and send it again."
         }
     }
 }
@@ -225,7 +237,7 @@ extension DomainError {
         .contactDeadlineAfterExpiry, .consentRequired, .consentNotApplicable, .payloadExpired, .payloadCancelled, .payloadDestroyed,
         .settingInvalid(name: "time_zone", problem: "is not a known time zone"), .erasureNotDue, .erasureTimeImpossible, .erasureSignatureInvalid,
         .reassignNotAllowed(.completed), .alreadyReassigned(to: AssignmentID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))),
-        .reassignToSamePeerMentor,
+        .reassignToSamePeerMentor, .postQuantumRequired, .recipientKeyNotPostQuantum,
     ]
 }
 

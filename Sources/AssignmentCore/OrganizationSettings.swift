@@ -20,6 +20,9 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
     /// How many days after an assignment closed a recipient device that has not confirmed erasure
     /// counts as overdue (``ErasureConfirmation``): the compliance officer's list of phones to chase.
     public var erasureConfirmationDays: Int
+    /// Whether every dispatch must be a format 2 (post-quantum) envelope: a device without an
+    /// X-Wing key then receives nothing until it is upgraded and registered again.
+    public var requirePostQuantum: Bool
 
     public static let defaultAssignmentLifetimeDays = 90
     public static let assignmentLifetimeRange = 7...730
@@ -34,7 +37,8 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         honorariumCountingStatus: AssignmentStatus = .completed,
         retentionDays: Int = 365,
         assignmentLifetimeDays: Int = OrganizationSettings.defaultAssignmentLifetimeDays,
-        erasureConfirmationDays: Int = ErasureConfirmation.defaultOverdueDays
+        erasureConfirmationDays: Int = ErasureConfirmation.defaultOverdueDays,
+        requirePostQuantum: Bool = false
     ) {
         self.encryptedAssignmentsEnabled = encryptedAssignmentsEnabled
         self.timeZoneIdentifier = timeZoneIdentifier
@@ -46,6 +50,7 @@ public struct OrganizationSettings: Sendable, Hashable, Codable {
         self.retentionDays = retentionDays
         self.assignmentLifetimeDays = assignmentLifetimeDays
         self.erasureConfirmationDays = erasureConfirmationDays
+        self.requirePostQuantum = requirePostQuantum
     }
 
     /// Throws `setting_invalid` naming the first setting that is out of range.

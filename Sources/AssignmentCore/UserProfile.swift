@@ -47,11 +47,14 @@ public struct DeviceKeyRecord: Sendable, Hashable {
     public var userID: UserID
     public var fingerprint: KeyFingerprint
     public var status: DeviceKeyStatus
+    /// Whether the device has an X-Wing key, so that format 2 envelopes can be sealed to it.
+    public var isPostQuantum: Bool
 
-    public init(id: DeviceKeyID, userID: UserID, fingerprint: KeyFingerprint, status: DeviceKeyStatus) {
+    public init(id: DeviceKeyID, userID: UserID, fingerprint: KeyFingerprint, status: DeviceKeyStatus, isPostQuantum: Bool = false) {
         self.id = id
         self.userID = userID
         self.fingerprint = fingerprint
         self.status = status
+        self.isPostQuantum = isPostQuantum
     }
 }

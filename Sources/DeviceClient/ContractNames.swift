@@ -38,6 +38,7 @@ public enum ReceiptAction: String, Sendable, Hashable, Codable, CaseIterable {
 public struct DevicePublicKeysValue: Sendable, Hashable {
     public var encryption: [UInt8]
     public var signing: [UInt8]
+    public var kem: [UInt8]?
 }
 
 extension Components.Schemas.DeviceKey {
@@ -46,7 +47,12 @@ extension Components.Schemas.DeviceKey {
         guard let encryption = Data(base64Encoded: encryptionPublicKey), let signing = Data(base64Encoded: signingPublicKey),
             let fingerprint = KeyFingerprint(hex: fingerprint)
         else { throw DeviceClientError.unexpectedAnswer(status: 200) }
-        return (DevicePublicKeysValue(encryption: [UInt8](encryption), signing: [UInt8](signing)), fingerprint)
+        var kem: [UInt8]?
+        if let kemPublicKey {
+            guard let data = Data(base64Encoded: kemPublicKey) else { throw DeviceClientError.unexpectedAnswer(status: 200) }
+            kem = [UInt8](data)
+        }
+        return (DevicePublicKeysValue(encryption: [UInt8](encryption), signing: [UInt8](signing), kem: kem), fingerprint)
     }
 }
 

@@ -46,7 +46,8 @@ public struct DispatchAPI: Sendable {
 
     public func registerKey(_ keys: DevicePublicKeys, label: String?) async throws -> Components.Schemas.DeviceKey {
         let body = Components.Schemas.KeyRegistration(
-            encryptionPublicKey: Data(keys.encryptionKey).base64EncodedString(), signingPublicKey: Data(keys.signingKey).base64EncodedString(), label: label)
+            encryptionPublicKey: Data(keys.encryptionKey).base64EncodedString(), signingPublicKey: Data(keys.signingKey).base64EncodedString(),
+            kemPublicKey: keys.kemKey.map { Data($0).base64EncodedString() }, label: label)
         return try await call { try await client.registerKey(body: .json(body)).created.body.json }
     }
 

@@ -14,12 +14,15 @@ public struct KeyPins: Sendable, Hashable, Codable {
         public var fingerprint: String
         public var encryptionPublicKey: String
         public var signingPublicKey: String
+        /// The X-Wing key, on devices that have one (absent in pins written before format 2).
+        public var kemPublicKey: String?
         public var pinnedAt: Date
 
         enum CodingKeys: String, CodingKey {
             case fingerprint
             case encryptionPublicKey = "encryption_public_key"
             case signingPublicKey = "signing_public_key"
+            case kemPublicKey = "kem_public_key"
             case pinnedAt = "pinned_at"
         }
 
@@ -27,7 +30,14 @@ public struct KeyPins: Sendable, Hashable, Codable {
             guard let encryption = Data(base64Encoded: encryptionPublicKey), let signing = Data(base64Encoded: signingPublicKey) else {
                 throw DeviceClientError.storage("a pinned key is damaged")
             }
-            return try DevicePublicKeys(encryptionKey: [UInt8](encryption), signingKey: [UInt8](signing))
+            var kem: [UInt8]?
+            if let kemPublicKey {
+                guard let data = Data(base64Encoded: kemPublicKey) else { throw DeviceClientError.storage("a pinned key is damaged") }
+                kem = [UInt8](data)
+            }
+            let keys = try DevicePublicKeys(encryptionKey: [UInt8](encryption), signingKey: [UInt8](signing), kemKey: kem)
+            guard keys.fingerprint.hex == fingerprint else { throw DeviceClientError.storage("a pinned key is damaged") }
+            return keys
         }
     }
 
@@ -90,7 +100,7 @@ public struct KeyPins: Sendable, Hashable, Codable {
 
     static func checked(_ key: KeyInfo) throws -> CheckedKey {
         let (raw, claimed) = try key.publicKeys()
-        let keys = try DevicePublicKeys(encryptionKey: raw.encryption, signingKey: raw.signing)
+        let keys = try DevicePublicKeys(encryptionKey: raw.encryption, signingKey: raw.signing, kemKey: raw.kem)
         guard keys.fingerprint == claimed else { throw DeviceClientError.unexpectedAnswer(status: 200) }
         return CheckedKey(keys: keys, info: key)
     }
@@ -98,6 +108,7 @@ public struct KeyPins: Sendable, Hashable, Codable {
     static func pin(_ key: CheckedKey, at time: Date) -> PinnedKey {
         PinnedKey(
             fingerprint: key.keys.fingerprint.hex, encryptionPublicKey: Data(key.keys.encryptionKey).base64EncodedString(),
-            signingPublicKey: Data(key.keys.signingKey).base64EncodedString(), pinnedAt: time)
+            signingPublicKey: Data(key.keys.signingKey).base64EncodedString(), kemPublicKey: key.keys.kemKey.map { Data($0).base64EncodedString() },
+            pinnedAt: time)
     }
 }

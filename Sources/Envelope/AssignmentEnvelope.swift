@@ -1,17 +1,21 @@
 import AssignmentCore
 import Foundation
 
-/// The end-to-end encrypted envelope of one assignment, format version 1 (`docs/envelope.md`).
+/// The end-to-end encrypted envelope of one assignment, format 1 or 2 (`docs/envelope.md`).
 ///
 /// Layout, all integers big-endian:
 ///
 /// ```
-/// header (signed)   "ADE1" · version 1 · algorithm 1 · assignment id (16) · organisation id (16)
+/// header (signed)   "ADE1" · version · algorithm · assignment id (16) · organisation id (16)
 ///                   · sender fingerprint (32) · n (1) · n × [recipient fingerprint (32) · SHA-256 of
 ///                   its sealed key (32)] · nonce (24) · ciphertext length (4) · ciphertext
 /// signature         Ed25519 over the header (64)
-/// sealed keys       m (1) · m × [recipient fingerprint (32) · crypto_box_seal(content key) (80)]
+/// sealed keys       m (1) · m × [recipient fingerprint (32) · sealed content key]
 /// ```
+///
+/// The formats differ only in the sealed content key (``EnvelopeFormat``): format 1 (version and
+/// algorithm 1) seals it with `crypto_box_seal` (80 bytes), format 2 (version and algorithm 2)
+/// wraps it with HPKE over X-Wing (1168 bytes, ``XWingKeyWrap``).
 ///
 /// The coordinator uploads it with every sealed key (m = n). The server keeps the sealed keys apart
 /// and hands each device an envelope with only its own (m = 1): the signature still verifies,
@@ -19,15 +23,9 @@ import Foundation
 /// key can be destroyed (a revoked device) without touching what the others receive.
 public struct AssignmentEnvelope: Sendable, Hashable {
     public static let magic: [UInt8] = Array("ADE1".utf8)
-    public static let formatVersion: UInt8 = 1
-    /// XChaCha20-Poly1305-IETF payload, X25519 sealed-box key wrap, Ed25519 signature, SHA-256 fingerprints.
-    public static let algorithmV1: UInt8 = 1
-    /// The algorithm id stored with each assignment.
-    public static let algorithmName = "ade1:xchacha20poly1305-ietf+x25519-sealedbox+ed25519"
 
     public static let nonceByteCount = 24
     public static let contentKeyByteCount = 32
-    public static let sealedKeyByteCount = 80
     public static let signatureByteCount = 64
     public static let tagByteCount = 16
     public static let paddingBlockSize = 256
@@ -37,7 +35,7 @@ public struct AssignmentEnvelope: Sendable, Hashable {
     public static let maximumCiphertext = maximumPaddedPayload + tagByteCount
     /// The largest envelope the parser accepts; anything longer is refused before it is read.
     public static let maximumSerializedSize = 6 + 32 + 32 + 1 + maximumRecipients * 64 + nonceByteCount + 4 + maximumCiphertext
-        + signatureByteCount + 1 + maximumRecipients * (32 + sealedKeyByteCount)
+        + signatureByteCount + 1 + maximumRecipients * (32 + EnvelopeFormat.v2.sealedKeyByteCount)
 
     public struct Recipient: Sendable, Hashable {
         public var fingerprint: KeyFingerprint
@@ -69,6 +67,9 @@ public struct AssignmentEnvelope: Sendable, Hashable {
     public var ciphertext: [UInt8]
     public var signature: [UInt8]
     public var sealedKeys: [SealedKey]
+
+    /// The format its version and algorithm bytes name (every parsed envelope has one).
+    public var format: EnvelopeFormat? { EnvelopeFormat(version: version, algorithm: algorithm) }
 
     /// Reassembles an envelope from its parts (the server does, from the stored columns, for each
     /// device that downloads it). Nothing is checked here: see ``parse(_:)`` and ``EnvelopeVerifier``.
@@ -156,7 +157,7 @@ public struct AssignmentEnvelope: Sendable, Hashable {
         guard try reader.read(4) == magic else { throw EnvelopeError.malformed("it does not start with the envelope marker") }
         let version = try reader.readByte()
         let algorithm = try reader.readByte()
-        guard version == formatVersion, algorithm == algorithmV1 else {
+        guard let format = EnvelopeFormat(version: version, algorithm: algorithm) else {
             throw EnvelopeError.unsupportedVersion(version: version, algorithm: algorithm)
         }
         let assignmentID = uuid(try reader.read(16))
@@ -185,7 +186,7 @@ public struct AssignmentEnvelope: Sendable, Hashable {
         var sealedKeys: [SealedKey] = []
         for _ in 0..<sealedCount {
             let fingerprint = KeyFingerprint(bytes: try reader.read(32))!
-            let sealedKey = try reader.read(sealedKeyByteCount)
+            let sealedKey = try reader.read(format.sealedKeyByteCount)
             guard let recipient = recipients.first(where: { $0.fingerprint == fingerprint }) else {
                 throw EnvelopeError.malformed("it has a sealed key for a device it does not name")
             }

@@ -1,21 +1,31 @@
 import AssignmentCore
 import CSodium
+import Crypto
 
-/// The public half of a device key: an X25519 key that envelopes are sealed to, and an Ed25519
-/// key that verifies what the device signs. This is what a device registers with the server.
+/// The public half of a device key: an X25519 key that format 1 envelopes are sealed to, an
+/// Ed25519 key that verifies what the device signs, and (on devices made since format 2) an X-Wing
+/// key that format 2 envelopes are wrapped to. This is what a device registers with the server.
 public struct DevicePublicKeys: Sendable, Hashable {
     public static let keyByteCount = 32
 
     public let encryptionKey: [UInt8]
     public let signingKey: [UInt8]
+    /// The X-Wing (ML-KEM-768 + X25519) public key, 1216 bytes; `nil` on a device from before format 2.
+    public let kemKey: [UInt8]?
 
-    public init(encryptionKey: [UInt8], signingKey: [UInt8]) throws {
-        guard encryptionKey.count == Self.keyByteCount, signingKey.count == Self.keyByteCount else {
+    public init(encryptionKey: [UInt8], signingKey: [UInt8], kemKey: [UInt8]? = nil) throws {
+        guard encryptionKey.count == Self.keyByteCount, signingKey.count == Self.keyByteCount,
+            kemKey.map({ $0.count == XWingKeyWrap.publicKeyByteCount }) ?? true
+        else {
             throw EnvelopeError.invalidPublicKey
         }
         self.encryptionKey = encryptionKey
         self.signingKey = signingKey
+        self.kemKey = kemKey
     }
+
+    /// Whether format 2 envelopes can be sealed to this device.
+    public var isPostQuantum: Bool { kemKey != nil }
 
     /// Throws `invalidPublicKey` unless the signing key is a valid Ed25519 point and the encryption
     /// key is an X25519 key a shared secret can be made with (not a low-order point), so that a
@@ -31,39 +41,68 @@ public struct DevicePublicKeys: Sendable, Hashable {
         let status = encryptionKey.withUnsafeBufferPointer { crypto_scalarmult(&shared, scalar, $0.baseAddress!) }
         sodium_memzero(&scalar, 32)
         guard status == 0 else { throw EnvelopeError.invalidPublicKey }
+        if let kemKey {
+            // BoringSSL refuses to encapsulate to an X-Wing key whose ML-KEM part is not a valid
+            // encoding; one encapsulation now means a registered key can always be sealed to.
+            do {
+                _ = try XWingMLKEM768X25519.PublicKey(rawRepresentation: kemKey).encapsulate()
+            } catch {
+                throw EnvelopeError.invalidPublicKey
+            }
+        }
     }
 
-    /// SHA-256 of the two public keys, encryption key first (64 bytes in). One fingerprint covers
-    /// both keys, so reading it aloud verifies both.
+    /// SHA-256 of the public keys: encryption key, signing key, then the X-Wing key where there is
+    /// one (64 or 1280 bytes in). One fingerprint covers every key, so reading it aloud verifies
+    /// them all, and a format 1 device keeps the fingerprint it always had.
     public var fingerprint: KeyFingerprint {
-        KeyFingerprint(bytes: SHA256.hash(encryptionKey + signingKey))!
+        KeyFingerprint(bytes: SHA256.hash(encryptionKey + signingKey + (kemKey ?? [])))!
+    }
+
+    /// The same device's keys without the X-Wing key: what it was known by before it gained one
+    /// (`dispatch keys upgrade`), and so the fingerprint its older envelopes name.
+    public var classical: DevicePublicKeys {
+        // Cannot fail: the two keys were checked already.
+        try! DevicePublicKeys(encryptionKey: encryptionKey, signingKey: signingKey)
     }
 }
 
 /// A device's key pair: the secret halves stay in ``SecretBytes`` and never leave the device.
 ///
-/// Both key pairs are derived from 32-byte seeds (`crypto_box_seed_keypair`,
-/// `crypto_sign_seed_keypair`); the keystore stores the seeds.
+/// Every key pair is derived from a 32-byte seed (`crypto_box_seed_keypair`,
+/// `crypto_sign_seed_keypair`, and X-Wing's own derivation from its seed); the keystore stores the
+/// seeds.
 public final class DeviceKeyPair: Sendable {
     public let publicKeys: DevicePublicKeys
     let encryptionSeed: SecretBytes
     let signingSeed: SecretBytes
     let encryptionSecretKey: SecretBytes
     let signingSecretKey: SecretBytes
+    /// The X-Wing seed and private key (swift-crypto keeps the expanded key in its own storage).
+    let kemSeed: SecretBytes?
+    let kemPrivateKey: XWingMLKEM768X25519.PrivateKey?
 
     public static let seedByteCount = 32
 
-    /// A new key pair with seeds from `random`.
-    public static func generate(random: some RandomSource = SystemRandomSource()) throws -> DeviceKeyPair {
+    /// A new key pair with seeds from `random`: with an X-Wing key (format 2) unless `postQuantum`
+    /// is false, which only tests of format 1 ask for.
+    public static func generate(random: some RandomSource = SystemRandomSource(), postQuantum: Bool = true) throws -> DeviceKeyPair {
         let encryptionSeed = try SecretBytes(randomCount: seedByteCount, from: random)
         let signingSeed = try SecretBytes(randomCount: seedByteCount, from: random)
-        return try DeviceKeyPair(encryptionSeed: encryptionSeed, signingSeed: signingSeed)
+        let kemSeed = postQuantum ? try SecretBytes(randomCount: seedByteCount, from: random) : nil
+        return try DeviceKeyPair(encryptionSeed: encryptionSeed, signingSeed: signingSeed, kemSeed: kemSeed)
     }
 
-    /// Derives both key pairs from their seeds.
-    public init(encryptionSeed: SecretBytes, signingSeed: SecretBytes) throws {
+    /// The same device with an X-Wing key added (a seed from `random`): `dispatch keys upgrade`.
+    public func addingPostQuantumKey(random: some RandomSource = SystemRandomSource()) throws -> DeviceKeyPair {
+        guard kemSeed == nil else { return self }
+        return try DeviceKeyPair(encryptionSeed: encryptionSeed, signingSeed: signingSeed, kemSeed: try SecretBytes(randomCount: Self.seedByteCount, from: random))
+    }
+
+    /// Derives every key pair from its seed.
+    public init(encryptionSeed: SecretBytes, signingSeed: SecretBytes, kemSeed: SecretBytes? = nil) throws {
         try Sodium.ready()
-        guard encryptionSeed.count == Self.seedByteCount, signingSeed.count == Self.seedByteCount else {
+        guard encryptionSeed.count == Self.seedByteCount, signingSeed.count == Self.seedByteCount, kemSeed.map({ $0.count == Self.seedByteCount }) ?? true else {
             throw EnvelopeError.malformed("a key seed is 32 bytes")
         }
         var encryptionPublic = [UInt8](repeating: 0, count: Int(crypto_box_PUBLICKEYBYTES))
@@ -82,14 +121,31 @@ public final class DeviceKeyPair: Sendable {
             }
             guard status == 0 else { throw EnvelopeError.cryptoUnavailable }
         }
-        self.publicKeys = try DevicePublicKeys(encryptionKey: encryptionPublic, signingKey: signingPublic)
+        var kemPrivateKey: XWingMLKEM768X25519.PrivateKey?
+        if let kemSeed {
+            do {
+                kemPrivateKey = try kemSeed.withUnsafeBytes { try XWingMLKEM768X25519.PrivateKey(seedRepresentation: Array($0), publicKey: nil) }
+            } catch {
+                throw EnvelopeError.cryptoUnavailable
+            }
+        }
+        self.publicKeys = try DevicePublicKeys(
+            encryptionKey: encryptionPublic, signingKey: signingPublic, kemKey: kemPrivateKey.map { [UInt8]($0.publicKey.rawRepresentation) })
         self.encryptionSeed = encryptionSeed
         self.signingSeed = signingSeed
         self.encryptionSecretKey = encryptionSecret
         self.signingSecretKey = signingSecret
+        self.kemSeed = kemSeed
+        self.kemPrivateKey = kemPrivateKey
     }
 
     public var fingerprint: KeyFingerprint { publicKeys.fingerprint }
+
+    /// The fingerprints this device answers to: its own, and, once it has an X-Wing key, the one it
+    /// had before (envelopes sealed to it then still name that one).
+    public var fingerprints: [KeyFingerprint] {
+        publicKeys.isPostQuantum ? [publicKeys.fingerprint, publicKeys.classical.fingerprint] : [publicKeys.fingerprint]
+    }
 
     /// An Ed25519 signature over `message` with this device's signing key.
     public func sign(_ message: [UInt8]) -> [UInt8] {

@@ -47,6 +47,8 @@ public enum EnvelopeError: Error, Sendable, Hashable {
     case erasureKeyMissing(epoch: String)
     /// A wrapped sealed key does not unwrap: changed, or moved to another row.
     case sealedKeyWrapInvalid
+    /// Format 2 was asked for, but a recipient device has no X-Wing key.
+    case recipientNotPostQuantum
 }
 
 extension EnvelopeError {
@@ -81,6 +83,7 @@ extension EnvelopeError {
         case .erasureKeyringUnusable: "erasure_keyring_unusable"
         case .erasureKeyMissing: "erasure_key_missing"
         case .sealedKeyWrapInvalid: "sealed_key_wrap_invalid"
+        case .recipientNotPostQuantum: "recipient_key_not_post_quantum"
         }
     }
 }
@@ -111,7 +114,7 @@ extension EnvelopeError: CustomStringConvertible {
         case .cannotOpen:
             "The envelope could not be decrypted: it was changed, or this is not the right key."
         case .invalidPublicKey:
-            "A public key is not valid (a key is 32 bytes)."
+            "A public key is not valid (an encryption or signing key is 32 bytes, an X-Wing key 1216)."
         case .keystoreMissing(let path):
             "No keystore at \(path). Create one with: dispatch keys generate"
         case .keystoreExists(let path):
@@ -144,6 +147,8 @@ extension EnvelopeError: CustomStringConvertible {
             "The erasure key of \(epoch) is not in the keyring (it was destroyed, or the keyring file was lost), so sealed keys stored that day can no longer be handed out."
         case .sealedKeyWrapInvalid:
             "A stored sealed key does not unwrap: it was changed or moved to another row."
+        case .recipientNotPostQuantum:
+            "A recipient device has no post-quantum (X-Wing) key, so a format 2 envelope cannot be sealed to it. Its owner must update the program, run 'dispatch keys upgrade' and register the device again."
         }
     }
 }

@@ -48,7 +48,11 @@ public enum EnvelopeOpener {
         try Sodium.ready()
         try EnvelopeVerifier.verify(
             envelope, sender: sender, assignmentID: assignmentID, organizationID: organizationID, requireEverySealedKey: false)
-        guard let sealed = envelope.sealedKeys.first(where: { $0.fingerprint == recipient.fingerprint }) else {
+        // A device that gained an X-Wing key still opens what was sealed to it before, under the
+        // fingerprint it had then.
+        guard let format = envelope.format,
+            let sealed = recipient.fingerprints.lazy.compactMap({ fingerprint in envelope.sealedKeys.first { $0.fingerprint == fingerprint } }).first
+        else {
             throw EnvelopeError.notARecipient
         }
         // The content key and the padded payload share one guarded region (the workspace's, as in
@@ -61,8 +65,17 @@ public enum EnvelopeOpener {
         try (workspace ?? GuardedWorkspace()).withRegion(count: keyCount + paddedCount) { region in
             let key = region.baseAddress!.assumingMemoryBound(to: UInt8.self)
             let padded = key + keyCount
-            guard crypto_box_seal_open(key, sealed.sealedKey, UInt64(sealed.sealedKey.count), recipient.publicKeys.encryptionKey, recipient.encryptionSecretKey.unsafePointer) == 0
-            else { throw EnvelopeError.cannotOpen }
+            switch format {
+            case .v1:
+                guard crypto_box_seal_open(key, sealed.sealedKey, UInt64(sealed.sealedKey.count), recipient.publicKeys.encryptionKey, recipient.encryptionSecretKey.unsafePointer) == 0
+                else { throw EnvelopeError.cannotOpen }
+            case .v2:
+                guard let privateKey = recipient.kemPrivateKey else { throw EnvelopeError.cannotOpen }
+                try XWingKeyWrap.unwrap(
+                    sealed.sealedKey, with: privateKey,
+                    info: XWingKeyWrap.info(assignmentID: envelope.assignmentID, organizationID: envelope.organizationID, recipient: sealed.fingerprint),
+                    into: key)
+            }
             var paddedLength: UInt64 = 0
             guard crypto_aead_xchacha20poly1305_ietf_decrypt(
                 padded, &paddedLength, nil, ciphertext, UInt64(ciphertext.count), associatedData, UInt64(associatedData.count), envelope.nonce, key) == 0

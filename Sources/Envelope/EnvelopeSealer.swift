@@ -7,8 +7,13 @@ import Foundation
 /// Steps (`docs/envelope.md` gives them byte by byte): draw a fresh 32-byte content key and a
 /// 24-byte nonce; pad the payload to a multiple of 256 bytes (ISO/IEC 7816-4, so the length of an
 /// epikrise leaks only coarsely); encrypt it with XChaCha20-Poly1305-IETF under the associated data;
-/// seal the content key to each recipient's X25519 key (`crypto_box_seal`, with the ephemeral key
-/// drawn from the injected random source); sign the header with the sender's Ed25519 key.
+/// seal the content key to each recipient device (format 1: `crypto_box_seal` to its X25519 key,
+/// the ephemeral key drawn from the injected random source; format 2: HPKE over its X-Wing key,
+/// the encapsulation's 64 bytes of entropy drawn from the same source); sign the header with the
+/// sender's Ed25519 key.
+///
+/// The format is format 2 when every recipient device has an X-Wing key, and format 1 otherwise,
+/// unless the caller names one (``seal(payload:assignmentID:organizationID:sender:recipients:format:)``).
 public struct EnvelopeSealer: Sendable {
     private let random: any RandomSource
     /// Where each seal's secrets live; kept for the sealer's life and wiped after every seal.
@@ -24,10 +29,13 @@ public struct EnvelopeSealer: Sendable {
         assignmentID: UUID,
         organizationID: UUID,
         sender: DeviceKeyPair,
-        recipients: [DevicePublicKeys]
+        recipients: [DevicePublicKeys],
+        format requested: EnvelopeFormat? = nil
     ) throws -> AssignmentEnvelope {
         try Sodium.ready()
         guard !recipients.isEmpty else { throw EnvelopeError.noRecipients }
+        let format = requested ?? Self.format(for: recipients)
+        if format == .v2, recipients.contains(where: { !$0.isPostQuantum }) { throw EnvelopeError.recipientNotPostQuantum }
         guard recipients.count <= AssignmentEnvelope.maximumRecipients else {
             throw EnvelopeError.tooManyRecipients(limit: AssignmentEnvelope.maximumRecipients)
         }
@@ -44,12 +52,12 @@ public struct EnvelopeSealer: Sendable {
         let block = AssignmentEnvelope.paddingBlockSize
         let paddedCapacity = (payload.count / block + 1) * block
         let keyCount = AssignmentEnvelope.contentKeyByteCount
-        let ephemeralCount = Int(crypto_box_SEEDBYTES) + Int(crypto_box_SECRETKEYBYTES)
+        let ephemeralCount = format == .v2 ? XWingKeyWrap.entropyByteCount : Int(crypto_box_SEEDBYTES) + Int(crypto_box_SECRETKEYBYTES)
         var nonce = [UInt8](repeating: 0, count: AssignmentEnvelope.nonceByteCount)
         var sealedKeys: [AssignmentEnvelope.SealedKey] = []
         var ciphertext: [UInt8] = []
         let associatedData = AssignmentEnvelope.associatedData(
-            version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1,
+            version: format.version, algorithm: format.algorithm,
             assignmentID: assignmentID, organizationID: organizationID,
             senderFingerprint: sender.fingerprint, recipientFingerprints: recipients.map(\.fingerprint))
         try workspace.withRegion(count: keyCount + recipients.count * ephemeralCount + paddedCapacity) { region in
@@ -59,9 +67,19 @@ public struct EnvelopeSealer: Sendable {
             nonce.withUnsafeMutableBytes { random.fill($0) }
             for (index, recipient) in recipients.enumerated() {
                 let ephemeral = base + keyCount + index * ephemeralCount
-                sealedKeys.append(AssignmentEnvelope.SealedKey(
-                    fingerprint: recipient.fingerprint,
-                    sealedKey: try sealContentKey(UnsafePointer(base), to: recipient.encryptionKey, seed: ephemeral, secret: ephemeral + Int(crypto_box_SEEDBYTES))))
+                let sealedKey: [UInt8]
+                switch format {
+                case .v1:
+                    sealedKey = try sealContentKey(UnsafePointer(base), to: recipient.encryptionKey, seed: ephemeral, secret: ephemeral + Int(crypto_box_SEEDBYTES))
+                case .v2:
+                    let entropy = UnsafeMutableRawBufferPointer(start: ephemeral, count: XWingKeyWrap.entropyByteCount)
+                    random.fill(entropy)
+                    sealedKey = try XWingKeyWrap.wrap(
+                        contentKey: UnsafeRawBufferPointer(contentKey), to: recipient.kemKey!,
+                        info: XWingKeyWrap.info(assignmentID: assignmentID, organizationID: organizationID, recipient: recipient.fingerprint),
+                        entropy: UnsafeRawBufferPointer(entropy))
+                }
+                sealedKeys.append(AssignmentEnvelope.SealedKey(fingerprint: recipient.fingerprint, sealedKey: sealedKey))
             }
             ciphertext = try encrypt(
                 payload, key: UnsafePointer(base), nonce: nonce, associatedData: associatedData,
@@ -69,8 +87,8 @@ public struct EnvelopeSealer: Sendable {
         }
 
         var envelope = AssignmentEnvelope(
-            version: AssignmentEnvelope.formatVersion,
-            algorithm: AssignmentEnvelope.algorithmV1,
+            version: format.version,
+            algorithm: format.algorithm,
             assignmentID: assignmentID,
             organizationID: organizationID,
             senderFingerprint: sender.fingerprint,
@@ -81,6 +99,11 @@ public struct EnvelopeSealer: Sendable {
             sealedKeys: sealedKeys)
         envelope.signature = sender.sign(envelope.headerBytes)
         return envelope
+    }
+
+    /// Format 2 when every recipient device has an X-Wing key, else format 1.
+    public static func format(for recipients: [DevicePublicKeys]) -> EnvelopeFormat {
+        recipients.allSatisfy(\.isPostQuantum) ? .v2 : .v1
     }
 
     /// `crypto_box_seal`, spelled out so that the ephemeral key comes from the injected random

@@ -43,16 +43,31 @@ public struct KeystoreHardness: Sendable, Hashable {
 /// · XChaCha20-Poly1305(encryption seed ‖ signing seed) (64 + 16)
 /// ```
 ///
+/// Version 2 (1454 bytes) holds the X-Wing key too: its public key (1216) after the Ed25519 key,
+/// and its seed after the other two inside the ciphertext (96 + 16). A device with an X-Wing key
+/// writes version 2; version 1 files keep opening, as devices without one.
+///
 /// Everything before the ciphertext is its associated data, so the public keys can be read without
 /// the passphrase (for `dispatch keys show`) and still cannot be swapped. The file must be a regular
 /// file owned by the user and readable by nobody else (mode 0600): anything wider is refused.
 public enum Keystore {
     static let magic: [UInt8] = Array("ADK1".utf8)
-    static let version: UInt8 = 1
     static let kdfArgon2id13: UInt8 = 1
     static let saltByteCount = Int(crypto_pwhash_SALTBYTES)
-    static let headerByteCount = 4 + 1 + 1 + 8 + 8 + 16 + 32 + 32 + 24
-    static let fileByteCount = headerByteCount + 64 + 16
+
+    /// What differs between the two versions: the X-Wing public key in the header, its seed in the ciphertext.
+    struct Layout {
+        var version: UInt8
+        var kemKeyByteCount: Int
+        var seedsByteCount: Int { kemKeyByteCount == 0 ? 64 : 96 }
+        var headerByteCount: Int { 4 + 1 + 1 + 8 + 8 + 16 + 32 + 32 + kemKeyByteCount + 24 }
+        var fileByteCount: Int { headerByteCount + seedsByteCount + AssignmentEnvelope.tagByteCount }
+
+        static let v1 = Layout(version: 1, kemKeyByteCount: 0)
+        static let v2 = Layout(version: 2, kemKeyByteCount: XWingKeyWrap.publicKeyByteCount)
+
+        static func of(version: UInt8) -> Layout? { version == 1 ? .v1 : version == 2 ? .v2 : nil }
+    }
     public static let minimumPassphraseBytes = 8
 
     /// Writes a new keystore at `path` (mode 0600, parent folder created with mode 0700). Refuses to
@@ -70,8 +85,9 @@ public enum Keystore {
         guard passphrase.count >= minimumPassphraseBytes else { throw EnvelopeError.passphraseTooShort(minimum: minimumPassphraseBytes) }
         if !overwrite, FileManager.default.fileExists(atPath: path) { throw EnvelopeError.keystoreExists(path: path) }
 
+        let layout: Layout = keys.kemSeed == nil ? .v1 : .v2
         var header = magic
-        header.append(version)
+        header.append(layout.version)
         header.append(kdfArgon2id13)
         header += bigEndian(hardness.operations)
         header += bigEndian(hardness.memoryBytes)
@@ -80,22 +96,24 @@ public enum Keystore {
         header += salt
         header += keys.publicKeys.encryptionKey
         header += keys.publicKeys.signingKey
+        header += keys.publicKeys.kemKey ?? []
         var nonce = [UInt8](repeating: 0, count: AssignmentEnvelope.nonceByteCount)
         nonce.withUnsafeMutableBytes { random.fill($0) }
         header += nonce
-        precondition(header.count == headerByteCount)
+        precondition(header.count == layout.headerByteCount)
 
         let key = try deriveKey(passphrase: passphrase, salt: salt, hardness: hardness)
-        let seeds = try SecretBytes(count: 64) { buffer in
+        let seeds = try SecretBytes(count: layout.seedsByteCount) { buffer in
             keys.encryptionSeed.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
             keys.signingSeed.withUnsafeBytes { (buffer.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            keys.kemSeed?.withUnsafeBytes { (buffer.baseAddress! + 64).copyMemory(from: $0.baseAddress!, byteCount: 32) }
         }
-        var ciphertext = [UInt8](repeating: 0, count: 64 + AssignmentEnvelope.tagByteCount)
+        var ciphertext = [UInt8](repeating: 0, count: layout.seedsByteCount + AssignmentEnvelope.tagByteCount)
         var ciphertextLength: UInt64 = 0
         _ = ciphertext.withUnsafeMutableBufferPointer { output in
             header.withUnsafeBufferPointer { ad in
                 crypto_aead_xchacha20poly1305_ietf_encrypt(
-                    output.baseAddress!, &ciphertextLength, seeds.unsafePointer, 64, ad.baseAddress, UInt64(ad.count), nil, nonce,
+                    output.baseAddress!, &ciphertextLength, seeds.unsafePointer, UInt64(layout.seedsByteCount), ad.baseAddress, UInt64(ad.count), nil, nonce,
                     key.unsafePointer)
             }
         }
@@ -124,9 +142,10 @@ public enum Keystore {
 
     private static func unlock(_ file: [UInt8], parsed: Parsed, path: String, passphrase: SecretBytes) throws -> DeviceKeyPair {
         let key = try deriveKey(passphrase: passphrase, salt: parsed.salt, hardness: parsed.hardness)
-        let header = Array(file.prefix(headerByteCount))
-        let ciphertext = Array(file.suffix(from: headerByteCount))
-        let seeds = try SecretBytes(count: 64) { output in
+        let layout = parsed.layout
+        let header = Array(file.prefix(layout.headerByteCount))
+        let ciphertext = Array(file.suffix(from: layout.headerByteCount))
+        let seeds = try SecretBytes(count: layout.seedsByteCount) { output in
             var length: UInt64 = 0
             let status = ciphertext.withUnsafeBufferPointer { input in
                 header.withUnsafeBufferPointer { ad in
@@ -139,7 +158,9 @@ public enum Keystore {
         }
         let keys = try DeviceKeyPair(
             encryptionSeed: try SecretBytes(count: 32) { $0.copyMemory(from: UnsafeRawBufferPointer(start: seeds.unsafePointer, count: 32)) },
-            signingSeed: try SecretBytes(count: 32) { $0.copyMemory(from: UnsafeRawBufferPointer(start: seeds.unsafePointer + 32, count: 32)) })
+            signingSeed: try SecretBytes(count: 32) { $0.copyMemory(from: UnsafeRawBufferPointer(start: seeds.unsafePointer + 32, count: 32)) },
+            kemSeed: layout.kemKeyByteCount == 0
+                ? nil : try SecretBytes(count: 32) { $0.copyMemory(from: UnsafeRawBufferPointer(start: seeds.unsafePointer + 64, count: 32)) })
         guard keys.publicKeys == parsed.publicKeys else {
             throw EnvelopeError.keystoreCorrupt(path: path, reason: "its public keys do not match its private keys")
         }
@@ -149,6 +170,7 @@ public enum Keystore {
     // MARK: - Format
 
     private struct Parsed {
+        var layout: Layout
         var hardness: KeystoreHardness
         var salt: [UInt8]
         var publicKeys: DevicePublicKeys
@@ -161,19 +183,21 @@ public enum Keystore {
         guard try reader.read(4) == magic else { throw EnvelopeError.keystoreCorrupt(path: path, reason: "it is not a dispatch keystore") }
         let fileVersion = try reader.readByte()
         let kdf = try reader.readByte()
-        guard fileVersion == version, kdf == kdfArgon2id13 else {
+        guard let layout = Layout.of(version: fileVersion), kdf == kdfArgon2id13 else {
             throw EnvelopeError.keystoreCorrupt(path: path, reason: "format \(fileVersion) is not supported by this version")
         }
-        guard file.count >= fileByteCount else { throw EnvelopeError.keystoreTruncated(path: path) }
-        guard file.count == fileByteCount else { throw EnvelopeError.keystoreCorrupt(path: path, reason: "it is longer than a keystore") }
+        guard file.count >= layout.fileByteCount else { throw EnvelopeError.keystoreTruncated(path: path) }
+        guard file.count == layout.fileByteCount else { throw EnvelopeError.keystoreCorrupt(path: path, reason: "it is longer than a keystore") }
         let hardness = KeystoreHardness(operations: try reader.readUInt64(), memoryBytes: try reader.readUInt64())
         guard KeystoreHardness.acceptedOperations.contains(hardness.operations), KeystoreHardness.acceptedMemory.contains(hardness.memoryBytes) else {
             throw EnvelopeError.keystoreCorrupt(path: path, reason: "its key-stretching settings are out of range")
         }
         let salt = try reader.read(saltByteCount)
-        let publicKeys = try DevicePublicKeys(encryptionKey: try reader.read(32), signingKey: try reader.read(32))
+        let publicKeys = try DevicePublicKeys(
+            encryptionKey: try reader.read(32), signingKey: try reader.read(32),
+            kemKey: layout.kemKeyByteCount == 0 ? nil : try reader.read(layout.kemKeyByteCount))
         let nonce = try reader.read(AssignmentEnvelope.nonceByteCount)
-        return Parsed(hardness: hardness, salt: salt, publicKeys: publicKeys, nonce: nonce)
+        return Parsed(layout: layout, hardness: hardness, salt: salt, publicKeys: publicKeys, nonce: nonce)
     }
 
     private static func deriveKey(passphrase: SecretBytes, salt: [UInt8], hardness: KeystoreHardness) throws -> SecretBytes {
@@ -216,7 +240,7 @@ public enum Keystore {
     /// ``PrivateFile/read(at:maximumBytes:)``, with the keystore's errors.
     static func readPrivateFile(at path: String) throws -> [UInt8] {
         do {
-            return try PrivateFile.read(at: path, maximumBytes: fileByteCount)
+            return try PrivateFile.read(at: path, maximumBytes: Layout.v2.fileByteCount)
         } catch let error as PrivateFileError {
             switch error {
             case .missing: throw EnvelopeError.keystoreMissing(path: path)

@@ -17,7 +17,8 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw RequestError.malformedBody }
         let publicKeys = try DevicePublicKeys(
             encryptionKey: try Self.publicKey(body.encryptionPublicKey, member: "encryption_public_key"),
-            signingKey: try Self.publicKey(body.signingPublicKey, member: "signing_public_key"))
+            signingKey: try Self.publicKey(body.signingPublicKey, member: "signing_public_key"),
+            kemKey: try body.kemPublicKey.map { try Self.publicKey($0, member: "kem_public_key", byteCount: XWingKeyWrap.publicKeyByteCount) })
         var label: String?
         if let text = body.label {
             let clean = try FreeText.deviceLabel.validate(text)
@@ -50,10 +51,10 @@ extension APIHandler {
         return try await keys.change(DeviceKeyID(try Self.uuid(id, "id")), change, by: user.context, at: now())
     }
 
-    /// A public key in base64: exactly 32 bytes, or 422 `invalid_value`.
-    static func publicKey(_ base64: String, member: String) throws -> [UInt8] {
-        guard let data = Data(base64Encoded: base64), data.count == 32 else {
-            throw RequestError.invalidValue(member: member, problem: "must be 32 bytes in base64")
+    /// A public key in base64: exactly `byteCount` bytes, or 422 `invalid_value`.
+    static func publicKey(_ base64: String, member: String, byteCount: Int = 32) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: base64), data.count == byteCount else {
+            throw RequestError.invalidValue(member: member, problem: "must be \(byteCount) bytes in base64")
         }
         return [UInt8](data)
     }

@@ -64,7 +64,7 @@ public enum ProblemMapping {
         case .recipientNotPeerMentor, .recipientNotActive, .recipientCertificationExpired, .recipientHasNoKey, .keyFingerprintMismatch,
             .keyRevoked, .keyRetired, .reasonRequired, .openingTimeImpossible, .personalDataInText, .textInvalid, .expiryNotAfterDispatch, .expiryBeyondLifetime,
             .contactDeadlineNotAfterDispatch, .contactDeadlineAfterExpiry, .settingInvalid, .declineReasonInvalid, .erasureTimeImpossible,
-            .erasureSignatureInvalid, .reassignToSamePeerMentor:
+            .erasureSignatureInvalid, .reassignToSamePeerMentor, .postQuantumRequired, .recipientKeyNotPostQuantum:
             .unprocessableContent
         }
     }

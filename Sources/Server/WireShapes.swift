@@ -43,7 +43,7 @@ extension Components.Schemas.DeviceKey {
     init(_ key: RegisteredDeviceKey) {
         self.init(
             id: key.id.description, userId: key.userID.description, label: key.label, encryptionPublicKey: key.encryptionPublicKey,
-            signingPublicKey: key.signingPublicKey, fingerprint: key.fingerprint, fingerprintReadAloud: key.fingerprintReadAloud,
+            signingPublicKey: key.signingPublicKey, kemPublicKey: key.kemPublicKey, fingerprint: key.fingerprint, fingerprintReadAloud: key.fingerprintReadAloud,
             status: Components.Schemas.DeviceKeyStatus(rawValue: key.status.rawValue)!, createdAt: key.createdAt)
     }
 }

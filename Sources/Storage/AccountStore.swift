@@ -131,12 +131,12 @@ public struct AccountStore: Sendable {
                 """
                 UPDATE organizations SET encrypted_assignments_enabled = $2, time_zone = $3, reminder_after_days = $4, reminder_repeat_days = $5,
                        reminder_maximum_count = $6, honorarium_tiers = string_to_array($7, ',')::integer[], honorarium_counting_status = $8,
-                       retention_days = $9, assignment_lifetime_days = $11, erasure_confirmation_days = $12, updated_at = greatest(updated_at, $10)
+                       retention_days = $9, assignment_lifetime_days = $11, erasure_confirmation_days = $12, require_post_quantum = $13, updated_at = greatest(updated_at, $10)
                  WHERE id = $1
                 """,
                 [organization, settings.encryptedAssignmentsEnabled, settings.timeZoneIdentifier, settings.reminderAfterDays, settings.reminderRepeatDays,
                  settings.reminderMaximumCount, settings.honorariumTiers.map(String.init).joined(separator: ","),
-                 settings.honorariumCountingStatus.rawValue, settings.retentionDays, time, settings.assignmentLifetimeDays, settings.erasureConfirmationDays])
+                 settings.honorariumCountingStatus.rawValue, settings.retentionDays, time, settings.assignmentLifetimeDays, settings.erasureConfirmationDays, settings.requirePostQuantum])
             try AuditLog.append(AuditEntry(.organizationSettingsChanged, .organization(organization)), organization: organization, at: time, on: db)
         }
         return try await self.organization(organization.description)
@@ -324,7 +324,7 @@ public struct AccountStore: Sendable {
     /// The columns ``organizationRecord(_:)`` reads.
     static let organizationColumns = """
         id, name, time_zone, encrypted_assignments_enabled, reminder_after_days, reminder_repeat_days, reminder_maximum_count,
-        array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days, assignment_lifetime_days, erasure_confirmation_days
+        array_to_string(honorarium_tiers, ',') AS tiers, honorarium_counting_status, retention_days, assignment_lifetime_days, erasure_confirmation_days, require_post_quantum
         """
 
     /// The organisation's settings, read inside the caller's transaction.
@@ -355,7 +355,7 @@ public struct AccountStore: Sendable {
             reminderMaximumCount: try row.decode("reminder_maximum_count"), honorariumTiers: tiers,
             honorariumCountingStatus: try row.decode("honorarium_counting_status", as: AssignmentStatus.self),
             retentionDays: try row.decode("retention_days"), assignmentLifetimeDays: try row.decode("assignment_lifetime_days"),
-            erasureConfirmationDays: try row.decode("erasure_confirmation_days"))
+            erasureConfirmationDays: try row.decode("erasure_confirmation_days"), requirePostQuantum: try row.decode("require_post_quantum"))
         return settings
     }
 

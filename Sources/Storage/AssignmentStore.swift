@@ -124,11 +124,12 @@ public struct AssignmentStore: Sendable {
                 }
                 // The recipient's keys, and the sender's own (a copy sealed for the coordinator).
                 let recipientKeys = try db.query(
-                    "SELECT id, user_id, fingerprint, status FROM device_keys WHERE user_id = $1 OR user_id = $2", [submission.recipientID, sender.userID]
+                    "SELECT id, user_id, fingerprint, status, kem_public_key IS NOT NULL AS post_quantum FROM device_keys WHERE user_id = $1 OR user_id = $2",
+                    [submission.recipientID, sender.userID]
                 ).map { row in
                     DeviceKeyRecord(
                         id: try row.decode("id"), userID: try row.decode("user_id"), fingerprint: try row.decode("fingerprint", as: KeyFingerprint.self),
-                        status: try row.decode("status", as: DeviceKeyStatus.self))
+                        status: try row.decode("status", as: DeviceKeyStatus.self), isPostQuantum: try row.decode("post_quantum"))
                 }
                 let validated = try DispatchRules.validateDispatch(
                     DispatchRules.DispatchRequest(
@@ -138,11 +139,16 @@ public struct AssignmentStore: Sendable {
                         recipientKeys: recipientKeys, dispatchedAt: time, expiresAt: submission.expiresAt, contactDeadlineAt: submission.contactDeadlineAt,
                         lifetimeDays: organization.settings.assignmentLifetimeDays))
 
+                guard let format = envelope.format else { throw EnvelopeError.unsupportedVersion(version: envelope.version, algorithm: envelope.algorithm) }
+                try DispatchRules.checkEnvelopeFormat(
+                    postQuantum: format.isPostQuantum, envelopeFingerprints: envelope.recipientFingerprints, registered: recipientKeys,
+                    requirePostQuantum: organization.settings.requirePostQuantum)
+
                 guard let senderKey = try db.query(
-                    "SELECT encryption_public_key, signing_public_key FROM device_keys WHERE fingerprint = $1 AND user_id = $2 AND status = 'active'",
+                    "SELECT \(DeviceKeyStore.keyColumns) FROM device_keys WHERE fingerprint = $1 AND user_id = $2 AND status = 'active'",
                     [envelope.senderFingerprint.bytes, sender.userID]).first
                 else { throw AssignmentError.senderKeyUnknown }
-                let senderKeys = try DevicePublicKeys(encryptionKey: try senderKey.decode("encryption_public_key"), signingKey: try senderKey.decode("signing_public_key"))
+                let senderKeys = try DeviceKeyStore.publicKeys(senderKey)
                 try EnvelopeVerifier.verify(
                     envelope, sender: senderKeys, assignmentID: submission.id.uuid, organizationID: sender.organizationID.uuid, requireEverySealedKey: true)
 
@@ -164,7 +170,7 @@ public struct AssignmentStore: Sendable {
                     """,
                     [assignment.id, assignment.organizationID, assignment.localAssociationID, assignment.coordinatorID, assignment.peerMentorID,
                      assignment.title, assignment.assignmentType, assignment.priority.rawValue, assignment.isUrgent, assignment.geographicRegion,
-                     assignment.coordinatorNotes, assignment.requiresConsent, AssignmentEnvelope.algorithmName, envelope.ciphertext, envelope.nonce,
+                     assignment.coordinatorNotes, assignment.requiresConsent, format.algorithmName, envelope.ciphertext, envelope.nonce,
                      envelope.signature, envelope.senderFingerprint.bytes, time, assignment.expiresAt, assignment.contactDeadlineAt,
                      assignment.nextReminderAt, assignment.honorariumEligible, submission.reassignedFrom])
                 // Sealed keys are stored only wrapped under today's erasure key (docs/security.md, "Erasure").
@@ -247,7 +253,8 @@ public struct AssignmentStore: Sendable {
                 throw EnvelopeError.notARecipient
             }
             if try key.decode("status", as: String.self) == DeviceKeyStatus.revoked.rawValue { throw DomainError.keyRevoked }
-            guard let header = try db.query("SELECT ciphertext, nonce, sender_signature, sender_key_fingerprint FROM assignments WHERE id = $1", [id]).first
+            guard let header = try db.query("SELECT ciphertext, nonce, sender_signature, sender_key_fingerprint, algorithm FROM assignments WHERE id = $1", [id]).first,
+                let format = EnvelopeFormat(algorithmName: try header.decode("algorithm"))
             else { throw DomainError.notFound }
             let recipients = try db.query(
                 "SELECT recipient_fingerprint, sealed_key_hash, sealed_key, erasure_epoch FROM assignment_recipients WHERE assignment_id = $1 ORDER BY position",
@@ -259,7 +266,7 @@ public struct AssignmentStore: Sendable {
                 stored, epoch: try own.decodeIfPresent("erasure_epoch", as: ErasureEpoch.self), hash: try own.decode("sealed_key_hash"),
                 context: SealedKeyContext(assignment: id.uuid, recipientFingerprint: fingerprint.bytes), keyring: keyring)
             let envelope = AssignmentEnvelope(
-                version: AssignmentEnvelope.formatVersion, algorithm: AssignmentEnvelope.algorithmV1, assignmentID: id.uuid,
+                version: format.version, algorithm: format.algorithm, assignmentID: id.uuid,
                 organizationID: assignment.organizationID.uuid,
                 senderFingerprint: try header.decode("sender_key_fingerprint", as: KeyFingerprint.self),
                 recipients: try recipients.map {

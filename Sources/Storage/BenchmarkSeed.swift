@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Foundation
 import Postgres
 
@@ -190,14 +191,14 @@ public enum BenchmarkSeed {
                 INSERT INTO assignments (id, organization_id, coordinator_id, peer_mentor_id, title, status, algorithm, ciphertext, nonce,
                     sender_signature, sender_key_fingerprint, dispatched_at, expires_at, created_at, updated_at, last_state_change_at)
                 SELECT md5($1::text || ':assignment:' || i)::uuid, $1::uuid, md5($1::text || ':coordinator')::uuid, md5($1::text || ':mentor')::uuid,
-                       'Oppdrag', 'dispatched', 'benchmark', c.bytes, substring(sha256(convert_to($1::text || ':nonce:' || i, 'UTF8')) FROM 1 FOR 24),
+                       'Oppdrag', 'dispatched', $4, c.bytes, substring(sha256(convert_to($1::text || ':nonce:' || i, 'UTF8')) FROM 1 FOR 24),
                        sha512(convert_to($1::text || ':signature:' || i, 'UTF8')), sha256(convert_to($1::text || 'f', 'UTF8')),
                        $2::timestamptz - interval '2 days', $2::timestamptz - interval '1 hour',
                        $2::timestamptz - interval '2 days', $2::timestamptz - interval '2 days', $2::timestamptz - interval '2 days'
                   FROM generate_series(1, $3::integer) AS i,
                        LATERAL (SELECT substring(decode(string_agg(md5(random()::text || k || i), ''), 'hex') FROM 1 FOR 2320) AS bytes
                                   FROM generate_series(1, 145) AS g (k)) AS c
-                """, [organization, time, count])
+                """, [organization, time, count, EnvelopeFormat.v1.algorithmName])
             try db.execute(
                 """
                 INSERT INTO assignment_recipients (assignment_id, organization_id, position, device_key_id, recipient_fingerprint, sealed_key_hash,

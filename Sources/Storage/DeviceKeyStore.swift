@@ -10,6 +10,8 @@ public struct RegisteredDeviceKey: Sendable, Hashable, Codable {
     public var label: String?
     public var encryptionPublicKey: String
     public var signingPublicKey: String
+    /// The X-Wing public key (base64), on devices that have one.
+    public var kemPublicKey: String?
     public var fingerprint: String
     public var fingerprintReadAloud: [String]
     public var status: DeviceKeyStatus
@@ -20,6 +22,7 @@ public struct RegisteredDeviceKey: Sendable, Hashable, Codable {
         case userID = "user_id"
         case encryptionPublicKey = "encryption_public_key"
         case signingPublicKey = "signing_public_key"
+        case kemPublicKey = "kem_public_key"
         case fingerprintReadAloud = "fingerprint_read_aloud"
         case createdAt = "created_at"
     }
@@ -42,10 +45,10 @@ public struct DeviceKeyStore: Sendable {
             try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
                 try db.execute(
                     """
-                    INSERT INTO device_keys (id, organization_id, user_id, label, encryption_public_key, signing_public_key, fingerprint, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    INSERT INTO device_keys (id, organization_id, user_id, label, encryption_public_key, signing_public_key, kem_public_key, fingerprint, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                     """,
-                    [id, user.organizationID, user.userID, label, keys.encryptionKey, keys.signingKey, keys.fingerprint.bytes, time])
+                    [id, user.organizationID, user.userID, label, keys.encryptionKey, keys.signingKey, keys.kemKey, keys.fingerprint.bytes, time])
                 try AuditLog.append(AuditEntry(.deviceKeyRegistered, .deviceKey(id)), organization: user.organizationID, at: time, on: db)
             }
         } catch let error as PostgresError where error.sqlState == PostgresError.uniqueViolation {
@@ -64,7 +67,7 @@ public struct DeviceKeyStore: Sendable {
             guard try db.query("SELECT 1 FROM users WHERE id = $1", [owner]).count == 1 else { throw DomainError.notFound }
             return try db.query(
                 """
-                SELECT id, user_id, label, encryption_public_key, signing_public_key, status, created_at FROM device_keys
+                SELECT id, user_id, label, \(Self.keyColumns), status, created_at FROM device_keys
                  WHERE user_id = $1 AND (status = 'active' OR $2) ORDER BY created_at, id
                 """, [owner, includingInactive]
             ).map(Self.record)
@@ -85,17 +88,29 @@ public struct DeviceKeyStore: Sendable {
             try db.execute("UPDATE device_keys SET status = $2, \(column) = $3 WHERE id = $1", [key, status.rawValue, time])
             try AuditLog.append(AuditEntry(status == .retired ? .deviceKeyRetired : .deviceKeyRevoked, .deviceKey(key)), organization: user.organizationID, at: time, on: db)
             guard let updated = try db.query(
-                "SELECT id, user_id, label, encryption_public_key, signing_public_key, status, created_at FROM device_keys WHERE id = $1", [key]).first
+                "SELECT id, user_id, label, \(Self.keyColumns), status, created_at FROM device_keys WHERE id = $1", [key]).first
             else { throw DomainError.notFound }
             return try Self.record(updated)
         }
     }
 
+    /// The columns ``publicKeys(_:)`` reads.
+    static let keyColumns = "encryption_public_key, signing_public_key, kem_public_key"
+
+    /// A device's public keys from a row with ``keyColumns``: every key, so that the fingerprint
+    /// they make is the stored one.
+    static func publicKeys(_ row: PostgresRow) throws -> DevicePublicKeys {
+        try DevicePublicKeys(
+            encryptionKey: try row.decode("encryption_public_key"), signingKey: try row.decode("signing_public_key"),
+            kemKey: try row.decodeIfPresent("kem_public_key"))
+    }
+
     static func record(_ row: PostgresRow) throws -> RegisteredDeviceKey {
-        let keys = try DevicePublicKeys(encryptionKey: try row.decode("encryption_public_key"), signingKey: try row.decode("signing_public_key"))
+        let keys = try publicKeys(row)
         return RegisteredDeviceKey(
             id: try row.decode("id"), userID: try row.decode("user_id"), label: try row.decodeIfPresent("label"),
             encryptionPublicKey: Data(keys.encryptionKey).base64EncodedString(), signingPublicKey: Data(keys.signingKey).base64EncodedString(),
+            kemPublicKey: keys.kemKey.map { Data($0).base64EncodedString() },
             fingerprint: keys.fingerprint.hex, fingerprintReadAloud: keys.fingerprint.readAloud,
             status: try row.decode("status", as: DeviceKeyStatus.self), createdAt: try row.decode("created_at"))
     }

@@ -81,13 +81,13 @@ public struct ErasureReceiptStore: Sendable {
             guard
                 let key = try db.query(
                     """
-                    SELECT k.id, k.status, k.encryption_public_key, k.signing_public_key
+                    SELECT k.id, k.status, k.encryption_public_key, k.signing_public_key, k.kem_public_key
                       FROM assignment_recipients r JOIN device_keys k ON k.id = r.device_key_id
                      WHERE r.assignment_id = $1 AND k.fingerprint = $2 AND k.user_id = $3 AND r.party = 'recipient'
                     """, [id, receipt.device.bytes, user.userID]
                 ).first
             else { throw EnvelopeError.notARecipient }
-            let keys = try DevicePublicKeys(encryptionKey: try key.decode("encryption_public_key"), signingKey: try key.decode("signing_public_key"))
+            let keys = try DeviceKeyStore.publicKeys(key)
             guard receipt.isSigned(signature, by: keys) else { throw DomainError.erasureSignatureInvalid }
             let keyID: UUID = try key.decode("id")
             if let stored = try Self.stored(id, deviceKey: keyID, fingerprint: receipt.device, on: db) { return stored }

@@ -1,4 +1,5 @@
 import AssignmentCore
+import Envelope
 import Foundation
 import Postgres
 import Storage
@@ -41,12 +42,13 @@ public enum BulkSeed {
                 """
                 INSERT INTO assignments (id, organization_id, coordinator_id, peer_mentor_id, title, status, algorithm, ciphertext, nonce,
                     sender_signature, sender_key_fingerprint, dispatched_at, next_reminder_at, expires_at, created_at, updated_at, last_state_change_at)
-                SELECT gen_random_uuid(), $1, $2, $3, 'Oppdrag ' || i, 'dispatched', 'placeholder', decode(repeat('00', 272), 'hex'),
+                SELECT gen_random_uuid(), $1, $2, $3, 'Oppdrag ' || i, 'dispatched', $9, decode(repeat('00', 272), 'hex'),
                        substring(sha256(convert_to($7 || ':' || i, 'UTF8')) FROM 1 FOR 24), decode(repeat('00', 64), 'hex'),
                        decode(repeat('00', 32), 'hex'), $4, $5, $8, $4, $4, $4
                   FROM generate_series(1, $6) AS i
                 """,
-                [organization.id, organization.coordinator.userID, organization.peerMentor.userID, dispatchedAt, reminderDueAt, count, UUID().uuidString, expiresAt])
+                [organization.id, organization.coordinator.userID, organization.peerMentor.userID, dispatchedAt, reminderDueAt, count, UUID().uuidString, expiresAt,
+                 EnvelopeFormat.v1.algorithmName])
         }
     }
 }

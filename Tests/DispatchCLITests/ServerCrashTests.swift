@@ -59,7 +59,7 @@ struct ServerCrashTests {
         let coordinatorDevice = try DeviceKeyPair.generate()
         let mentorDevice = try DeviceKeyPair.generate()
         for (device, bearer) in [(coordinatorDevice, coordinatorToken), (mentorDevice, mentorToken)] {
-            let body = #"{"encryption_public_key":"\#(Data(device.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(device.publicKeys.signingKey).base64EncodedString())"}"#
+            let body = keyRegistrationBody(device.publicKeys)
             #expect(try await first.send("POST", "/v1/keys", token: bearer, body: body).status == 201)
         }
         let me = try JSONSerialization.jsonObject(with: try await first.send("GET", "/v1/me", token: mentorToken).body) as? [String: Any]

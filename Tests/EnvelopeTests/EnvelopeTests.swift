@@ -21,10 +21,12 @@ struct EnvelopeTests {
         stranger = try DeviceKeyPair.generate()
     }
 
-    func seal(_ payload: [UInt8]? = nil, to recipients: [DeviceKeyPair]? = nil) throws -> AssignmentEnvelope {
+    /// Every device here has an X-Wing key, so each can receive both formats; the tests of the
+    /// format's properties run once per format.
+    func seal(_ payload: [UInt8]? = nil, to recipients: [DeviceKeyPair]? = nil, format: EnvelopeFormat = .v1) throws -> AssignmentEnvelope {
         try EnvelopeSealer().seal(
             payload: payload ?? self.payload, assignmentID: assignmentID, organizationID: organizationID, sender: sender,
-            recipients: (recipients ?? [recipientPhone]).map(\.publicKeys))
+            recipients: (recipients ?? [recipientPhone]).map(\.publicKeys), format: format)
     }
 
     func open(_ envelope: AssignmentEnvelope, as recipient: DeviceKeyPair, assignmentID: UUID? = nil) throws -> [UInt8] {
@@ -33,16 +35,16 @@ struct EnvelopeTests {
             organizationID: organizationID)
     }
 
-    @Test("a sealed payload opens for its one recipient, after a round trip through bytes")
-    func roundTripOneRecipient() throws {
-        let envelope = try AssignmentEnvelope.parse(try seal().serialized)
+    @Test("a sealed payload opens for its one recipient, after a round trip through bytes", arguments: EnvelopeFormat.allCases)
+    func roundTripOneRecipient(_ format: EnvelopeFormat) throws {
+        let envelope = try AssignmentEnvelope.parse(try seal(format: format).serialized)
         #expect(try open(envelope, as: recipientPhone) == payload)
         try EnvelopeVerifier.verify(envelope, sender: sender.publicKeys, assignmentID: assignmentID, organizationID: organizationID, requireEverySealedKey: true)
     }
 
-    @Test("every device of the recipient opens its own copy, even when handed only its own sealed key")
-    func severalRecipients() throws {
-        let envelope = try seal(to: [recipientPhone, recipientTablet])
+    @Test("every device of the recipient opens its own copy, even when handed only its own sealed key", arguments: EnvelopeFormat.allCases)
+    func severalRecipients(_ format: EnvelopeFormat) throws {
+        let envelope = try seal(to: [recipientPhone, recipientTablet], format: format)
         #expect(envelope.recipientFingerprints == [recipientPhone.fingerprint, recipientTablet.fingerprint])
         for device in [recipientPhone, recipientTablet] {
             let delivered = try #require(envelope.delivering(to: device.fingerprint))
@@ -57,9 +59,9 @@ struct EnvelopeTests {
         }
     }
 
-    @Test("flipping any bit of any byte makes the envelope fail to parse, verify or open")
-    func everyByteIsProtected() throws {
-        let bytes = try seal(to: [recipientPhone, recipientTablet]).serialized
+    @Test("flipping any bit of any byte makes the envelope fail to parse, verify or open", arguments: EnvelopeFormat.allCases)
+    func everyByteIsProtected(_ format: EnvelopeFormat) throws {
+        let bytes = try seal(to: [recipientPhone, recipientTablet], format: format).serialized
         var undetected: [Int] = []
         for index in bytes.indices {
             for bit in [0, 7] {
@@ -72,29 +74,30 @@ struct EnvelopeTests {
         #expect(undetected.isEmpty, "changes at byte offsets \(undetected) went unnoticed")
     }
 
-    @Test("another device cannot open it")
-    func wrongRecipient() throws {
-        #expect(throws: EnvelopeError.notARecipient) { try open(try seal(), as: stranger) }
+    @Test("another device cannot open it", arguments: EnvelopeFormat.allCases)
+    func wrongRecipient(_ format: EnvelopeFormat) throws {
+        #expect(throws: EnvelopeError.notARecipient) { try open(try seal(format: format), as: stranger) }
         // Even a stranger that rewrites the sealed key's fingerprint to its own cannot get past the signature.
-        var forged = try seal()
+        var forged = try seal(format: format)
         forged.sealedKeys[0].fingerprint = stranger.fingerprint
         #expect(throws: (any Error).self) { try open(AssignmentEnvelope.parse(forged.serialized), as: stranger) }
     }
 
-    @Test("a signature by another key fails")
-    func otherSigner() throws {
-        var envelope = try seal()
+    @Test("a signature by another key fails", arguments: EnvelopeFormat.allCases)
+    func otherSigner(_ format: EnvelopeFormat) throws {
+        var envelope = try seal(format: format)
         envelope.signature = stranger.sign(envelope.headerBytes)
         #expect(throws: EnvelopeError.badSignature) { try open(envelope, as: recipientPhone) }
         // An envelope honestly sealed by someone else names that sender, not the expected one.
         let foreign = try EnvelopeSealer().seal(
-            payload: payload, assignmentID: assignmentID, organizationID: organizationID, sender: stranger, recipients: [recipientPhone.publicKeys])
+            payload: payload, assignmentID: assignmentID, organizationID: organizationID, sender: stranger, recipients: [recipientPhone.publicKeys],
+            format: format)
         #expect(throws: EnvelopeError.senderMismatch) { try open(foreign, as: recipientPhone) }
     }
 
-    @Test("a ciphertext moved to another assignment fails")
-    func movedToAnotherAssignment() throws {
-        let original = try seal()
+    @Test("a ciphertext moved to another assignment fails", arguments: EnvelopeFormat.allCases)
+    func movedToAnotherAssignment(_ format: EnvelopeFormat) throws {
+        let original = try seal(format: format)
         let otherAssignment = UUID()
         // The server hands the envelope out under another assignment id.
         #expect(throws: EnvelopeError.wrongAssignment) { try open(original, as: recipientPhone, assignmentID: otherAssignment) }
@@ -108,7 +111,7 @@ struct EnvelopeTests {
         // Swapping ciphertexts between two assignments to the same recipient, re-signed, fails too.
         let second = try EnvelopeSealer().seal(
             payload: Array("other".utf8), assignmentID: otherAssignment, organizationID: organizationID, sender: sender,
-            recipients: [recipientPhone.publicKeys])
+            recipients: [recipientPhone.publicKeys], format: format)
         var swapped = second
         swapped.ciphertext = original.ciphertext
         swapped.nonce = original.nonce
@@ -116,12 +119,12 @@ struct EnvelopeTests {
         #expect(throws: EnvelopeError.cannotOpen) { try open(swapped, as: recipientPhone, assignmentID: otherAssignment) }
     }
 
-    @Test("plaintext, truncated, oversized and padded-out input is refused as not an envelope")
-    func notAnEnvelope() throws {
+    @Test("plaintext, truncated, oversized and padded-out input is refused as not an envelope", arguments: EnvelopeFormat.allCases)
+    func notAnEnvelope(_ format: EnvelopeFormat) throws {
         let plaintext = Array(#"{"contact_name":"Kari Nordmann","address":"Storgata 1"}"#.utf8)
         #expect(throws: EnvelopeError.malformed("it does not start with the envelope marker")) { try AssignmentEnvelope.parse(plaintext) }
         #expect(throws: EnvelopeError.malformed("it ends early")) { try AssignmentEnvelope.parse([]) }
-        let bytes = try seal().serialized
+        let bytes = try seal(format: format).serialized
         for cut in [1, 5, 70, 200, bytes.count - 1] {
             #expect(throws: EnvelopeError.self) { try AssignmentEnvelope.parse(Array(bytes.prefix(cut))) }
         }
@@ -130,39 +133,47 @@ struct EnvelopeTests {
             try AssignmentEnvelope.parse(bytes + [UInt8](repeating: 0, count: AssignmentEnvelope.maximumSerializedSize))
         }
         var future = bytes
-        future[4] = 2
-        #expect(throws: EnvelopeError.unsupportedVersion(version: 2, algorithm: 1)) { try AssignmentEnvelope.parse(future) }
+        future[4] = 9
+        #expect(throws: EnvelopeError.unsupportedVersion(version: 9, algorithm: format.algorithm)) { try AssignmentEnvelope.parse(future) }
         // docs/envelope.md, Opening, step 1: the version is judged before the length, so a future
         // format cut short is "unsupported", and fewer than six bytes are "malformed".
-        #expect(throws: EnvelopeError.unsupportedVersion(version: 2, algorithm: 1)) { try AssignmentEnvelope.parse(Array(future.prefix(6))) }
+        #expect(throws: EnvelopeError.unsupportedVersion(version: 9, algorithm: format.algorithm)) { try AssignmentEnvelope.parse(Array(future.prefix(6))) }
         #expect(throws: EnvelopeError.malformed("it ends early")) { try AssignmentEnvelope.parse(Array(future.prefix(5))) }
         var otherAlgorithm = bytes
         otherAlgorithm[5] = 7
-        #expect(throws: EnvelopeError.unsupportedVersion(version: 1, algorithm: 7)) { try AssignmentEnvelope.parse(otherAlgorithm) }
+        #expect(throws: EnvelopeError.unsupportedVersion(version: format.version, algorithm: 7)) { try AssignmentEnvelope.parse(otherAlgorithm) }
+        // The other format's bytes: version and algorithm must name one format together, and a
+        // relabelled envelope does not have that format's sealed keys.
+        var relabelled = bytes
+        let other: EnvelopeFormat = format == .v1 ? .v2 : .v1
+        relabelled[4] = other.version
+        #expect(throws: EnvelopeError.unsupportedVersion(version: other.version, algorithm: format.algorithm)) { try AssignmentEnvelope.parse(relabelled) }
+        relabelled[5] = other.algorithm
+        #expect(throws: EnvelopeError.self) { try open(try AssignmentEnvelope.parse(relabelled), as: recipientPhone) }
         // m = 0: an envelope with no sealed key at all.
-        let sealedCountOffset = bytes.count - 1 - 112
+        let sealedCountOffset = bytes.count - 1 - (32 + format.sealedKeyByteCount)
         #expect(bytes[sealedCountOffset] == 1)
         var none = Array(bytes.prefix(sealedCountOffset))
         none.append(0)
         #expect(throws: EnvelopeError.malformed("it has no usable sealed key")) { try AssignmentEnvelope.parse(none) }
     }
 
-    @Test("payload limits, recipient limits and padding")
-    func limits() throws {
-        #expect(throws: EnvelopeError.noRecipients) { try seal(to: []) }
-        #expect(throws: EnvelopeError.malformed("the same recipient key is listed twice")) { try seal(to: [recipientPhone, recipientPhone]) }
+    @Test("payload limits, recipient limits and padding", arguments: EnvelopeFormat.allCases)
+    func limits(_ format: EnvelopeFormat) throws {
+        #expect(throws: EnvelopeError.noRecipients) { try seal(to: [], format: format) }
+        #expect(throws: EnvelopeError.malformed("the same recipient key is listed twice")) { try seal(to: [recipientPhone, recipientPhone], format: format) }
         let seventeen = try (0..<17).map { _ in try DeviceKeyPair.generate() }
-        #expect(throws: EnvelopeError.tooManyRecipients(limit: 16)) { try seal(to: seventeen) }
+        #expect(throws: EnvelopeError.tooManyRecipients(limit: 16)) { try seal(to: seventeen, format: format) }
         let largest = [UInt8](repeating: 0x41, count: AssignmentEnvelope.maximumPaddedPayload - 1)
-        #expect(try open(try seal(largest), as: recipientPhone) == largest)
+        #expect(try open(try seal(largest, format: format), as: recipientPhone) == largest)
         #expect(throws: EnvelopeError.payloadTooLarge(limit: AssignmentEnvelope.maximumPaddedPayload - 1)) {
-            try seal([UInt8](repeating: 0x41, count: AssignmentEnvelope.maximumPaddedPayload))
+            try seal([UInt8](repeating: 0x41, count: AssignmentEnvelope.maximumPaddedPayload), format: format)
         }
         // Lengths leak only to the next 256 bytes.
-        let short = try seal(Array("a".utf8)).ciphertext.count
-        let longer = try seal([UInt8](repeating: 0x62, count: 255)).ciphertext.count
+        let short = try seal(Array("a".utf8), format: format).ciphertext.count
+        let longer = try seal([UInt8](repeating: 0x62, count: 255), format: format).ciphertext.count
         #expect(short == longer)
-        #expect(try open(try seal([]), as: recipientPhone) == [])
+        #expect(try open(try seal([], format: format), as: recipientPhone) == [])
     }
 
     @Test("a key sealed by the sealer opens with libsodium's crypto_box_seal_open, and one sealed by crypto_box_seal opens here")

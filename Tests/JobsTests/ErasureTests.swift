@@ -22,11 +22,13 @@ struct ErasureTests {
 
     /// A real envelope from the coordinator to the mentor, with a marker in its payload, dispatched
     /// at `time`; returns its id and the envelope (with the mentor's sealed key).
-    func dispatch(_ world: TestOrganization, at time: Date, marker: String = "MARKER-\(UUID().uuidString)") async throws -> (AssignmentID, AssignmentEnvelope) {
+    func dispatch(
+        _ world: TestOrganization, at time: Date, marker: String = "MARKER-\(UUID().uuidString)", format: EnvelopeFormat? = nil
+    ) async throws -> (AssignmentID, AssignmentEnvelope) {
         let id = AssignmentID(UUID())
         let envelope = try EnvelopeSealer().seal(
             payload: Array(#"{"version":1,"contact_name":"\#(marker)"}"#.utf8), assignmentID: id.uuid, organizationID: world.id.uuid,
-            sender: world.coordinatorDevice, recipients: [world.mentorDevice.publicKeys])
+            sender: world.coordinatorDevice, recipients: [world.mentorDevice.publicKeys], format: format)
         _ = try await world.store.dispatch(
             DispatchSubmission(id: id, recipientID: world.mentor.userID, title: "Oppdrag", envelope: envelope.serialized), by: world.coordinator, at: time)
         return (id, envelope)
@@ -55,7 +57,9 @@ struct ErasureTests {
         let sealedKey = envelope.sealedKeys[0].sealedKey
         let stored = try await storedSealedKey(id, in: database)
         #expect(stored.epoch == ErasureEpoch(containing: start))
-        #expect(stored.bytes?.count == 128)
+        #expect(envelope.format == .v2 && sealedKey.count == 1168)
+        let wrappedCount = 8 + 24 + 1168 + 16
+        #expect(stored.bytes?.count == wrappedCount, "key id, nonce, the sealed key, tag")
         #expect(stored.bytes.map { !Data($0).contains(Data(sealedKey)) } == true, "the bare sealed key is not in the row")
         #expect(try database.erasureKeyring.epochs() == [ErasureEpoch(containing: start)])
         let keyring = try String(contentsOfFile: database.erasureKeyring.path, encoding: .utf8)
@@ -217,9 +221,9 @@ struct ErasureTests {
     func bareKeysAreWrapped() async throws {
         let database = try await TestPostgres.database()
         let world = try await TestOrganization.make(in: database, at: start)
-        let (id, envelope) = try await dispatch(world, at: start)
+        // Rows from before migration 0010 were all format 1: the bare sealed key, no day.
+        let (id, envelope) = try await dispatch(world, at: start, format: .v1)
         let sealedKey = envelope.sealedKeys[0].sealedKey
-        // As the rows were before the migration: the bare sealed key, no day.
         try await database.withOwnerConnection { db in
             try db.execute("UPDATE assignment_recipients SET sealed_key = $2, erasure_epoch = NULL WHERE assignment_id = $1", [id, sealedKey])
         }

@@ -104,7 +104,7 @@ struct AccessMatrixTests {
         }
         @Sendable func keyBody() throws -> String {
             let device = try DeviceKeyPair.generate()
-            return #"{"encryption_public_key":"\#(Data(device.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(device.publicKeys.signingKey).base64EncodedString())"}"#
+            return keyRegistrationBody(device.publicKeys)
         }
         let mentorID = cast.users["mentor"]!.id
         let cases: [Case] = [

@@ -52,7 +52,7 @@ struct AssignmentFlowTests {
                 return response
             }
             func register(_ device: DeviceKeyPair, as handle: String) async throws {
-                let body = #"{"encryption_public_key":"\#(Data(device.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(device.publicKeys.signingKey).base64EncodedString())"}"#
+                let body = keyRegistrationBody(device.publicKeys)
                 #expect(try await call(.post, "/v1/keys", as: handle, body: body).status == .created)
             }
             try await register(coordinatorDevice, as: "coord")

@@ -60,7 +60,7 @@ struct IdempotencyTests {
             let colleague = try await accounts.addUser(to: world.organization.id, handle: "coord2", role: .coordinator, at: clock.now)
             let colleagueToken = try await accounts.issueToken(for: "coord2", in: world.organization.id, lifetime: 86_400, at: clock.now).token
             let colleagueDevice = try DeviceKeyPair.generate()
-            let keys = #"{"encryption_public_key":"\#(Data(colleagueDevice.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(colleagueDevice.publicKeys.signingKey).base64EncodedString())"}"#
+            let keys = keyRegistrationBody(colleagueDevice.publicKeys)
             #expect(try await world.post(client, "/v1/keys", body: keys, as: colleagueToken).status == .created)
             let theirs = AssignmentID(UUID())
             let sealed = try EnvelopeSealer().seal(
@@ -173,7 +173,7 @@ struct DispatchWorld: Sendable {
 
     func registerDevices(_ client: some TestClientProtocol) async throws {
         for (device, token) in [(coordinatorDevice, coordinatorToken), (mentorDevice, mentorToken)] {
-            let body = #"{"encryption_public_key":"\#(Data(device.publicKeys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(device.publicKeys.signingKey).base64EncodedString())"}"#
+            let body = keyRegistrationBody(device.publicKeys)
             let response = try await post(client, "/v1/keys", body: body, as: token)
             guard response.status == .created else { throw TestFailure("registering a device answered \(response.status)") }
         }

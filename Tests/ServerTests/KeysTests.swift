@@ -35,8 +35,7 @@ struct KeysTests {
     }
 
     func registration(_ keys: DevicePublicKeys, label: String? = nil, extra: String = "") -> ByteBuffer {
-        let label = label.map { #","label":"\#($0)""# } ?? ""
-        return ByteBuffer(string: #"{"encryption_public_key":"\#(Data(keys.encryptionKey).base64EncodedString())","signing_public_key":"\#(Data(keys.signingKey).base64EncodedString())"\#(label)\#(extra)}"#)
+        ByteBuffer(string: keyRegistrationBody(keys, label: label, extra: extra))
     }
 
     func code(_ response: TestResponse) -> String? {

@@ -145,7 +145,7 @@ struct AssignmentStoreTests {
         await #expect(throws: EnvelopeError.wrongAssignment) { try await world.store.dispatch(replay, by: world.coordinator, at: now) }
 
         // A new envelope that reuses an earlier envelope's nonce (randomness replayed).
-        let randomness = (0..<88).map { UInt8($0) }
+        let randomness = (0..<120).map { UInt8($0) }
         var first = try submission(world)
         var second = try submission(world)
         for index in [0, 1] {

@@ -38,10 +38,10 @@ enum StorageFixtures {
             for (owner, keys, id) in [(coordinator.userID, coordinatorKeys, DeviceKeyID(UUID())), (mentor.userID, mentorKeys, mentorKeyID)] {
                 try db.execute(
                     """
-                    INSERT INTO device_keys (id, organization_id, user_id, encryption_public_key, signing_public_key, fingerprint, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    INSERT INTO device_keys (id, organization_id, user_id, encryption_public_key, signing_public_key, kem_public_key, fingerprint, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                     """,
-                    [id, organization, owner, keys.publicKeys.encryptionKey, keys.publicKeys.signingKey, keys.fingerprint.bytes, start])
+                    [id, organization, owner, keys.publicKeys.encryptionKey, keys.publicKeys.signingKey, keys.publicKeys.kemKey, keys.fingerprint.bytes, start])
             }
         }
         return SeededOrganization(
@@ -59,7 +59,7 @@ enum StorageFixtures {
         let id = AssignmentID(UUID())
         let envelope = try EnvelopeSealer().seal(
             payload: Array(payload.utf8), assignmentID: id.uuid, organizationID: organization.id.uuid,
-            sender: organization.coordinatorKeys, recipients: [organization.peerMentorKeys.publicKeys])
+            sender: organization.coordinatorKeys, recipients: [organization.peerMentorKeys.publicKeys], format: .v1)
         try await database.transaction(.tenant(organization.id, actor: .user(organization.coordinator))) { db in
             try db.execute(
                 """
@@ -67,7 +67,7 @@ enum StorageFixtures {
                     sender_signature, sender_key_fingerprint, dispatched_at, expires_at, created_at, updated_at, last_state_change_at)
                 VALUES ($1, $2, $3, $4, $5, 'dispatched', $6, $7, $8, $9, $10, $11, $12, $11, $11, $11)
                 """,
-                [id, organization.id, organization.coordinator.userID, organization.peerMentor.userID, title, AssignmentEnvelope.algorithmName,
+                [id, organization.id, organization.coordinator.userID, organization.peerMentor.userID, title, EnvelopeFormat.v1.algorithmName,
                  envelope.ciphertext, envelope.nonce, envelope.signature, envelope.senderFingerprint.bytes, time, expiresAt])
             for (position, sealed) in envelope.sealedKeys.enumerated() {
                 try db.execute(

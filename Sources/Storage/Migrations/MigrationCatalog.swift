@@ -25,6 +25,7 @@ public enum MigrationCatalog {
         DeclineBeforeReading.migration,
         SenderCopies.migration,
         ErasureReceiptsAndReassignment.migration,
+        PostQuantumEnvelopes.migration,
     ]
 }
 
