@@ -171,6 +171,7 @@ let package = Package(
             dependencies: [
                 "AssignmentCore",
                 "CSodium",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "Envelope",
                 "Postgres",
                 "Storage",

@@ -54,9 +54,9 @@ public struct BenchmarkSuite: Sendable {
         var report = BenchmarkReport(machine: BenchmarkReport.Machine.current(postgres: try tools.psql("SHOW server_version")), options: options)
 
         if options.parts.contains(.envelope) {
-            progress("Envelope: seal and open against bare libsodium…")
+            progress("Envelope, formats 1 and 2: seal and open against the bare calls…")
             let benchmark = EnvelopeBenchmark(rounds: max(options.rounds, 5))
-            report.envelope = try [1, 3].map { try benchmark.run(recipients: $0) }
+            report.envelope = try EnvelopeFormat.allCases.flatMap { format in try [1, 3].map { try benchmark.run(recipients: $0, format: format) } }
         }
         try await Database.using(configuration, logger: logger) { database in
             try await database.prepareSchema(now: Date())

@@ -159,10 +159,31 @@ public struct DeviceClient: Sendable {
             }
             registered = existing
         }
+        // The same device with a new X-Wing key (`dispatch keys upgrade`): its old registration is
+        // retired, so that coordinators seal new assignments to the new key only (and so in
+        // format 2), while what was sealed to the old one still opens.
+        if keys.isPostQuantum, session.deviceFingerprint == keys.classical.fingerprint.hex, registered.fingerprint != session.deviceFingerprint,
+            let old = try await api.keys(of: session.user.id.description).keys.first(where: { $0.fingerprint == keys.classical.fingerprint.hex })
+        {
+            _ = try await api.retireKey(old.id)
+        }
         var updated = session
         updated.deviceFingerprint = registered.fingerprint
         try folder.save(updated)
         return registered
+    }
+
+    /// Downloads this device's copy of an envelope under the first of `fingerprints` it was sealed
+    /// to: a device that gained an X-Wing key received older assignments under its old fingerprint.
+    func download(_ id: AssignmentID, as fingerprints: [KeyFingerprint], api: DispatchAPI) async throws -> [UInt8] {
+        for (index, fingerprint) in fingerprints.enumerated() {
+            do {
+                return try await api.envelope(id, device: fingerprint)
+            } catch DeviceClientError.server(422, "not_a_recipient", _) where index < fingerprints.count - 1 {
+                continue
+            }
+        }
+        throw DeviceClientError.server(status: 422, code: "not_a_recipient", detail: EnvelopeError.notARecipient.description)
     }
 
     /// The user's keys, and whether this device trusts each (for `dispatch keys show --user`).
@@ -262,13 +283,13 @@ public struct DeviceClient: Sendable {
                 bytes = kept
             } else {
                 do {
-                    bytes = try await api.envelope(oldID, device: device.fingerprint)
+                    bytes = try await download(oldID, as: device.fingerprints, api: api)
                 } catch DeviceClientError.server(let status, _, _) where [403, 404, 409, 410, 422].contains(status) {
                     throw DeviceClientError.noSenderCopy(oldID)
                 }
             }
             let envelope = try AssignmentEnvelope.parse(bytes)
-            guard envelope.senderFingerprint == device.fingerprint, envelope.sealedKeys.contains(where: { $0.fingerprint == device.fingerprint }) else {
+            guard device.fingerprints.contains(envelope.senderFingerprint), envelope.sealedKeys.contains(where: { device.fingerprints.contains($0.fingerprint) }) else {
                 throw DeviceClientError.noSenderCopy(oldID)
             }
             let organization: OrganizationID = try answerID(session.user.organizationId)
@@ -393,7 +414,7 @@ public struct DeviceClient: Sendable {
         var info = try folder.cachedInfo(id)
         if bytes == nil || info == nil {
             do {
-                let downloaded = try await api.envelope(id, device: device.fingerprint)
+                let downloaded = try await download(id, as: device.fingerprints, api: api)
                 let fetched = try await api.assignment(id)
                 try folder.cache(envelope: downloaded, info: fetched)
                 (bytes, info) = (downloaded, fetched)
@@ -414,12 +435,16 @@ public struct DeviceClient: Sendable {
         let envelope = try AssignmentEnvelope.parse(bytes)
         let sender =
             envelope.senderFingerprint == device.fingerprint
-            ? device.publicKeys : try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
+            ? device.publicKeys
+            : envelope.senderFingerprint == device.publicKeys.classical.fingerprint ? device.publicKeys.classical : try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
         let organization: OrganizationID = try answerID(session.user.organizationId)
         let plaintext = try EnvelopeOpener.open(envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: organization.uuid)
         let payload = try Self.decode(plaintext)
         guard !isSenderCopy else { return OpenedAssignment(info: info, payload: payload, receipt: nil, isSenderCopy: true) }
-        let receipt = try await submit(QueuedReceipt(assignmentID: id, action: .opened, madeAt: now(), device: device.fingerprint))
+        // The receipt names the device key the copy was sealed to (the old one, for what a device
+        // received before it gained an X-Wing key).
+        let openedBy = envelope.sealedKeys.first { device.fingerprints.contains($0.fingerprint) }?.fingerprint ?? device.fingerprint
+        let receipt = try await submit(QueuedReceipt(assignmentID: id, action: .opened, madeAt: now(), device: openedBy))
         if case .sent(let updated) = receipt { info = updated }
         // The keystore is unlocked now: sign and send the erasure receipts that were waiting for it.
         if case .sent = receipt { _ = try? await confirmErasures(signingWith: device) }
@@ -456,7 +481,8 @@ public struct DeviceClient: Sendable {
     /// Sends queued receipts in order, downloads envelopes of new assignments (the delivery
     /// receipt), and wipes assignments that were cancelled, expired or completed from this device.
     /// `device` is this device's key fingerprint (public: no passphrase needed to sync).
-    public func sync(device: KeyFingerprint?, signingWith signer: DeviceKeyPair? = nil) async throws -> SyncReport {
+    /// `formerly` is the fingerprint this device had before it gained an X-Wing key, if it did.
+    public func sync(device: KeyFingerprint?, formerly: KeyFingerprint? = nil, signingWith signer: DeviceKeyPair? = nil) async throws -> SyncReport {
         var report = try await flushReceipts()
         guard report.receiptsWaiting == 0 else { return report }
         let (api, session) = try api()
@@ -468,7 +494,7 @@ public struct DeviceClient: Sendable {
                     let itemID: AssignmentID = try answerID(item.id)
                     guard try folder.cachedEnvelope(itemID) == nil else { continue }
                     if item.requiresConsent && item.consentGivenAt == nil { continue }
-                    let bytes = try await api.envelope(itemID, device: device)
+                    let bytes = try await download(itemID, as: [device] + (formerly.map { [$0] } ?? []), api: api)
                     let info = try await api.assignment(itemID)
                     try folder.cache(envelope: bytes, info: info)
                     report.downloaded.append(itemID)
@@ -520,8 +546,11 @@ public struct DeviceClient: Sendable {
     /// Removes this recipient device's copy of an assignment and remembers the erasure, to be
     /// signed and sent as an erasure receipt when the keystore is next unlocked.
     func erase(_ id: AssignmentID, reason: ErasureReason, session: DeviceSession) throws {
+        // The device key the copy was sealed to is the one that confirms (a device that gained an
+        // X-Wing key since received it under its old fingerprint).
+        let sealedTo = (try? folder.cachedEnvelope(id)).flatMap { $0 }.flatMap { try? AssignmentEnvelope.parse($0) }?.sealedKeys.first?.fingerprint
         folder.wipe(id)
-        guard let fingerprint = session.deviceFingerprint.flatMap(KeyFingerprint.init(hex:)) else { return }
+        guard let fingerprint = sealedTo ?? session.deviceFingerprint.flatMap(KeyFingerprint.init(hex:)) else { return }
         var pending = try folder.pendingErasures()
         guard !pending.contains(where: { $0.assignmentID == id }) else { return }
         let erasedAt = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
@@ -543,7 +572,7 @@ public struct DeviceClient: Sendable {
         var index = 0
         while index < pending.count {
             let erasure = pending[index]
-            guard erasure.device == device.fingerprint else {
+            guard device.fingerprints.contains(erasure.device) else {
                 index += 1
                 continue
             }

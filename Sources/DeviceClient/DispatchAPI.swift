@@ -51,6 +51,11 @@ public struct DispatchAPI: Sendable {
         return try await call { try await client.registerKey(body: .json(body)).created.body.json }
     }
 
+    /// Retires one of the signed-in user's keys: it receives nothing new, and what was sealed to it still opens.
+    public func retireKey(_ id: String) async throws -> Components.Schemas.DeviceKey {
+        try await call { try await client.retireKey(path: .init(id: id)).ok.body.json }
+    }
+
     /// A user's keys by handle or id; `includeInactive` adds retired and revoked ones (to check old signatures).
     public func keys(of user: String, includeInactive: Bool = false) async throws -> Components.Schemas.UserKeys {
         try await call {

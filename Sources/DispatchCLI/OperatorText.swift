@@ -124,6 +124,9 @@ extension OrganizationRecord {
             "Closed assignments are archived after \(settings.retentionDays) days.",
             "Assignments expire at the latest \(settings.assignmentLifetimeDays) days after dispatch.",
             "A device that has not confirmed erasing a closed assignment is overdue after \(settings.erasureConfirmationDays) days.",
+            settings.requirePostQuantum
+                ? "Every dispatch must be a post-quantum envelope (format 2)."
+                : "Dispatches are post-quantum (format 2) when every device has a post-quantum key, and format 1 otherwise.",
         ].joined(separator: "\n")
     }
 }

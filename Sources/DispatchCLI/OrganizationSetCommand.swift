@@ -24,6 +24,8 @@ struct OrganizationSetCommand: AsyncParsableCommand {
     var assignmentLifetimeDays: Int?
     @Option(help: "Days after an assignment closed before a device that has not confirmed erasing it counts as overdue (1-365; default 14).")
     var erasureConfirmationDays: Int?
+    @Option(help: "Require post-quantum envelopes (format 2) for every dispatch: on or off. Devices without a post-quantum key then receive nothing until they run dispatch keys upgrade and register again.")
+    var requirePostQuantum: Switch?
     @Option(
         help: "Honorarium rates in øre, separated by commas: band:FROM:ØRE[:PAYCODE] (each counted assignment from the FROMth of the year pays ØRE) and bonus:TIER:ØRE[:PAYCODE] (reaching TIER pays ØRE once), for example band:3:50000:LA101,bonus:15:200000:LA110.")
     var honorariumRates: String?
@@ -71,6 +73,7 @@ struct OrganizationSetCommand: AsyncParsableCommand {
             if let retentionDays { settings.retentionDays = retentionDays }
             if let assignmentLifetimeDays { settings.assignmentLifetimeDays = assignmentLifetimeDays }
             if let erasureConfirmationDays { settings.erasureConfirmationDays = erasureConfirmationDays }
+            if let requirePostQuantum { settings.requirePostQuantum = requirePostQuantum == .on }
             try settings.validate()
             if let rates { try await HonorariumStore(database: accounts.database).setRates(rates, of: current.id, at: Date()) }
             return try await accounts.updateSettings(of: current.id, to: settings, at: Date())

@@ -22,7 +22,8 @@ struct SyncCommand: AsyncParsableCommand {
         let environment = try CommandEnvironment(options: options)
         let keys = try? Keystore.publicKeys(at: environment.keystorePath)
         let signer = sign ? try environment.unlockKeys(passphrase) : nil
-        let report = try await environment.withDevice { try await $0.sync(device: keys?.fingerprint, signingWith: signer) }
+        let formerly = keys?.isPostQuantum == true ? keys?.classical.fingerprint : nil
+        let report = try await environment.withDevice { try await $0.sync(device: keys?.fingerprint, formerly: formerly, signingWith: signer) }
         try Output.print(report, json: json) { SpokenText.sync($0) }
     }
 }

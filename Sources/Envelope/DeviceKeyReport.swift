@@ -9,6 +9,8 @@ public struct DeviceKeyReport: Sendable, Codable, Hashable {
     public var readAloud: [String]
     public var encryptionPublicKey: String
     public var signingPublicKey: String
+    /// Whether the device has an X-Wing key (it can receive format 2, post-quantum envelopes).
+    public var postQuantum: Bool
 
     public init(keystore: String, publicKeys: DevicePublicKeys) {
         let fingerprint = publicKeys.fingerprint
@@ -18,6 +20,7 @@ public struct DeviceKeyReport: Sendable, Codable, Hashable {
         self.readAloud = fingerprint.readAloud
         self.encryptionPublicKey = Hex.encode(publicKeys.encryptionKey)
         self.signingPublicKey = Hex.encode(publicKeys.signingKey)
+        self.postQuantum = publicKeys.isPostQuantum
     }
 
     /// Generates a new key pair and stores it encrypted under `passphrase`.
@@ -44,6 +47,9 @@ public struct DeviceKeyReport: Sendable, Codable, Hashable {
             "Full fingerprint: \(fingerprintGrouped).",
             "Encryption public key: \(encryptionPublicKey).",
             "Signing public key: \(signingPublicKey).",
+            postQuantum
+                ? "Post-quantum key: yes. Assignments to this device can use format 2."
+                : "Post-quantum key: no. Run dispatch keys upgrade, then dispatch keys register.",
         ].joined(separator: "\n")
     }
 }

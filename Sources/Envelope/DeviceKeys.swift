@@ -22,6 +22,7 @@ public struct DevicePublicKeys: Sendable, Hashable {
         self.encryptionKey = encryptionKey
         self.signingKey = signingKey
         self.kemKey = kemKey
+        self.fingerprint = KeyFingerprint(bytes: SHA256.hash(encryptionKey + signingKey + (kemKey ?? [])))!
     }
 
     /// Whether format 2 envelopes can be sealed to this device.
@@ -54,10 +55,9 @@ public struct DevicePublicKeys: Sendable, Hashable {
 
     /// SHA-256 of the public keys: encryption key, signing key, then the X-Wing key where there is
     /// one (64 or 1280 bytes in). One fingerprint covers every key, so reading it aloud verifies
-    /// them all, and a format 1 device keeps the fingerprint it always had.
-    public var fingerprint: KeyFingerprint {
-        KeyFingerprint(bytes: SHA256.hash(encryptionKey + signingKey + (kemKey ?? [])))!
-    }
+    /// them all, and a format 1 device keeps the fingerprint it always had. Computed once, when the
+    /// keys are made: a seal asks for it several times.
+    public let fingerprint: KeyFingerprint
 
     /// The same device's keys without the X-Wing key: what it was known by before it gained one
     /// (`dispatch keys upgrade`), and so the fingerprint its older envelopes name.

@@ -40,9 +40,9 @@ public struct ErasureReceipt: Sendable, Hashable {
     }
 
     /// The detached Ed25519 signature of ``signedBytes`` with `device`'s signing key, which must be
-    /// the key of ``device``.
+    /// the key of ``device`` (by either fingerprint of a device that gained an X-Wing key).
     public func signature(by keys: DeviceKeyPair) throws -> [UInt8] {
-        guard keys.fingerprint == device else { throw EnvelopeError.senderMismatch }
+        guard keys.fingerprints.contains(device) else { throw EnvelopeError.senderMismatch }
         return keys.sign(signedBytes)
     }
 

@@ -120,6 +120,19 @@ public enum Keystore {
         try writePrivateFile(header + ciphertext, to: path)
     }
 
+    /// Adds an X-Wing key to the device in the keystore at `path` (`dispatch keys upgrade`): the
+    /// file is rewritten as version 2 under the same passphrase and key-stretching settings, with
+    /// the same encryption and signing keys. A keystore that has one already is left as it is.
+    /// Returns the device's keys as they are now.
+    public static func addPostQuantumKey(at path: String, passphrase: SecretBytes, random: some RandomSource = SystemRandomSource()) throws -> DeviceKeyPair {
+        let keys = try unlock(at: path, passphrase: passphrase)
+        guard !keys.publicKeys.isPostQuantum else { return keys }
+        let hardness = try parse(try readPrivateFile(at: path), path: path).hardness
+        let upgraded = try keys.addingPostQuantumKey(random: random)
+        try create(at: path, keys: upgraded, passphrase: passphrase, hardness: hardness, overwrite: true, random: random)
+        return upgraded
+    }
+
     /// The public keys in a keystore, without the passphrase.
     public static func publicKeys(at path: String) throws -> DevicePublicKeys {
         let file = try readPrivateFile(at: path)

@@ -36,6 +36,8 @@ public struct UserRecord: Sendable, Hashable, Codable {
 public struct OrganizationMember: Sendable, Hashable {
     public var user: UserRecord
     public var fingerprints: [KeyFingerprint]
+    /// Those of ``fingerprints`` whose device has an X-Wing key (format 2 can be sealed to it).
+    public var postQuantum: Set<KeyFingerprint> = []
 }
 
 public struct WebhookSetting: Sendable, Hashable, Codable {
@@ -306,7 +308,8 @@ public struct AccountStore: Sendable {
             try db.query(
                 """
                 SELECT u.id, u.organization_id, u.local_association_id, u.handle, u.role, u.status,
-                       coalesce(string_agg(encode(k.fingerprint, 'hex'), ',' ORDER BY k.created_at), '') AS fingerprints
+                       coalesce(string_agg(encode(k.fingerprint, 'hex'), ',' ORDER BY k.created_at), '') AS fingerprints,
+                       coalesce(string_agg(encode(k.fingerprint, 'hex'), ',') FILTER (WHERE k.kem_public_key IS NOT NULL), '') AS post_quantum
                   FROM users u LEFT JOIN device_keys k ON k.user_id = u.id AND k.status = 'active'
                  WHERE u.organization_id = $1
                  GROUP BY u.id ORDER BY u.handle
@@ -314,7 +317,8 @@ public struct AccountStore: Sendable {
             ).map { row -> OrganizationMember in
                 let hexes = try row.decode("fingerprints", as: String.self).split(separator: ",")
                 let fingerprints = hexes.compactMap { KeyFingerprint(hex: String($0)) }
-                return OrganizationMember(user: try Self.userRecord(row), fingerprints: fingerprints)
+                let postQuantum = try row.decode("post_quantum", as: String.self).split(separator: ",").compactMap { KeyFingerprint(hex: String($0)) }
+                return OrganizationMember(user: try Self.userRecord(row), fingerprints: fingerprints, postQuantum: Set(postQuantum))
             }
         }
     }

@@ -58,7 +58,7 @@ public struct TextKey: RawRepresentable, Sendable, Hashable, CustomStringConvert
         "user_deactivated", "status_dispatched", "status_delivered", "status_read", "status_acknowledged", "status_completed",
         "status_cancelled", "status_expired", "status_draft", "status_declined", "erasure_days_label", "erasure_heading", "erasure_intro",
         "erasure_caption", "col_closed", "col_device", "col_confirmed", "erasure_confirmed", "erasure_overdue", "erasure_waiting",
-        "no_erasures", "no_holders", "erasure_overdue_summary",
+        "no_erasures", "no_holders", "erasure_overdue_summary", "require_pq_label", "col_post_quantum",
     ]
 
     /// A text of the subject access report (`subject_report.<name>`).

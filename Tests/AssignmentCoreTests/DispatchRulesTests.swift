@@ -108,6 +108,27 @@ struct DispatchRulesTests {
         }
     }
 
+    @Test("format 2 names only devices with an X-Wing key; an organisation that requires format 2 refuses format 1")
+    func envelopeFormat() throws {
+        let user = UserID(UUID())
+        let modern = DeviceKeyRecord(id: DeviceKeyID(UUID()), userID: user, fingerprint: KeyFingerprint(bytes: [UInt8](repeating: 1, count: 32))!, status: .active, isPostQuantum: true)
+        let older = DeviceKeyRecord(id: DeviceKeyID(UUID()), userID: user, fingerprint: KeyFingerprint(bytes: [UInt8](repeating: 2, count: 32))!, status: .active)
+        let registered = [modern, older]
+        try DispatchRules.checkEnvelopeFormat(postQuantum: true, envelopeFingerprints: [modern.fingerprint], registered: registered, requirePostQuantum: true)
+        try DispatchRules.checkEnvelopeFormat(postQuantum: false, envelopeFingerprints: [modern.fingerprint, older.fingerprint], registered: registered, requirePostQuantum: false)
+        #expect(throws: DomainError.recipientKeyNotPostQuantum) {
+            try DispatchRules.checkEnvelopeFormat(postQuantum: true, envelopeFingerprints: [modern.fingerprint, older.fingerprint], registered: registered, requirePostQuantum: false)
+        }
+        #expect(throws: DomainError.postQuantumRequired) {
+            try DispatchRules.checkEnvelopeFormat(postQuantum: false, envelopeFingerprints: [modern.fingerprint], registered: registered, requirePostQuantum: true)
+        }
+        // A fingerprint nobody registered is not taken for a post-quantum key.
+        #expect(throws: DomainError.recipientKeyNotPostQuantum) {
+            try DispatchRules.checkEnvelopeFormat(
+                postQuantum: true, envelopeFingerprints: [KeyFingerprint(bytes: [UInt8](repeating: 3, count: 32))!], registered: registered, requirePostQuantum: false)
+        }
+    }
+
     @Test("expiry and contact deadline lie after the dispatch, the expiry within the lifetime, the deadline not after the expiry")
     func schedule() throws {
         try DispatchRules.checkSchedule(dispatchedAt: now, expiresAt: now + 86_400 * 30, contactDeadlineAt: now + 86_400 * 10, lifetimeDays: 90)

@@ -17,10 +17,11 @@ struct BenchCommandTests {
         let result = try await runner.running(["bench", "all", "--only", "envelope,feeds", "--seconds", "1", "--rounds", "1", "--update", document])
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.isPlainText)
-        #expect(result.output.contains("Envelope, 3 recipient(s), 2048 byte case"), "\(result.output)")
+        #expect(result.output.contains("Envelope format 1, 3 recipient(s), 2048 byte case"), "\(result.output)")
+        #expect(result.output.contains("Envelope format 2, 3 recipient(s), 2048 byte case"), "\(result.output)")
         #expect(result.output.contains("Calendar feed with 50 open assignments"))
         let verdicts = result.output.split(separator: "\n").filter { $0.hasPrefix("Met: ") || $0.hasPrefix("Missed: ") }
-        #expect(verdicts.count == 5, "four envelope figures and the feed's: \(verdicts)")
+        #expect(verdicts.count == 9, "four envelope figures per format and the feed's: \(verdicts)")
 
         let updated = try String(contentsOfFile: document, encoding: .utf8)
         #expect(updated.hasPrefix("# Before\n\n\(prose)\n<!-- bench:begin -->\n"), "a mention of the markers in the prose is not a marker")

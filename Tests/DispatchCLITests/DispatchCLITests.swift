@@ -85,6 +85,22 @@ struct DispatchCLITests {
         #expect(overwrite.status != 0)
         #expect(overwrite.errors.contains("already exists"))
         #expect(try Keystore.publicKeys(at: keystore) == stored)
+
+        // New keystores have the post-quantum key; upgrading one that has it changes nothing.
+        #expect(shown.output.contains("Post-quantum key: yes.") && stored.isPostQuantum)
+        #expect(try runner.run(["keys", "upgrade", "--passphrase-file", passphrase]).output.hasPrefix("This device has a post-quantum key already"))
+        #expect(try Keystore.publicKeys(at: keystore) == stored)
+        // A keystore from before format 2 (version 1) keeps opening, and upgrade adds the key under the same passphrase.
+        let older = try DeviceKeyPair.generate(postQuantum: false)
+        try Keystore.create(at: keystore, keys: older, passphrase: SecretBytes(utf8: "a long enough passphrase"), hardness: .testingOnly, overwrite: true)
+        #expect(try runner.run(["keys", "show"]).output.contains("Post-quantum key: no. Run dispatch keys upgrade, then dispatch keys register."))
+        let wrong = try runner.run(["keys", "upgrade", "--passphrase-stdin"], input: "not the passphrase\n")
+        #expect(wrong.status != 0 && wrong.errors.contains("Wrong passphrase"))
+        #expect(try Keystore.publicKeys(at: keystore) == older.publicKeys, "a refused upgrade changes nothing")
+        let upgraded = try runner.run(["keys", "upgrade", "--passphrase-file", passphrase])
+        #expect(upgraded.status == 0 && upgraded.output.hasPrefix("Post-quantum key added.") && upgraded.output.contains("Next: dispatch keys register."), "\(upgraded.errors)")
+        let now = try Keystore.unlock(at: keystore, passphrase: SecretBytes(utf8: "a long enough passphrase"))
+        #expect(now.publicKeys.isPostQuantum && now.publicKeys.classical == older.publicKeys)
     }
 
     @Test("bad input gets a clear message and a non-zero exit, and changes nothing")

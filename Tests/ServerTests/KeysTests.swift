@@ -122,6 +122,10 @@ struct KeysTests {
                 ("short key", ByteBuffer(string: #"{"encryption_public_key":"AAAA","signing_public_key":"AAAA"}"#), .unprocessableContent, "invalid_value"),
                 ("low-order X25519 key", registration(lowOrder), .unprocessableContent, "public_key_invalid"),
                 ("not an Ed25519 point", registration(notAPoint), .unprocessableContent, "public_key_invalid"),
+                ("X-Wing key of the wrong length", registration(device.publicKeys.classical, extra: #","kem_public_key":"AAAA""#), .unprocessableContent, "invalid_value"),
+                ("X-Wing key that is not one", registration(
+                    try DevicePublicKeys(encryptionKey: device.publicKeys.encryptionKey, signingKey: device.publicKeys.signingKey, kemKey: [UInt8](repeating: 0xff, count: 1216))),
+                 .unprocessableContent, "public_key_invalid"),
                 ("phone number in label", registration(device.publicKeys, label: "Ring 41234567"), .unprocessableContent, "personal_data_in_text"),
                 ("oversized", ByteBuffer(repeating: 0x20, count: DispatchRequestContext.maximumRequestBody + 1), .contentTooLarge, "payload_too_large"),
             ]

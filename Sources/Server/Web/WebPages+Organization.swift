@@ -25,14 +25,19 @@ extension WebPages {
             "organization": organization.name, "canEdit": page.user.role.administersOrganization,
             "moduleOn": organization.settings.encryptedAssignmentsEnabled, "reminderAfterDays": organization.settings.reminderAfterDays,
             "retentionDays": organization.settings.retentionDays, "lifetimeDays": organization.settings.assignmentLifetimeDays,
-            "erasureDays": organization.settings.erasureConfirmationDays,
+            "erasureDays": organization.settings.erasureConfirmationDays, "requirePostQuantum": organization.settings.requirePostQuantum,
             "period": Self.currentMonth(at: now(), in: organization.settings.calendar.timeZone),
         ]
         if page.user.role.administersOrganization {
             values["members"] = try await accounts.members(of: organization.id, as: page.user.context).map { member in
                 [
                     "handle": member.user.handle, "role": text("role_\(member.user.role.rawValue)", language),
-                    "status": text("user_\(member.user.status.rawValue)", language), "fingerprints": member.fingerprints.map { ["hex": $0.groupedHex, "aloud": $0.readAloud.joined(separator: " ")] },
+                    "status": text("user_\(member.user.status.rawValue)", language), "fingerprints": member.fingerprints.map { fingerprint in
+                        [
+                            "hex": fingerprint.groupedHex, "aloud": fingerprint.readAloud.joined(separator: " "),
+                            "postQuantum": text(member.postQuantum.contains(fingerprint) ? "yes" : "no", language),
+                        ]
+                    },
                 ] as [String: Any]
             }
         }
@@ -55,6 +60,7 @@ extension WebPages {
         settings.retentionDays = retention
         settings.assignmentLifetimeDays = lifetime
         settings.erasureConfirmationDays = erasureDays
+        settings.requirePostQuantum = page.form["require_post_quantum"] == "on"
         do {
             _ = try await accounts.updateSettings(of: organization.id, to: settings, by: .user(page.user.context), at: now())
         } catch let error as DomainError {
