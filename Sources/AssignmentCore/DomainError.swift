@@ -72,6 +72,8 @@ public enum DomainError: Error, Sendable, Hashable {
     case alreadyReassigned(to: AssignmentID)
     /// Reassigning to the peer mentor who has it.
     case reassignToSamePeerMentor
+    /// Compliance records (erasure confirmations) are for organisation admins and compliance officers.
+    case complianceRoleRequired
     /// The organisation requires format 2 (post-quantum) envelopes, and this one is format 1.
     case postQuantumRequired
     /// A format 2 envelope names a device key without an X-Wing key.
@@ -121,6 +123,7 @@ public enum DomainError: Error, Sendable, Hashable {
         case .reassignNotAllowed: "reassign_not_allowed"
         case .alreadyReassigned: "already_reassigned"
         case .reassignToSamePeerMentor: "reassign_to_same_peer_mentor"
+        case .complianceRoleRequired: "compliance_role_required"
         case .postQuantumRequired: "post_quantum_required"
         case .recipientKeyNotPostQuantum: "recipient_key_not_post_quantum"
         }
@@ -214,6 +217,8 @@ public enum DomainError: Error, Sendable, Hashable {
             "This assignment has been reassigned already, as assignment \(id)."
         case .reassignToSamePeerMentor:
             "The assignment is already with this peer mentor: choose someone else (dispatch suggest lists who could take it)."
+        case .complianceRoleRequired:
+            "Only organisation admins and compliance officers can see the erasure confirmations."
         case .postQuantumRequired:
             "This organisation requires post-quantum envelopes (format 2), and a device this was sealed to has no post-quantum key. "
                 + "The peer mentor (or you) must update the program, run 'dispatch keys upgrade' and register the device again "
@@ -237,7 +242,7 @@ extension DomainError {
         .contactDeadlineAfterExpiry, .consentRequired, .consentNotApplicable, .payloadExpired, .payloadCancelled, .payloadDestroyed,
         .settingInvalid(name: "time_zone", problem: "is not a known time zone"), .erasureNotDue, .erasureTimeImpossible, .erasureSignatureInvalid,
         .reassignNotAllowed(.completed), .alreadyReassigned(to: AssignmentID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)))),
-        .reassignToSamePeerMentor, .postQuantumRequired, .recipientKeyNotPostQuantum,
+        .reassignToSamePeerMentor, .complianceRoleRequired, .postQuantumRequired, .recipientKeyNotPostQuantum,
     ]
 }
 

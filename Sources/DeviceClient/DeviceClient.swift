@@ -308,8 +308,10 @@ public struct DeviceClient: Sendable {
         }
         var cancelledOld = false
         if let status = AssignmentStatus(rawValue: old.status.rawValue), status.isOpen {
-            let reason = dispatched.map { "Reassigned as assignment \($0.assignment.id)" } ?? "Reassigned to another peer mentor"
-            _ = try await api.cancel(oldID, reason: reason)
+            // A fixed sentence: the cancellation reason is stored as text and screened for personal
+            // data, and an id's digits could pass for a phone number. The link itself is the new
+            // assignment's reassigned_from and the old one's assignment.reassigned audit entry.
+            _ = try await api.cancel(oldID, reason: "Reassigned to another peer mentor")
             cancelledOld = true
         }
         folder.wipeSent(oldID)

@@ -151,7 +151,6 @@ extension APIHandler {
         let user = try RequestScope.requireUser()
         let limit = input.query.limit ?? 100
         guard (1...500).contains(limit) else { throw RequestError.invalidValue(member: "limit", problem: "must be a whole number from 1 to 500") }
-        guard user.role.readsComplianceRecords else { throw HonorariumError.adminRequired }
         let closed = try await ErasureReceiptStore(database: database).closedAssignments(as: user.context, at: now(), limit: limit)
         return .ok(.init(body: .json(closed.map(Components.Schemas.ClosedAssignmentErasure.init))))
     }

@@ -54,7 +54,8 @@ public enum ProblemMapping {
         switch error {
         case .notFound:
             .notFound
-        case .coordinatorRoleRequired, .assignmentsNotInRole, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted:
+        case .coordinatorRoleRequired, .assignmentsNotInRole, .outsideCoordinatorScope, .senderNotActive, .moduleDisabled, .actorNotPermitted,
+            .complianceRoleRequired:
             .forbidden
         case .invalidTransition, .contactNotAllowed, .contactAlreadyRecorded, .timestampNotMonotonic, .expiryNotReached, .consentRequired,
             .consentNotApplicable, .erasureNotDue, .reassignNotAllowed, .alreadyReassigned:

@@ -119,7 +119,7 @@ public struct ErasureReceiptStore: Sendable {
     /// with the recipient devices that downloaded the case and whether they confirmed erasing it.
     /// For organisation admins and compliance officers.
     public func closedAssignments(as user: UserContext, at time: Date, limit: Int = 100) async throws -> [ClosedAssignmentErasure] {
-        guard user.role.readsComplianceRecords else { throw DomainError.actorNotPermitted(from: .completed, to: .completed) }
+        guard user.role.readsComplianceRecords else { throw DomainError.complianceRoleRequired }
         return try await database.transaction(.tenant(user.organizationID, actor: .user(user))) { db in
             let rows = try db.query(
                 """

@@ -50,7 +50,11 @@ extension EndToEndTests {
             let secondID = try #require(second.assignment?.assignmentID)
             #expect(second.cancelledOld)
             let old = try await AssignmentStore(database: database).assignment(quiet, as: setup.accounts.user("coord", in: setup.organization.id).context)
-            #expect(old.status == .cancelled && old.cancellationReason == "Reassigned as assignment \(secondID)")
+            #expect(old.status == .cancelled && old.cancellationReason == "Reassigned to another peer mentor")
+            let link = try await Self.scalar(
+                "SELECT count(*) AS n FROM audit_entries WHERE subject_id = $1 AND action = 'assignment.reassigned' AND details->>'to' = $2",
+                [quiet, secondID.description], in: database)
+            #expect(link == 1, "the old assignment's audit names the new one")
             #expect(try await mentor.sync(device: mentorDevice.fingerprint).wiped == [quiet], "the old peer mentor's copy goes")
 
             // Stopped halfway: the new assignment exists (made here as the device would have) but the
