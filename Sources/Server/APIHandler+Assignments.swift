@@ -14,7 +14,10 @@ import Storage
 /// - `GET /v1/assignments/{id}`: the metadata, for its peer mentor and the organisation's coordinators;
 /// - `GET /v1/assignments/{id}/envelope?device=FINGERPRINT`: the recipient's device downloads its copy
 ///   (the first download is the delivery receipt); 410 once cancelled or expired;
-/// - `POST /v1/assignments/{id}/consent`, `/read`, `/acknowledge`, `/contact`, `/complete`, `/cancel`.
+/// - `POST /v1/assignments/{id}/consent`, `/read`, `/acknowledge`, `/contact`, `/complete`, `/cancel`,
+///   `/decline`; `GET …/history` and `…/suggestions`;
+/// - `POST /v1/assignments/{id}/erasure-receipts`: a recipient's device's signed erasure receipt;
+///   `GET /v1/erasure-confirmations`: which devices confirmed erasing closed assignments.
 extension APIHandler {
     func dispatch(_ input: Operations.Dispatch.Input) async throws -> Operations.Dispatch.Output {
         let user = try RequestScope.requireUser()
