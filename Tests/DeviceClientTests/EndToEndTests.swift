@@ -86,10 +86,11 @@ struct EndToEndTests {
             return try await setup.accounts.issueToken(for: handle, in: setup.organization.id, lifetime: lifetime, at: clock.now).token
         }
 
-        /// A new user's device, signed in with new keys registered.
-        func signedInDevice(_ handle: String, role: Role = .peerMentor) async throws -> (client: DeviceClient, keys: DeviceKeyPair) {
+        /// A new user's device, signed in with new keys registered (without an X-Wing key, as a
+        /// device from before format 2, when not `postQuantum`).
+        func signedInDevice(_ handle: String, role: Role = .peerMentor, postQuantum: Bool = true) async throws -> (client: DeviceClient, keys: DeviceKeyPair) {
             let client = device(handle)
-            let keys = try DeviceKeyPair.generate()
+            let keys = try DeviceKeyPair.generate(postQuantum: postQuantum)
             try await client.login(server: server, token: try await newUser(handle, role: role))
             _ = try await client.registerKeys(keys.publicKeys)
             return (client, keys)

@@ -22,10 +22,7 @@ extension EndToEndTests {
             let (setup, clock) = (world.setup, world.clock)
             let database = setup.accounts.database
             let (coordinator, coordinatorDevice, mentor, mentorDevice) = try await world.signedInPair()
-            let older = world.device("older")
-            let olderDevice = try DeviceKeyPair.generate(postQuantum: false)
-            try await older.login(server: world.server, token: try await world.newUser("older", role: .peerMentor))
-            _ = try await older.registerKeys(olderDevice.publicKeys)
+            let (older, olderDevice) = try await world.signedInDevice("older", postQuantum: false)
             let payload = CasePayload(contactName: "Kari Nordmann", address: "Storgata 1", epikrise: "Svaksynt")
             func send(to handle: String, _ title: String, expiresAt: Date? = nil) async throws -> AssignmentID {
                 try await coordinator.send(AssignmentDraft(recipient: handle, title: title, expiresAt: expiresAt), payload: payload, from: coordinatorDevice)
@@ -106,10 +103,7 @@ extension EndToEndTests {
             let (setup, clock) = (world.setup, world.clock)
             let database = setup.accounts.database
             let (coordinator, coordinatorDevice, mentor, mentorDevice) = try await world.signedInPair()
-            let older = world.device("older")
-            let olderDevice = try DeviceKeyPair.generate(postQuantum: false)
-            try await older.login(server: world.server, token: try await world.newUser("older", role: .peerMentor))
-            _ = try await older.registerKeys(olderDevice.publicKeys)
+            let (older, olderDevice) = try await world.signedInDevice("older", postQuantum: false)
             var settings = setup.organization.settings
             settings.requirePostQuantum = true
             _ = try await setup.accounts.updateSettings(of: setup.organization.id, to: settings, at: clock.now)

@@ -57,36 +57,9 @@ struct FormatTwoTests {
     @Test("the vector opens by following docs/envelope.md: swift-crypto's HPKE recipient for the key, plain libsodium for the rest")
     func openByTheSpecification() throws {
         let vector = try Self.vector()
-        let data = try bytes(vector.envelope)
-        var offset = 0
-        func take(_ count: Int) throws -> [UInt8] {
-            try #require(offset + count <= data.count)
-            defer { offset += count }
-            return Array(data[offset..<offset + count])
-        }
-        #expect(try take(4) == Array("ADE1".utf8))
-        #expect(try take(2) == [2, 2])
-        let assignmentID = try take(16)
-        let organizationID = try take(16)
-        let senderFingerprint = try take(32)
-        let count = Int(try take(1)[0])
-        var recipients: [(fingerprint: [UInt8], sealedHash: [UInt8])] = []
-        for _ in 0..<count { recipients.append((try take(32), try take(32))) }
-        let nonce = try take(24)
-        let length = try take(4).reduce(0) { $0 << 8 | Int($1) }
-        let ciphertext = try take(length)
-        let headerEnd = offset
-        let signature = try take(64)
-        let sealedCount = Int(try take(1)[0])
-        var sealed: [(fingerprint: [UInt8], key: [UInt8])] = []
-        for _ in 0..<sealedCount { sealed.append((try take(32), try take(1168))) }
-        #expect(offset == data.count)
-
-        func sha256(_ input: [UInt8]) -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: 32)
-            crypto_hash_sha256(&out, input, UInt64(input.count))
-            return out
-        }
+        let envelope = try EnvelopeBySpecification(try bytes(vector.envelope), sealedKeyBytes: 1168)
+        #expect(envelope.versionAndAlgorithm == [2, 2])
+        let sha256 = EnvelopeBySpecification.sha256
         // The fingerprint: SHA-256 of the X25519, Ed25519 and X-Wing public keys.
         func publicKeys(_ keys: Vector.Keys) throws -> (box: [UInt8], sign: [UInt8], kem: XWingMLKEM768X25519.PrivateKey) {
             var boxPublic = [UInt8](repeating: 0, count: 32), boxSecret = [UInt8](repeating: 0, count: 32)
@@ -97,29 +70,22 @@ struct FormatTwoTests {
             return (boxPublic, signPublic, kem)
         }
         let sender = try publicKeys(vector.sender)
-        #expect(sha256(sender.box + sender.sign + [UInt8](sender.kem.publicKey.rawRepresentation)) == senderFingerprint)
-        #expect(crypto_sign_verify_detached(signature, Array(data[0..<headerEnd]), UInt64(headerEnd), sender.sign) == 0)
+        #expect(sha256(sender.box + sender.sign + [UInt8](sender.kem.publicKey.rawRepresentation)) == envelope.senderFingerprint)
+        #expect(crypto_sign_verify_detached(envelope.signature, envelope.header, UInt64(envelope.header.count), sender.sign) == 0)
 
         for keys in vector.recipients {
             let recipient = try publicKeys(keys)
             let fingerprint = sha256(recipient.box + recipient.sign + [UInt8](recipient.kem.publicKey.rawRepresentation))
-            let entry = try #require(sealed.first { $0.fingerprint == fingerprint })
-            #expect(recipients.first { $0.fingerprint == fingerprint }?.sealedHash == sha256(entry.key))
+            let entry = try #require(envelope.sealed.first { $0.fingerprint == fingerprint })
+            #expect(envelope.recipients.first { $0.fingerprint == fingerprint }?.sealedHash == sha256(entry.key))
             // HPKE base mode, X-Wing · HKDF-SHA256 · AES-256-GCM; info = label ‖ assignment ‖ organisation ‖ fingerprint.
-            let info = Array("AssignmentDispatch envelope v2 key".utf8) + [0] + assignmentID + organizationID + fingerprint
+            let info = Array("AssignmentDispatch envelope v2 key".utf8) + [0] + envelope.assignmentID + envelope.organizationID + fingerprint
             var hpke = try HPKE.Recipient(
                 privateKey: recipient.kem, ciphersuite: .XWingMLKEM768X25519_SHA256_AES_GCM_256, info: Data(info),
                 encapsulatedKey: Data(entry.key.prefix(1120)))
             let contentKey = [UInt8](try hpke.open(Data(entry.key.dropFirst(1120)), authenticating: Data()))
             #expect(contentKey.count == 32)
-            let associatedData = Array(data[0..<(4 + 2 + 16 + 16 + 32)]) + [UInt8(count)] + recipients.flatMap(\.fingerprint)
-            var padded = [UInt8](repeating: 0, count: ciphertext.count - 16)
-            var paddedLength: UInt64 = 0
-            #expect(crypto_aead_xchacha20poly1305_ietf_decrypt(
-                &padded, &paddedLength, nil, ciphertext, UInt64(ciphertext.count), associatedData, UInt64(associatedData.count), nonce, contentKey) == 0)
-            var unpadded = 0
-            #expect(sodium_unpad(&unpadded, padded, Int(paddedLength), 256) == 0)
-            #expect(String(decoding: padded.prefix(unpadded), as: UTF8.self) == vector.payload)
+            #expect(envelope.payload(with: contentKey) == vector.payload)
         }
     }
 

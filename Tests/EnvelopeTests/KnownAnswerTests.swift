@@ -57,33 +57,10 @@ struct KnownAnswerTests {
     @Test("the vector opens by following docs/envelope.md with plain libsodium", arguments: vectors)
     func openByTheSpecification(_ name: String) throws {
         let vector = try Self.vector(name)
-        let data = try bytes(vector.envelope)
-        var offset = 0
-        func take(_ count: Int) throws -> [UInt8] {
-            try #require(offset + count <= data.count)
-            defer { offset += count }
-            return Array(data[offset..<offset + count])
-        }
-        // Header
-        #expect(try take(4) == Array("ADE1".utf8))
-        #expect(try take(2) == [1, 1])
-        let assignmentID = try take(16)
-        let organizationID = try take(16)
-        let senderFingerprint = try take(32)
-        let count = Int(try take(1)[0])
-        var recipients: [(fingerprint: [UInt8], sealedHash: [UInt8])] = []
-        for _ in 0..<count { recipients.append((try take(32), try take(32))) }
-        let nonce = try take(24)
-        let length = try take(4).reduce(0) { $0 << 8 | Int($1) }
-        let ciphertext = try take(length)
-        let headerEnd = offset
-        let signature = try take(64)
-        let sealedCount = Int(try take(1)[0])
-        var sealed: [(fingerprint: [UInt8], key: [UInt8])] = []
-        for _ in 0..<sealedCount { sealed.append((try take(32), try take(80))) }
-        #expect(offset == data.count)
-        #expect(Hex.encode(assignmentID) == vector.assignment_id.replacingOccurrences(of: "-", with: ""))
-        #expect(Hex.encode(organizationID) == vector.organization_id.replacingOccurrences(of: "-", with: ""))
+        let envelope = try EnvelopeBySpecification(try bytes(vector.envelope), sealedKeyBytes: 80)
+        #expect(envelope.versionAndAlgorithm == [1, 1])
+        #expect(Hex.encode(envelope.assignmentID) == vector.assignment_id.replacingOccurrences(of: "-", with: ""))
+        #expect(Hex.encode(envelope.organizationID) == vector.organization_id.replacingOccurrences(of: "-", with: ""))
 
         // The sender's public keys and fingerprint, from the seeds, with libsodium directly.
         func publicKeys(_ keys: Vector.Keys) throws -> (box: [UInt8], boxSecret: [UInt8], sign: [UInt8]) {
@@ -93,33 +70,21 @@ struct KnownAnswerTests {
             crypto_sign_seed_keypair(&signPublic, &signSecret, try bytes(keys.signing_seed))
             return (boxPublic, boxSecret, signPublic)
         }
-        func sha256(_ input: [UInt8]) -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: 32)
-            crypto_hash_sha256(&out, input, UInt64(input.count))
-            return out
-        }
         let sender = try publicKeys(vector.sender)
-        #expect(sha256(sender.box + sender.sign) == senderFingerprint)
+        #expect(EnvelopeBySpecification.sha256(sender.box + sender.sign) == envelope.senderFingerprint)
 
         // Signature over the header.
-        #expect(crypto_sign_verify_detached(signature, Array(data[0..<headerEnd]), UInt64(headerEnd), sender.sign) == 0)
+        #expect(crypto_sign_verify_detached(envelope.signature, envelope.header, UInt64(envelope.header.count), sender.sign) == 0)
 
         // Each recipient: find its sealed key, check the signed hash, unseal, decrypt, unpad.
         for keys in vector.recipients {
             let recipient = try publicKeys(keys)
-            let fingerprint = sha256(recipient.box + recipient.sign)
-            let entry = try #require(sealed.first { $0.fingerprint == fingerprint })
-            #expect(recipients.first { $0.fingerprint == fingerprint }?.sealedHash == sha256(entry.key))
+            let fingerprint = EnvelopeBySpecification.sha256(recipient.box + recipient.sign)
+            let entry = try #require(envelope.sealed.first { $0.fingerprint == fingerprint })
+            #expect(envelope.recipients.first { $0.fingerprint == fingerprint }?.sealedHash == EnvelopeBySpecification.sha256(entry.key))
             var contentKey = [UInt8](repeating: 0, count: 32)
             #expect(crypto_box_seal_open(&contentKey, entry.key, 80, recipient.box, recipient.boxSecret) == 0)
-            let associatedData = Array(data[0..<(4 + 2 + 16 + 16 + 32)]) + [UInt8(count)] + recipients.flatMap(\.fingerprint)
-            var padded = [UInt8](repeating: 0, count: ciphertext.count - 16)
-            var paddedLength: UInt64 = 0
-            #expect(crypto_aead_xchacha20poly1305_ietf_decrypt(
-                &padded, &paddedLength, nil, ciphertext, UInt64(ciphertext.count), associatedData, UInt64(associatedData.count), nonce, contentKey) == 0)
-            var unpadded = 0
-            #expect(sodium_unpad(&unpadded, padded, Int(paddedLength), 256) == 0)
-            #expect(String(decoding: padded.prefix(unpadded), as: UTF8.self) == vector.payload)
+            #expect(envelope.payload(with: contentKey) == vector.payload)
         }
     }
 }
