@@ -87,17 +87,23 @@ struct JobsCommandTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Watched on one connection of its own, so that a busy machine does not make the watching
-        // slower than the runner.
+        // Watched on one connection and one thread of its own (not Swift's concurrency pool, which
+        // other tests running beside this one can keep busy for seconds), so that a busy machine
+        // does not make the watching slower than the runner. The kill comes from that thread too.
         let watcher = try TestPostgres.superuserConnection(to: database)
-        var progress = 0
-        for _ in 0..<4000 where process.isRunning {
-            progress = try watcher.query("SELECT count(*) AS n FROM assignment_reminders").first!.decode("n", as: Int.self)
-            if progress >= 50 { break }
-            try await Task.sleep(for: .milliseconds(5))
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    for _ in 0..<4000 where process.isRunning {
+                        let progress = try watcher.query("SELECT count(*) AS n FROM assignment_reminders").first!.decode("n", as: Int.self)
+                        if progress >= 50 { break }
+                        usleep(5_000)
+                    }
+                    kill(process.processIdentifier, SIGKILL)
+                })
+            }
         }
         watcher.close()
-        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "the runner was killed, not finished")
         let afterKill = try await counts(database)
