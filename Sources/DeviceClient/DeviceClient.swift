@@ -293,8 +293,10 @@ public struct DeviceClient: Sendable {
                 throw DeviceClientError.noSenderCopy(oldID)
             }
             let organization: OrganizationID = try answerID(session.user.organizationId)
+            // Signed by this device, under the fingerprint it had then (before an X-Wing key, perhaps).
+            let signer = envelope.senderFingerprint == device.fingerprint ? device.publicKeys : device.publicKeys.classical
             let plaintext = try EnvelopeOpener.open(
-                envelope, recipient: device, sender: device.publicKeys, assignmentID: oldID.uuid, organizationID: organization.uuid)
+                envelope, recipient: device, sender: signer, assignmentID: oldID.uuid, organizationID: organization.uuid)
             let recipient = try await api.keys(of: recipientHandle)
             let deadline = old.contactDeadlineAt.flatMap { $0 > now() ? $0 : nil }
             let request = Components.Schemas.DispatchRequest(
