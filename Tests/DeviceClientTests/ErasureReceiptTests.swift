@@ -146,7 +146,6 @@ extension EndToEndTests {
                 body: Self.receiptBody(closedReceipt, signature: try closedReceipt.signature(by: mentorDevice)))
             #expect(again.status == 200 && again.body.contains("\"received_at\""))
             #expect(DatabaseSnapshot.changedTables(snapshot, try await DatabaseSnapshot.take(database)).isEmpty, "exactly once")
-            _ = coordinator
         }
     }
 }

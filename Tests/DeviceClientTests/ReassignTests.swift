@@ -111,7 +111,7 @@ extension EndToEndTests {
         try await live { world in
             let (setup, clock) = (world.setup, world.clock)
             let database = setup.accounts.database
-            let (coordinator, coordinatorDevice, mentor, _) = try await world.signedInPair()
+            let (coordinator, coordinatorDevice, _, _) = try await world.signedInPair()
             _ = try await setup.accounts.addUser(to: setup.organization.id, handle: "coord2", role: .coordinator, at: clock.now)
             let mentor2 = try await setup.accounts.addUser(to: setup.organization.id, handle: "mentor2", role: .peerMentor, at: clock.now)
             let mentor2Device = try DeviceKeyPair.generate()
@@ -157,7 +157,6 @@ extension EndToEndTests {
             await #expect { try await attempt(by: coord, to: mentor2.id, from: closedOne, device: coordinatorDevice) } throws: {
                 ($0 as? DomainError) == .reassignNotAllowed(.cancelled)
             }
-            _ = mentor
         }
     }
 }
