@@ -289,12 +289,12 @@ public struct DeviceClient: Sendable {
                 }
             }
             let envelope = try AssignmentEnvelope.parse(bytes)
-            guard device.fingerprints.contains(envelope.senderFingerprint), envelope.sealedKeys.contains(where: { device.fingerprints.contains($0.fingerprint) }) else {
+            guard envelope.sealedKeys.contains(where: { device.fingerprints.contains($0.fingerprint) }) else {
                 throw DeviceClientError.noSenderCopy(oldID)
             }
             let organization: OrganizationID = try answerID(session.user.organizationId)
             // Signed by this device, under the fingerprint it had then (before an X-Wing key, perhaps).
-            let signer = envelope.senderFingerprint == device.fingerprint ? device.publicKeys : device.publicKeys.classical
+            guard let signer = device.publicKeys(as: envelope.senderFingerprint) else { throw DeviceClientError.noSenderCopy(oldID) }
             let plaintext = try EnvelopeOpener.open(
                 envelope, recipient: device, sender: signer, assignmentID: oldID.uuid, organizationID: organization.uuid)
             let recipient = try await api.keys(of: recipientHandle)
@@ -437,10 +437,13 @@ public struct DeviceClient: Sendable {
                 status: 410, code: "payload_expired", detail: "This assignment has expired; its case information is no longer available on this device.")
         }
         let envelope = try AssignmentEnvelope.parse(bytes)
-        let sender =
-            envelope.senderFingerprint == device.fingerprint
-            ? device.publicKeys
-            : envelope.senderFingerprint == device.publicKeys.classical.fingerprint ? device.publicKeys.classical : try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
+        // This device's own keys when it sent it (the sender's copy), else the coordinator's pinned ones.
+        let sender: DevicePublicKeys
+        if let own = device.publicKeys(as: envelope.senderFingerprint) {
+            sender = own
+        } else {
+            sender = try await senderKeys(envelope.senderFingerprint, of: try answerID(info.coordinatorId), api: api)
+        }
         let organization: OrganizationID = try answerID(session.user.organizationId)
         let plaintext = try EnvelopeOpener.open(envelope, recipient: device, sender: sender, assignmentID: id.uuid, organizationID: organization.uuid)
         let payload = try Self.decode(plaintext)

@@ -141,6 +141,13 @@ public final class DeviceKeyPair: Sendable {
 
     public var fingerprint: KeyFingerprint { publicKeys.fingerprint }
 
+    /// This device's public keys as they were under `fingerprint`: its own, or, for what it sealed
+    /// or signed before it gained an X-Wing key, the classical ones; `nil` for another device.
+    public func publicKeys(as fingerprint: KeyFingerprint) -> DevicePublicKeys? {
+        if fingerprint == publicKeys.fingerprint { return publicKeys }
+        return publicKeys.isPostQuantum && fingerprint == publicKeys.classical.fingerprint ? publicKeys.classical : nil
+    }
+
     /// The fingerprints this device answers to: its own, and, once it has an X-Wing key, the one it
     /// had before (envelopes sealed to it then still name that one).
     public var fingerprints: [KeyFingerprint] {

@@ -45,16 +45,6 @@ public struct OverdueErasureDevice: Sendable, Hashable, Encodable {
         case organizationID = "organization_id"
         case oldestClosedAt = "oldest_closed_at"
     }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(organizationID.description, forKey: .organizationID)
-        try container.encode(organization, forKey: .organization)
-        try container.encode(handle, forKey: .handle)
-        try container.encode(device.hex, forKey: .device)
-        try container.encode(assignments, forKey: .assignments)
-        try container.encode(oldestClosedAt, forKey: .oldestClosedAt)
-    }
 }
 
 /// Erasure receipts (``ErasureReceipt``, ``ErasureConfirmation``): stored once each after the

@@ -15,6 +15,8 @@ struct KnownAnswerTests {
         struct Keys: Decodable {
             var encryption_seed: String
             var signing_seed: String
+            /// The X-Wing seed (format 2's vector only).
+            var kem_seed: String?
             var fingerprint: String
         }
         var sender: Keys
@@ -33,11 +35,16 @@ struct KnownAnswerTests {
         return try JSONDecoder().decode(Vector.self, from: Data(contentsOf: url))
     }
 
-    func bytes(_ hex: String) throws -> [UInt8] { try #require(Hex.decode(hex)) }
+    static func bytes(_ hex: String) throws -> [UInt8] { try #require(Hex.decode(hex)) }
+    func bytes(_ hex: String) throws -> [UInt8] { try Self.bytes(hex) }
 
-    func keyPair(_ keys: Vector.Keys) throws -> DeviceKeyPair {
-        try DeviceKeyPair(encryptionSeed: SecretBytes(copying: bytes(keys.encryption_seed)), signingSeed: SecretBytes(copying: bytes(keys.signing_seed)))
+    /// The device the vector's seeds make (with its X-Wing key where the vector gives a seed).
+    static func keyPair(_ keys: Vector.Keys) throws -> DeviceKeyPair {
+        try DeviceKeyPair(
+            encryptionSeed: SecretBytes(copying: bytes(keys.encryption_seed)), signingSeed: SecretBytes(copying: bytes(keys.signing_seed)),
+            kemSeed: try keys.kem_seed.map { try SecretBytes(copying: try bytes($0)) })
     }
+    func keyPair(_ keys: Vector.Keys) throws -> DeviceKeyPair { try Self.keyPair(keys) }
 
     @Test("sealing with the vector's keys and randomness gives the vector's bytes", arguments: vectors)
     func sealingIsReproducible(_ name: String) throws {
