@@ -57,7 +57,7 @@ public struct BenchmarkReport: Sendable, Encodable {
         let defaults = BenchmarkSuite.Options()
         if options.assignments != defaults.assignments { command += " --assignments \(options.assignments)" }
         if options.reminderAssignments != defaults.reminderAssignments { command += " --reminder-assignments \(options.reminderAssignments)" }
-        if options.rounds != defaults.rounds { command += " --rounds \(options.rounds)" }
+        if options.rounds != defaults.rounds || options.envelopeRounds != defaults.envelopeRounds { command += " --rounds \(options.rounds)" }
         if options.seconds != defaults.seconds { command += " --seconds \(options.seconds)" }
         self.command = command
     }
